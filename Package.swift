@@ -1,0 +1,80 @@
+// swift-tools-version: 6.2
+// The module list reads like the architecture (docs/architecture.md): C bindings, a thin safe
+// Swift layer per C library, the maths (Policy, Learning), Checkpoints, Robots, Adaptation,
+// Wire, History, the Daemon, and the two command lines.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// Release builds of the maths are what run on the robot; keep them fast in debug test runs too.
+let mathSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "ttad",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ttad", targets: ["ttad"]),
+        .executable(name: "ttactl", targets: ["ttactl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian (see README: Dependencies)
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMuJoCo", providers: [.apt(["libmujoco-dev"])]),
+
+        // MARK: Thin safe Swift layers, one per C library
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
+        .target(name: "Systemd", dependencies: ["CSystemd"], swiftSettings: swiftSettings),
+        .target(name: "BLAS", dependencies: ["COpenBLAS"], swiftSettings: mathSettings),
+        .target(name: "MuJoCo", dependencies: ["CMuJoCo"], swiftSettings: swiftSettings),
+
+        // MARK: The daemon and its clients
+        .target(
+            name: "Wire",
+            dependencies: ["ZeroMQ"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "ZeroMQ", "Systemd", "Wire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ttad",
+            dependencies: [
+                "Daemon", "Systemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ttactl",
+            dependencies: [
+                "Wire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Tests: each talks to the real library or the real daemon
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
+        .testTarget(name: "BLASTests", dependencies: ["BLAS"]),
+        .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo"], resources: [.copy("Models")]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Wire", "ZeroMQ"]),
+    ]
+)

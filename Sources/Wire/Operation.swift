@@ -1,0 +1,27 @@
+/// Every operation a client can ask of the daemon (the `op` field of a request).
+public enum Operation: String, Codable, Sendable, CaseIterable {
+    /// Liveness: answers `{"pong": true}` with the daemon's version.
+    case ping
+    /// Health and state: robot, checkpoint, queue, adaptation state.
+    case status
+    /// Queue a task: N attempts, then an update (see `SubmitArgs`).
+    case submit
+    /// One task's state and attempts.
+    case task
+    /// Cancel a queued or running task.
+    case cancel
+    /// Past tasks, filtered by task name, robot, time.
+    case history
+    /// Checkpoints known to the daemon.
+    case checkpoints
+    /// Load a checkpoint (default: the last good one) as the live policy.
+    case rollback
+    /// Stop making updates (attempts still run).
+    case pause
+    /// Make updates again.
+    case resume
+    /// Re-read the config and robot-configs (as SIGHUP does).
+    case reload
+    /// Abort the running attempt at once, stop the robot, and refuse tasks until `resume`.
+    case estop
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// A decoded, validated request.
+public struct Request: Sendable, Equatable {
+    /// Echoed in the reply so a client can match them.
+    public var id: String?
+    public var operation: Operation
+    public var args: Args
+
+    /// The operation's arguments.
+    public enum Args: Sendable, Equatable {
+        case none
+        case submit(SubmitArgs)
+        case task(TaskRef)
+        case history(HistoryQuery)
+        case rollback(RollbackArgs)
+    }
+
+    public init(id: String? = nil, operation: Operation, args: Args = .none) {
+        self.id = id
+        self.operation = operation
+        self.args = args
+    }
+
+    /// Reads one request frame. Every failure names what was wrong and where.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Request {
+        if bytes.count > WireVersion.maxRequestBytes {
+            throw WireError(.tooLarge, "request is \(bytes.count) bytes; the limit is \(WireVersion.maxRequestBytes)")
+        }
+        let data = Data(bytes)
+        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+            throw WireError(.malformed, "request must be a JSON object")
+        }
+        let envelope: Envelope = try decode(data, prefix: "")
+        guard envelope.v == WireVersion.current else {
+            throw WireError(.unsupportedVersion, field: "v", "version \(envelope.v) is not supported; this daemon speaks \(WireVersion.current)")
+        }
+        if let id = envelope.id, id.utf8.count > 128 {
+            throw WireError(.invalidField, field: "id", "must be at most 128 characters")
+        }
+        let id = envelope.id
+        guard let operation = Operation(rawValue: envelope.op) else {
+            throw WireError(.unknownOperation, field: "op", "unknown operation \"\(envelope.op.prefix(64))\"; known: \(Operation.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        func decodeArgs<T: Decodable>() throws(WireError) -> T {
+            let wrapped: ArgsEnvelope<T> = try decode(data, prefix: "")
+            if let args = wrapped.args { return args }
+            // No args object: decode from {} so required fields are reported as missing.
+            let empty: T = try decode(Data("{}".utf8), prefix: "args")
+            return empty
+        }
+
+        let parsed: Args
+        switch operation {
+        case .submit:
+            let submit: SubmitArgs = try decodeArgs()
+            try submit.validate()
+            parsed = .submit(submit)
+        case .task, .cancel:
+            let ref: TaskRef = try decodeArgs()
+            if ref.taskId.isEmpty || ref.taskId.utf8.count > 64 {
+                throw WireError(.invalidField, field: "args.task_id", "must be 1 to 64 characters")
+            }
+            parsed = .task(ref)
+        case .history:
+            let query: HistoryQuery = try decodeArgs()
+            if let limit = query.limit, !(1...10_000).contains(limit) {
+                throw WireError(.invalidField, field: "args.limit", "must be between 1 and 10000, got \(limit)")
+            }
+            for (name, t) in [("since", query.since), ("until", query.until)] {
+                if let t, !t.isFinite { throw WireError(.invalidField, field: "args.\(name)", "must be a finite time in seconds") }
+            }
+            parsed = .history(query)
+        case .rollback:
+            parsed = .rollback(try decodeArgs())
+        case .ping, .status, .checkpoints, .pause, .resume, .reload, .estop:
+            parsed = .none
+        }
+        return Request(id: id, operation: operation, args: parsed)
+    }
+
+    /// Encodes this request as the one JSON frame a client sends.
+    public func encoded() -> [UInt8] {
+        var object: [String: Any] = ["v": WireVersion.current, "op": operation.rawValue]
+        if let id { object["id"] = id }
+        let argsData: Data? = switch args {
+        case .none: nil
+        case .submit(let a): try? WireCoding.encoder.encode(a)
+        case .task(let a): try? WireCoding.encoder.encode(a)
+        case .history(let a): try? WireCoding.encoder.encode(a)
+        case .rollback(let a): try? WireCoding.encoder.encode(a)
+        }
+        if let argsData, let json = try? JSONSerialization.jsonObject(with: argsData) { object["args"] = json }
+        return [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+    }
+
+    private struct Envelope: Decodable {
+        let v: Int
+        let id: String?
+        let op: String
+    }
+
+    private struct ArgsEnvelope<T: Decodable>: Decodable {
+        let args: T?
+    }
+
+    private static func decode<T: Decodable>(_ data: Data, prefix: String) throws(WireError) -> T {
+        do { return try WireCoding.decoder.decode(T.self, from: data) } catch let error as DecodingError {
+            throw WireCoding.describe(error, prefix: prefix)
+        } catch {
+            throw WireError(.malformed, "request could not be read")
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Daemon
+import Logging
+import ServiceLifecycle
+import Systemd
+
+/// `ttad`: the test-time adaptation daemon. Runs in the foreground (systemd supervises it).
+@main
+struct TTAD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ttad",
+        abstract: "On-robot test-time adaptation daemon.",
+        version: Daemon.version)
+
+    @Option(name: .long, help: "The daemon's config file.")
+    var config: String = "/etc/ttad/ttad.yaml"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        let toJournal = Journal.isConnected
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = toJournal ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ttad")
+        let daemonConfig: DaemonConfig
+        do { daemonConfig = try DaemonConfig.load(path: config) } catch {
+            logger.critical("\(error)")
+            throw ExitCode(78)  // EX_CONFIG: systemd's Restart=on-failure will not loop on it forever
+        }
+        let daemon = Daemon(config: daemonConfig, logger: logger)
+        let group = ServiceGroup(services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
