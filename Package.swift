@@ -39,6 +39,36 @@ let package = Package(
         .target(name: "BLAS", dependencies: ["COpenBLAS"], swiftSettings: mathSettings),
         .target(name: "MuJoCo", dependencies: ["CMuJoCo"], swiftSettings: swiftSettings),
 
+        // MARK: The maths: pure, no robots, sockets, files or systemd
+        .target(name: "Policy", dependencies: ["BLAS"], swiftSettings: mathSettings),
+        .target(name: "Learning", dependencies: ["Policy", "BLAS"], swiftSettings: mathSettings),
+        .target(
+            name: "Checkpoints",
+            dependencies: ["Policy", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
+
+        // MARK: Robots: the environment interface, MuJoCo and bridge backends, the safety envelope
+        .target(
+            name: "Robots",
+            dependencies: ["MuJoCo", "ZeroMQ", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ttad-controller",
+            dependencies: ["Robots", "ZeroMQ", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+
+        // MARK: Adaptation: N attempts, scoring, the update, the gate and rollback
+        .target(
+            name: "Adaptation",
+            dependencies: ["Policy", "Learning", "Checkpoints", "Robots", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
+
+        // MARK: History: the SQLite record of tasks, attempts, updates, checkpoints
+        .target(
+            name: "History",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+
         // MARK: The daemon and its clients
         .target(
             name: "Wire",
@@ -47,7 +77,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "ZeroMQ", "Systemd", "Wire",
+                "ZeroMQ", "Systemd", "Wire", "History", "Adaptation", "Robots", "Policy", "Learning", "Checkpoints",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -70,11 +100,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks (bench/README.md): ratios against the alternative a user would pick
+        .executableTarget(
+            name: "ttad-bench",
+            dependencies: [
+                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "Adaptation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: mathSettings),
+
         // MARK: Tests: each talks to the real library or the real daemon
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS"]),
         .testTarget(name: "MuJoCoTests", dependencies: ["MuJoCo"], resources: [.copy("Models")]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "BLAS"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Policy"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Policy", "Learning"]),
+        .testTarget(name: "RobotsTests", dependencies: ["Robots", "MuJoCo", "ZeroMQ"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History"]),
+        .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Policy", "Learning", "Robots", "Checkpoints"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Wire", "ZeroMQ"]),
     ]
 )

@@ -1,0 +1,1 @@
+// The Adaptation module; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// The Checkpoints module; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// The History module; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// The Learning module; see docs/architecture.md.

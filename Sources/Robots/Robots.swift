@@ -1,0 +1,1 @@
+// The Robots module; see docs/architecture.md.
