@@ -1,1 +1,73 @@
+import Foundation
 import Testing
+@testable import History
+
+@Suite struct HistoryStoreTests {
+    static func tempPath() -> String { NSTemporaryDirectory() + "history-\(UUID().uuidString.prefix(8)).sqlite" }
+
+    static func task(_ id: String, robot: String = "reacher2", name: String = "reach", at: Double) -> TaskRow {
+        TaskRow(id: id, robot: robot, task: name, paramsJSON: "{}", dynamicsJSON: "{}", attempts: 4, temperatureBase: 0.6,
+                temperatureRange: 0.3, rewardMode: "efficiency", adapt: true, priority: 0, seed: 7, state: "queued", submittedAt: at)
+    }
+
+    @Test func aTaskItsAttemptsAndUpdateRoundTrip() throws {
+        let store = try HistoryStore(path: Self.tempPath())
+        try store.insert(Self.task("t1", at: 100))
+        try store.markRunning(taskId: "t1", checkpoint: "ck-0", at: 101)
+        for i in 0..<4 {
+            try store.record(AttemptRow(taskId: "t1", attemptIndex: i, temperature: 0.6 + 0.1 * Double(i), steps: 20 + i,
+                                        success: i != 2, reward: i != 2 ? 0.7 : 0, abortReason: i == 2 ? "safety_abort: joint 1 velocity" : nil,
+                                        checkpoint: "ck-0", finishedAt: 102))
+        }
+        let update = try store.record(UpdateRow(taskId: "t1", parent: "ck-0", candidate: "ck-1", accepted: true, refusal: nil, policyLoss: -0.01,
+                                                approxKL: 0.004, clipFraction: 0.1, gradNorm: 0.5, entropy: 1.2, epochs: 4, seconds: 0.01, createdAt: 103))
+        #expect(update.id != nil)
+        try store.finish(taskId: "t1", state: "done", detail: nil, candidate: "ck-1", successRate: 0.75, meanReward: 0.525, at: 104)
+
+        let row = try #require(try store.task(id: "t1"))
+        #expect(row.state == "done" && row.checkpoint == "ck-0" && row.candidate == "ck-1" && row.successRate == 0.75)
+        let attempts = try store.attempts(taskId: "t1")
+        #expect(attempts.map(\.attemptIndex) == [0, 1, 2, 3])
+        #expect(attempts[2].abortReason == "safety_abort: joint 1 velocity" && !attempts[2].success)
+        #expect(try store.updates(taskId: "t1").first?.candidate == "ck-1")
+        #expect(try store.integrityCheck())
+    }
+
+    @Test func unfinishedTasksBecomeInterruptedAfterARestart() throws {
+        let path = Self.tempPath()
+        do {
+            let store = try HistoryStore(path: path)
+            try store.insert(Self.task("queued", at: 1))
+            try store.insert(Self.task("running", at: 2))
+            try store.markRunning(taskId: "running", checkpoint: nil, at: 3)
+            try store.insert(Self.task("done", at: 4))
+            try store.finish(taskId: "done", state: "done", detail: nil, candidate: nil, successRate: 1, meanReward: 1, at: 5)
+        }
+        let reopened = try HistoryStore(path: path)
+        #expect(try reopened.markUnfinishedInterrupted(at: 10) == ["queued", "running"])
+        #expect(try reopened.task(id: "running")?.state == "interrupted")
+        #expect(try reopened.task(id: "done")?.state == "done")
+        #expect(try reopened.countsByState() == ["interrupted": 2, "done": 1])
+    }
+
+    @Test func historyFiltersByTaskRobotAndTime() throws {
+        let store = try HistoryStore(path: Self.tempPath())
+        try store.insert(Self.task("a", name: "reach", at: 10))
+        try store.insert(Self.task("b", robot: "pusher", name: "push", at: 20))
+        try store.insert(Self.task("c", name: "reach", at: 30))
+        #expect(try store.tasks().map(\.id) == ["c", "b", "a"])
+        #expect(try store.tasks(task: "reach").map(\.id) == ["c", "a"])
+        #expect(try store.tasks(robot: "pusher").map(\.id) == ["b"])
+        #expect(try store.tasks(since: 15, until: 30).map(\.id) == ["b"])
+        #expect(try store.tasks(limit: 1).map(\.id) == ["c"])
+    }
+
+    @Test func theDatabaseIsInWALMode() throws {
+        let path = Self.tempPath()
+        _ = try HistoryStore(path: path)
+        #expect(FileManager.default.fileExists(atPath: path + "-wal") || FileManager.default.fileExists(atPath: path))
+        let header = try #require(FileManager.default.contents(atPath: path))
+        // SQLite header bytes 18/19 are the write/read format versions: 2 means WAL.
+        #expect(header[18] == 2 && header[19] == 2)
+    }
+}

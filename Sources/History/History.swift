@@ -1,1 +1,0 @@
-// The History module; see docs/architecture.md.

@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+
+/// A task as the history keeps it. `state` moves queued -> running -> done | failed | cancelled,
+/// or to `interrupted` when the daemon died before finishing it.
+public struct TaskRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "tasks"
+
+    public var id: String
+    public var robot: String
+    public var task: String
+    /// JSON objects of the request's params and dynamics shifts.
+    public var paramsJSON: String
+    public var dynamicsJSON: String
+    public var attempts: Int
+    public var temperatureBase: Double
+    public var temperatureRange: Double
+    public var rewardMode: String
+    public var adapt: Bool
+    public var priority: Int
+    public var seed: Int64
+    public var state: String
+    public var submittedAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    /// Why a task failed or was cancelled, for people.
+    public var detail: String?
+    /// The checkpoint the attempts ran, and the candidate the update produced (if any).
+    public var checkpoint: String?
+    public var candidate: String?
+    public var successRate: Double?
+    public var meanReward: Double?
+
+    public init(id: String, robot: String, task: String, paramsJSON: String, dynamicsJSON: String, attempts: Int,
+                temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool, priority: Int,
+                seed: Int64, state: String, submittedAt: Double) {
+        self.id = id; self.robot = robot; self.task = task; self.paramsJSON = paramsJSON; self.dynamicsJSON = dynamicsJSON
+        self.attempts = attempts; self.temperatureBase = temperatureBase; self.temperatureRange = temperatureRange
+        self.rewardMode = rewardMode; self.adapt = adapt; self.priority = priority; self.seed = seed
+        self.state = state; self.submittedAt = submittedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, robot, task, attempts, adapt, priority, seed, state, detail, checkpoint, candidate
+        case paramsJSON = "params_json", dynamicsJSON = "dynamics_json"
+        case temperatureBase = "temperature_base", temperatureRange = "temperature_range", rewardMode = "reward_mode"
+        case submittedAt = "submitted_at", startedAt = "started_at", finishedAt = "finished_at"
+        case successRate = "success_rate", meanReward = "mean_reward"
+    }
+}
+
+/// One attempt of a task.
+public struct AttemptRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "attempts"
+
+    public var taskId: String
+    public var attemptIndex: Int
+    public var temperature: Double
+    public var steps: Int
+    public var success: Bool
+    public var reward: Double
+    /// `safety_abort: ...`, `hardware_fault: ...`, `estop`, `cancelled`, or nil when it ran to its end.
+    public var abortReason: String?
+    public var checkpoint: String?
+    public var finishedAt: Double
+
+    public init(taskId: String, attemptIndex: Int, temperature: Double, steps: Int, success: Bool, reward: Double,
+                abortReason: String?, checkpoint: String?, finishedAt: Double) {
+        self.taskId = taskId; self.attemptIndex = attemptIndex; self.temperature = temperature; self.steps = steps
+        self.success = success; self.reward = reward; self.abortReason = abortReason; self.checkpoint = checkpoint
+        self.finishedAt = finishedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case steps, success, reward, checkpoint, temperature
+        case taskId = "task_id", attemptIndex = "attempt_index", abortReason = "abort_reason", finishedAt = "finished_at"
+    }
+}
+
+/// One PPO update (accepted or refused).
+public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "updates"
+
+    public var id: Int64?
+    public var taskId: String
+    public var parent: String?
+    public var candidate: String?
+    public var accepted: Bool
+    public var refusal: String?
+    public var policyLoss: Double
+    public var approxKL: Double
+    public var clipFraction: Double
+    public var gradNorm: Double
+    public var entropy: Double
+    public var epochs: Int
+    public var seconds: Double
+    public var createdAt: Double
+
+    public init(taskId: String, parent: String?, candidate: String?, accepted: Bool, refusal: String?, policyLoss: Double,
+                approxKL: Double, clipFraction: Double, gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, createdAt: Double) {
+        self.taskId = taskId; self.parent = parent; self.candidate = candidate; self.accepted = accepted; self.refusal = refusal
+        self.policyLoss = policyLoss; self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm
+        self.entropy = entropy; self.epochs = epochs; self.seconds = seconds; self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum CodingKeys: String, CodingKey {
+        case id, parent, candidate, accepted, refusal, entropy, epochs, seconds
+        case taskId = "task_id", policyLoss = "policy_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
+        case gradNorm = "grad_norm", createdAt = "created_at"
+    }
+}
+
+/// A checkpoint lifecycle event: `promoted` (became good), `rollback` (back to the last good), `refused`.
+public struct CheckpointEventRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "checkpoint_events"
+
+    public var id: Int64?
+    public var kind: String
+    public var checkpoint: String?
+    public var fromCheckpoint: String?
+    public var reason: String
+    public var taskId: String?
+    public var at: Double
+
+    public init(kind: String, checkpoint: String?, fromCheckpoint: String?, reason: String, taskId: String?, at: Double) {
+        self.kind = kind; self.checkpoint = checkpoint; self.fromCheckpoint = fromCheckpoint; self.reason = reason
+        self.taskId = taskId; self.at = at
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, checkpoint, reason, at
+        case fromCheckpoint = "from_checkpoint", taskId = "task_id"
+    }
+}

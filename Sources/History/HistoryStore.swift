@@ -1,0 +1,211 @@
+import Foundation
+import GRDB
+
+/// The daemon's durable record of tasks, attempts, updates and checkpoint events, in SQLite
+/// (WAL mode, synchronous=FULL so an acknowledged write survives a power cut).
+///
+/// Only this type writes the database. Every write is one transaction.
+public final class HistoryStore: Sendable {
+    private let pool: DatabasePool
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating and migrating if needed) the database at `path`.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "tasks") { t in
+                t.primaryKey("id", .text)
+                t.column("robot", .text).notNull()
+                t.column("task", .text).notNull()
+                t.column("params_json", .text).notNull()
+                t.column("dynamics_json", .text).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("temperature_base", .double).notNull()
+                t.column("temperature_range", .double).notNull()
+                t.column("reward_mode", .text).notNull()
+                t.column("adapt", .boolean).notNull()
+                t.column("priority", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("state", .text).notNull().indexed()
+                t.column("submitted_at", .double).notNull().indexed()
+                t.column("started_at", .double)
+                t.column("finished_at", .double)
+                t.column("detail", .text)
+                t.column("checkpoint", .text)
+                t.column("candidate", .text)
+                t.column("success_rate", .double)
+                t.column("mean_reward", .double)
+            }
+            try db.create(table: "attempts") { t in
+                t.column("task_id", .text).notNull().references("tasks", onDelete: .cascade)
+                t.column("attempt_index", .integer).notNull()
+                t.column("temperature", .double).notNull()
+                t.column("steps", .integer).notNull()
+                t.column("success", .boolean).notNull()
+                t.column("reward", .double).notNull()
+                t.column("abort_reason", .text)
+                t.column("checkpoint", .text)
+                t.column("finished_at", .double).notNull()
+                t.primaryKey(["task_id", "attempt_index"])
+            }
+            try db.create(table: "updates") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("task_id", .text).notNull().references("tasks", onDelete: .cascade).indexed()
+                t.column("parent", .text)
+                t.column("candidate", .text)
+                t.column("accepted", .boolean).notNull()
+                t.column("refusal", .text)
+                t.column("policy_loss", .double).notNull()
+                t.column("approx_kl", .double).notNull()
+                t.column("clip_fraction", .double).notNull()
+                t.column("grad_norm", .double).notNull()
+                t.column("entropy", .double).notNull()
+                t.column("epochs", .integer).notNull()
+                t.column("seconds", .double).notNull()
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(table: "checkpoint_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                t.column("checkpoint", .text)
+                t.column("from_checkpoint", .text)
+                t.column("reason", .text).notNull()
+                t.column("task_id", .text)
+                t.column("at", .double).notNull()
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Writes
+
+    /// Records a newly accepted task. Called before the client is told it was accepted.
+    public func insert(_ task: TaskRow) throws {
+        try pool.write { db in try task.insert(db) }
+    }
+
+    /// Marks a task running on `checkpoint`.
+    public func markRunning(taskId: String, checkpoint: String?, at: Double) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE tasks SET state = 'running', started_at = ?, checkpoint = ? WHERE id = ?",
+                           arguments: [at, checkpoint, taskId])
+        }
+    }
+
+    /// Records one finished attempt.
+    public func record(_ attempt: AttemptRow) throws {
+        try pool.write { db in try attempt.upsert(db) }
+    }
+
+    /// Records one update; returns it with its row id.
+    @discardableResult
+    public func record(_ update: UpdateRow) throws -> UpdateRow {
+        try pool.write { db in
+            var row = update
+            try row.insert(db)
+            return row
+        }
+    }
+
+    /// Records a checkpoint event (promotion, rollback, refusal).
+    public func record(_ event: CheckpointEventRow) throws {
+        try pool.write { db in
+            var row = event
+            try row.insert(db)
+        }
+    }
+
+    /// Ends a task: `done`, `failed` or `cancelled`, with its summary.
+    public func finish(taskId: String, state: String, detail: String?, candidate: String?,
+                       successRate: Double?, meanReward: Double?, at: Double) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE tasks SET state = ?, detail = ?, candidate = ?, success_rate = ?, mean_reward = ?, finished_at = ?
+                WHERE id = ?
+                """, arguments: [state, detail, candidate, successRate, meanReward, at, taskId])
+        }
+    }
+
+    /// After a crash: every task accepted but not finished becomes `interrupted`. Returns their ids.
+    public func markUnfinishedInterrupted(at: Double) throws -> [String] {
+        try pool.write { db in
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM tasks WHERE state IN ('queued', 'running') ORDER BY submitted_at")
+            try db.execute(sql: """
+                UPDATE tasks SET state = 'interrupted', finished_at = ?, detail = 'the daemon stopped before this task finished'
+                WHERE state IN ('queued', 'running')
+                """, arguments: [at])
+            return ids
+        }
+    }
+
+    // MARK: Reads
+
+    /// One task, or nil.
+    public func task(id: String) throws -> TaskRow? {
+        try pool.read { db in try TaskRow.fetchOne(db, key: id) }
+    }
+
+    /// A task's attempts in order.
+    public func attempts(taskId: String) throws -> [AttemptRow] {
+        try pool.read { db in
+            try AttemptRow.fetchAll(db, sql: "SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt_index", arguments: [taskId])
+        }
+    }
+
+    /// A task's updates.
+    public func updates(taskId: String) throws -> [UpdateRow] {
+        try pool.read { db in
+            try UpdateRow.fetchAll(db, sql: "SELECT * FROM updates WHERE task_id = ? ORDER BY id", arguments: [taskId])
+        }
+    }
+
+    /// Tasks, newest first, filtered.
+    public func tasks(task: String? = nil, robot: String? = nil, since: Double? = nil, until: Double? = nil, limit: Int = 100) throws -> [TaskRow] {
+        try pool.read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let task { clauses.append("task = ?"); _ = arguments.append(contentsOf: [task]) }
+            if let robot { clauses.append("robot = ?"); _ = arguments.append(contentsOf: [robot]) }
+            if let since { clauses.append("submitted_at >= ?"); _ = arguments.append(contentsOf: [since]) }
+            if let until { clauses.append("submitted_at < ?"); _ = arguments.append(contentsOf: [until]) }
+            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            _ = arguments.append(contentsOf: [limit])
+            return try TaskRow.fetchAll(db, sql: "SELECT * FROM tasks \(filter) ORDER BY submitted_at DESC, rowid DESC LIMIT ?", arguments: arguments)
+        }
+    }
+
+    /// Checkpoint events, newest first.
+    public func checkpointEvents(limit: Int = 100) throws -> [CheckpointEventRow] {
+        try pool.read { db in
+            try CheckpointEventRow.fetchAll(db, sql: "SELECT * FROM checkpoint_events ORDER BY id DESC LIMIT ?", arguments: [limit])
+        }
+    }
+
+    /// Counts of tasks by state.
+    public func countsByState() throws -> [String: Int] {
+        try pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM tasks GROUP BY state") {
+                counts[row["state"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    /// SQLite's own `PRAGMA integrity_check`: true when it answers "ok".
+    public func integrityCheck() throws -> Bool {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok" }
+    }
+}
