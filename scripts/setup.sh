@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what ttad needs on a fresh Debian 12 (as root): the C libraries, Python packages for
+# the interop tests, and checks the Swift toolchain. Safe to run again.
+set -euo pipefail
+APT_PACKAGES=(
+  libzmq3-dev libsystemd-dev libopenblas-dev libmujoco-dev libsqlite3-dev pkg-config  # the C libraries
+  python3-zmq python3-numpy                                                            # the Python bridge controller and interop tests
+  systemd-container debootstrap zstd                                                  # the real-systemd test (scripts/systemd-test.sh)
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+fi
+# The checkpoint interop test reads our safetensors files with the reference Python package.
+python3 -c "import safetensors, numpy" 2>/dev/null || python3 -m pip install -q safetensors numpy
+command -v swift >/dev/null || { echo "setup: no swift on PATH (this machine kind ships Swift 6.3 in /opt/swift)"; exit 1; }
