@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "ttactl",
             dependencies: [
-                "Wire",
+                "Wire", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -1,4 +1,6 @@
+import Adaptation
 import Foundation
+import History
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -6,63 +8,280 @@ import Systemd
 import Wire
 import ZeroMQ
 
-/// The ttad daemon as a swift-service-lifecycle `Service`: binds its sockets, serves requests,
-/// tells systemd when it is ready, and shuts down cleanly when the group asks (SIGTERM).
+/// The ttad daemon as a swift-service-lifecycle `Service`: loads the robots and the last good
+/// checkpoint, binds its sockets, tells systemd it is ready, serves requests on one thread and
+/// drives the robot on another, and shuts down cleanly when the group asks (SIGTERM).
 public final class Daemon: Service, @unchecked Sendable {
     /// The version reported by `ping` and `status`.
     public static let version = "0.1.0"
 
+    /// Makes the adaptation side (robots, policy, checkpoints) from the config.
+    public typealias AdaptationFactory = @Sendable (DaemonConfig, Logger) throws -> any AdaptationService
+
     private let config: DaemonConfig
     private let logger: Logger
+    private let makeAdaptation: AdaptationFactory
     private let notifier = SystemdNotifier()
     private let watchdog = ProgressWatchdog()
     private let started = ContinuousClock.now
+    private let counters = DaemonCounters()
 
-    public init(config: DaemonConfig, logger: Logger) {
+    // Set once in run(), before the request thread starts.
+    private var adaptation: (any AdaptationService)!
+    private var history: HistoryStore!
+    private var queue: TaskQueue!
+    private var events: EventPublisher!
+
+    public init(config: DaemonConfig, logger: Logger, makeAdaptation: @escaping AdaptationFactory) {
         self.config = config
         self.logger = logger
+        self.makeAdaptation = makeAdaptation
     }
 
     public func run() async throws {
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        history = try HistoryStore(path: "\(config.stateDirectory)/history.sqlite")
+        let interrupted = try history.markUnfinishedInterrupted(at: Date().timeIntervalSince1970)
+        if !interrupted.isEmpty {
+            logger.warning("\(interrupted.count) task(s) were accepted but not finished before the last stop; marked interrupted",
+                           metadata: ["event": "tasks_interrupted", "task_ids": "\(interrupted.joined(separator: ","))"])
+        }
+        adaptation = try makeAdaptation(config, logger)
+        queue = TaskQueue(capacity: config.queueCapacity)
+
         let context = try ZMQContext()
+        events = try EventPublisher(context: context, endpoint: config.eventEndpoint, logger: logger)
+        let recorder = TaskRecorder(history: history, events: events, logger: logger, watchdog: watchdog, counters: counters)
+        let control = ControlLoop(queue: queue, adaptation: adaptation, history: history, recorder: recorder, events: events,
+                                  counters: counters, watchdog: watchdog, notifier: notifier, logger: logger)
         let server = try RequestServer(context: context, config: config, watchdog: watchdog, logger: logger) { [self] request in
             handle(request)
         }
+        let hangup = installHangupHandler()
+        control.start()
         server.start()
-        notifier.ready(status: "serving on \(config.requestEndpoint)")
-        logger.notice("ready", metadata: ["event": "ready", "endpoint": "\(config.requestEndpoint)"])
+        let summary = "serving on \(config.requestEndpoint); robot \(config.defaultRobot); checkpoint \(adaptation.liveCheckpoint ?? "-")"
+        notifier.ready(status: summary)
+        logger.notice("ready: \(summary)", metadata: [
+            "event": "ready", "endpoint": "\(config.requestEndpoint)", "checkpoint": "\(adaptation.liveCheckpoint ?? "")",
+        ])
 
         try? await gracefulShutdown()
 
         notifier.stopping()
-        logger.notice("stopping", metadata: ["event": "stopping"])
+        logger.notice("stopping: ending the running attempt safely", metadata: ["event": "stopping"])
+        hangup.cancel()
         server.stop()
+        control.stop(reason: "daemon stopping")
+        adaptation.shutdown()
+        events.close()
         context.shutdown()
-        if let path = RequestServer.ipcPath(config.requestEndpoint) { unlink(path) }
+        for endpoint in [config.requestEndpoint, config.eventEndpoint] {
+            if let path = RequestServer.ipcPath(endpoint) { unlink(path) }
+        }
+        logger.notice("stopped", metadata: ["event": "stopped"])
     }
+
+    /// SIGHUP re-reads the robot-configs, as `reload` does.
+    private func installHangupHandler() -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { [self] in
+            do {
+                try adaptation.reload()
+                logger.notice("reloaded robot-configs (SIGHUP)", metadata: ["event": "reloaded"])
+            } catch {
+                logger.error("reload refused, keeping the old robot-configs: \(error)", metadata: ["event": "reload_failed"])
+            }
+        }
+        source.resume()
+        return source
+    }
+
+    // MARK: Requests
 
     /// Answers one request. Runs on the request thread; never throws, never blocks for long.
     func handle(_ request: Request) -> [UInt8] {
-        switch request.operation {
-        case .ping:
-            return Reply.success(Pong(version: Self.version, pid: getpid()), id: request.id).encoded()
-        case .status:
-            return Reply.success(status(), id: request.id).encoded()
-        default:
-            return Reply<Empty>.failure(
-                WireError(.unavailable, field: "op", "operation \"\(request.operation.rawValue)\" is not available in this build"),
-                id: request.id
-            ).encoded()
+        do {
+            return try dispatch(request)
+        } catch let error as WireError {
+            return Reply<Empty>.failure(error, id: request.id).encoded()
+        } catch let error as AdaptationError {
+            let code: WireError.Code = switch error.kind {
+            case .invalid: .invalidField
+            case .notFound: .notFound
+            case .unavailable: .unavailable
+            case .failed: .internal
+            }
+            return Reply<Empty>.failure(WireError(code, field: error.field, error.message), id: request.id).encoded()
+        } catch {
+            logger.error("request failed: \(error)", metadata: ["op": "\(request.operation.rawValue)"])
+            return Reply<Empty>.failure(WireError(.internal, "\(error)"), id: request.id).encoded()
         }
     }
 
+    private func dispatch(_ request: Request) throws -> [UInt8] {
+        let id = request.id
+        switch (request.operation, request.args) {
+        case (.ping, _):
+            return Reply.success(Pong(version: Self.version, pid: getpid()), id: id).encoded()
+        case (.status, _):
+            return Reply.success(status(), id: id).encoded()
+        case (.submit, .submit(let args)):
+            return Reply.success(try submit(args), id: id).encoded()
+        case (.task, .task(let ref)):
+            guard let info = try taskInfo(ref.taskId) else { throw WireError(.notFound, field: "args.task_id", "no task \"\(ref.taskId)\"") }
+            return Reply.success(info, id: id).encoded()
+        case (.cancel, .task(let ref)):
+            return Reply.success(try cancel(ref.taskId), id: id).encoded()
+        case (.history, .history(let query)):
+            let rows = try history.tasks(task: query.task, robot: query.robot, since: query.since, until: query.until, limit: query.limit ?? 100)
+            return Reply.success(HistoryResult(tasks: try rows.map { try info(for: $0) }), id: id).encoded()
+        case (.checkpoints, _):
+            let list = adaptation.checkpoints().map {
+                CheckpointEntry(id: $0.id, robot: $0.robot, parent: $0.parent, createdAt: $0.createdAt, state: $0.state, live: $0.isLive, metrics: $0.metrics)
+            }
+            return Reply.success(CheckpointsResult(live: adaptation.liveCheckpoint, lastGood: adaptation.lastGoodCheckpoint, checkpoints: list), id: id).encoded()
+        case (.rollback, .rollback(let args)):
+            let reason = args.reason ?? "requested by a person (ttactl rollback)"
+            let loaded = try adaptation.rollback(to: args.checkpoint, reason: reason, observer: nil)
+            try history.record(CheckpointEventRow(kind: "rollback", checkpoint: loaded, fromCheckpoint: nil, reason: reason, taskId: nil, at: Date().timeIntervalSince1970))
+            counters.rollback()
+            logger.warning("rollback to \(loaded): \(reason)", metadata: ["event": "checkpoint_rollback", "checkpoint": "\(loaded)", "reason": "\(reason)"])
+            notifier.status("rolled back to \(loaded): \(reason)")
+            return Reply.success(AckResult(message: "live policy is now \(loaded)", checkpoint: loaded), id: id).encoded()
+        case (.pause, _):
+            adaptation.isAdapting = false
+            logger.notice("adaptation paused", metadata: ["event": "paused"])
+            return Reply.success(AckResult(message: "adaptation paused: attempts still run, no updates are made", adapting: false), id: id).encoded()
+        case (.resume, _):
+            adaptation.clearEmergencyStop()
+            counters.setEstopped(false)
+            adaptation.isAdapting = true
+            logger.notice("adaptation resumed", metadata: ["event": "resumed"])
+            return Reply.success(AckResult(message: "adaptation resumed", adapting: true), id: id).encoded()
+        case (.reload, _):
+            do { try adaptation.reload() } catch {
+                throw WireError(.invalidField, field: "robot_configs", "reload refused, the old robot-configs stay: \(error)")
+            }
+            logger.notice("reloaded robot-configs", metadata: ["event": "reloaded"])
+            return Reply.success(AckResult(message: "robot-configs reloaded: \(adaptation.robots.keys.sorted().joined(separator: ", "))"), id: id).encoded()
+        case (.estop, _):
+            counters.setEstopped(true)
+            adaptation.emergencyStop()
+            counters.snapshot.running?.cancellation.cancel("estop")
+            logger.critical("E-STOP: running attempt aborted, robot stopped; tasks refused until resume", metadata: ["event": "estop"])
+            notifier.status("E-STOP latched: send `ttactl resume` to clear")
+            return Reply.success(AckResult(message: "e-stop latched: the running attempt was aborted and the robot stopped; `ttactl resume` clears it"), id: id).encoded()
+        default:
+            throw WireError(.invalidField, field: "args", "arguments do not fit operation \(request.operation.rawValue)")
+        }
+    }
+
+    private func submit(_ args: SubmitArgs) throws -> SubmitResult {
+        if counters.snapshot.estopped {
+            throw WireError(.unavailable, "e-stop is latched; `ttactl resume` clears it")
+        }
+        let robot = args.robot ?? config.defaultRobot
+        guard adaptation.robots[robot] != nil else {
+            throw WireError(.invalidField, field: "args.robot", "unknown robot \"\(robot)\"; known: \(adaptation.robots.keys.sorted().joined(separator: ", "))")
+        }
+        let defaults = adaptation.defaults(robot: robot) ?? TaskDefaults()
+        let plan = TaskPlan(
+            id: "t-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10),
+            robot: robot, task: args.task, params: args.params ?? [:], dynamics: args.dynamics ?? [:],
+            attempts: args.attempts ?? defaults.attempts,
+            temperatureBase: args.temperatureBase ?? defaults.temperatureBase,
+            temperatureRange: args.temperatureRange ?? defaults.temperatureRange,
+            rewardMode: args.reward ?? defaults.rewardMode, adapt: args.adapt ?? defaults.adapt,
+            priority: args.priority ?? 0, seed: args.seed ?? UInt64.random(in: 0...UInt64(Int64.max)))
+        try adaptation.validate(plan)
+        guard queue.count < queue.capacity else {
+            throw WireError(.queueFull, "the queue holds \(queue.capacity) tasks and is full; try again later")
+        }
+        // Durable before acknowledged: once the client hears "accepted", the task is on disk.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try history.insert(TaskRow(
+            id: plan.id, robot: plan.robot, task: plan.task,
+            paramsJSON: String(decoding: try encoder.encode(plan.params), as: UTF8.self),
+            dynamicsJSON: String(decoding: try encoder.encode(plan.dynamics), as: UTF8.self),
+            attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
+            rewardMode: plan.rewardMode, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
+            state: "queued", submittedAt: Date().timeIntervalSince1970))
+        // Only this thread pushes, so the capacity check above still holds.
+        let position = queue.push(plan) ?? 0
+        logger.info("task \(plan.id) accepted: \(plan.task) on \(plan.robot), \(plan.attempts) attempts", metadata: [
+            "event": "task_queued", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
+        ])
+        var event = Event(kind: .taskQueued, taskId: plan.id)
+        event.attempts = plan.attempts
+        events.publish(event)
+        return SubmitResult(taskId: plan.id, position: position, attempts: plan.attempts,
+                            temperatures: TemperatureSchedule.temperatures(count: plan.attempts, base: plan.temperatureBase, range: plan.temperatureRange),
+                            rewardMode: plan.rewardMode, adapt: plan.adapt)
+    }
+
+    private func cancel(_ taskId: String) throws -> AckResult {
+        if queue.remove(id: taskId) {
+            try history.finish(taskId: taskId, state: "cancelled", detail: "cancelled before it started", candidate: nil,
+                               successRate: nil, meanReward: nil, at: Date().timeIntervalSince1970)
+            return AckResult(message: "task \(taskId) cancelled before it started")
+        }
+        if let running = counters.snapshot.running, running.plan.id == taskId {
+            running.cancellation.cancel("cancelled by request")
+            return AckResult(message: "task \(taskId) is being cancelled: the running attempt stops at its next step")
+        }
+        guard let row = try history.task(id: taskId) else { throw WireError(.notFound, field: "args.task_id", "no task \"\(taskId)\"") }
+        throw WireError(.conflict, field: "args.task_id", "task \(taskId) is already \(row.state)")
+    }
+
+    private func taskInfo(_ taskId: String) throws -> TaskInfo? {
+        try history.task(id: taskId).map { try info(for: $0) }
+    }
+
+    private func info(for row: TaskRow) throws -> TaskInfo {
+        let decoder = JSONDecoder()
+        let attempts = try history.attempts(taskId: row.id).map {
+            AttemptInfo(index: $0.attemptIndex, temperature: $0.temperature, steps: $0.steps, success: $0.success,
+                        reward: $0.reward, abortReason: $0.abortReason, checkpoint: $0.checkpoint)
+        }
+        let updates = try history.updates(taskId: row.id).map {
+            UpdateInfo(accepted: $0.accepted, refusal: $0.refusal, skipped: nil, policyLoss: $0.policyLoss, approxKl: $0.approxKL,
+                       clipFraction: $0.clipFraction, gradNorm: $0.gradNorm, entropy: $0.entropy, epochs: $0.epochs,
+                       seconds: $0.seconds, parent: $0.parent, candidate: $0.candidate)
+        }
+        return TaskInfo(
+            taskId: row.id, robot: row.robot, task: row.task, state: row.state, detail: row.detail,
+            params: (try? decoder.decode([String: Double].self, from: Data(row.paramsJSON.utf8))) ?? [:],
+            dynamics: (try? decoder.decode([String: Double].self, from: Data(row.dynamicsJSON.utf8))) ?? [:],
+            temperatureBase: row.temperatureBase, temperatureRange: row.temperatureRange, rewardMode: row.rewardMode,
+            adapt: row.adapt, priority: row.priority, submittedAt: row.submittedAt, startedAt: row.startedAt,
+            finishedAt: row.finishedAt, checkpoint: row.checkpoint, candidate: row.candidate, successRate: row.successRate,
+            meanReward: row.meanReward, attempts: attempts, updates: updates)
+    }
+
     private func status() -> StatusResult {
-        StatusResult(
-            health: "ok", version: Self.version, pid: getpid(),
+        let snapshot = counters.snapshot
+        let stalled = watchdog.stalledLoops()
+        var health = "ok"
+        var reason: String?
+        if snapshot.estopped {
+            health = "estopped"; reason = "e-stop latched; `ttactl resume` clears it"
+        } else if let degraded = adaptation.degradedReason {
+            health = "degraded"; reason = degraded
+        } else if !stalled.isEmpty {
+            health = "degraded"; reason = "loop(s) not making progress: \(stalled.joined(separator: ", "))"
+        }
+        return StatusResult(
+            health: health, healthReason: reason, version: Self.version, pid: getpid(),
             uptimeSeconds: Double((ContinuousClock.now - started).components.seconds),
-            robot: config.defaultRobot, backend: "mujoco", robots: [config.defaultRobot],
-            checkpoint: nil, lastGoodCheckpoint: nil, adapting: false, runningTask: nil,
-            queued: 0, queueCapacity: config.queueCapacity,
-            tasksDone: 0, updatesAccepted: 0, updatesRefused: 0, rollbacks: 0)
+            robot: config.defaultRobot, backend: adaptation.robots[config.defaultRobot] ?? "?",
+            robots: adaptation.robots.keys.sorted(),
+            checkpoint: adaptation.liveCheckpoint, lastGoodCheckpoint: adaptation.lastGoodCheckpoint,
+            adapting: adaptation.isAdapting, runningTask: snapshot.running?.plan.id,
+            queued: queue.count, queueCapacity: queue.capacity,
+            tasksDone: snapshot.tasksDone, updatesAccepted: snapshot.updatesAccepted,
+            updatesRefused: snapshot.updatesRefused, rollbacks: snapshot.rollbacks)
     }
 }

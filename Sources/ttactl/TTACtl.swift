@@ -8,7 +8,8 @@ struct TTACtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ttactl",
         abstract: "Send tasks to ttad and watch it adapt.",
-        subcommands: [Ping.self, Status.self])
+        subcommands: [Ping.self, Status.self, Submit.self, TaskCommand.self, Cancel.self, History.self, Checkpoints.self,
+                      Rollback.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self])
 }
 
 /// Options every subcommand takes.
@@ -18,6 +19,9 @@ struct Connection: ParsableArguments {
 
     @Option(name: .long, help: "Seconds to wait for the daemon's reply.")
     var timeout: Double = 5
+
+    @Option(name: .long, help: "The daemon's event endpoint, for live progress (env TTAD_EVENTS).")
+    var events: String = ProcessInfo.processInfo.environment["TTAD_EVENTS"] ?? "ipc:///run/ttad/events.sock"
 
     @Flag(name: .long, help: "Print the daemon's reply as JSON.")
     var json = false
@@ -31,10 +35,19 @@ struct Connection: ParsableArguments {
 enum Exit {
     /// The daemon answered with an error.
     static let daemonError = ExitCode(1)
+    /// The task ended but not `done` (failed, cancelled, interrupted).
+    static let taskNotDone = ExitCode(2)
+    /// Gave up waiting for a task to finish (it goes on in the daemon).
+    static let waitTimedOut = ExitCode(75)
     /// Bad command-line usage (ArgumentParser's own).
     static let usage = ExitCode(64)
     /// No daemon answered within the deadline.
     static let unreachable = ExitCode(69)
+}
+
+/// Writes a line to stderr.
+func warn(_ line: String) {
+    FileHandle.standardError.write(Data("ttactl: \(line)\n".utf8))
 }
 
 /// Runs `body`, turning failures into a clear message and a stable exit code.
@@ -53,38 +66,6 @@ func printJSON<T: Encodable>(_ value: T) {
     let encoder = WireCoding.encoder
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
     print(String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self))
-}
-
-struct Ping: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check that the daemon answers.")
-    @OptionGroup var connection: Connection
-
-    func run() throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let pong = try TTACtl.run { try connection.client().call(Request(operation: .ping), as: Pong.self) }
-        let elapsed = clock.now - start
-        if connection.json { printJSON(pong) } else {
-            print("pong from ttad \(pong.version) (pid \(pong.pid)) in \(elapsed.formatted(.units(allowed: [.milliseconds, .microseconds], width: .narrow)))")
-        }
-    }
-}
-
-struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the daemon's health, robot, checkpoint and queue.")
-    @OptionGroup var connection: Connection
-
-    func run() throws {
-        let status = try TTACtl.run { try connection.client().call(Request(operation: .status), as: StatusResult.self) }
-        if connection.json { printJSON(status); return }
-        print("health:      \(status.health)\(status.healthReason.map { " (\($0))" } ?? "")")
-        print("version:     \(status.version), pid \(status.pid), up \(Int(status.uptimeSeconds)) s")
-        print("robot:       \(status.robot) (\(status.backend)); robots: \(status.robots.joined(separator: ", "))")
-        print("checkpoint:  \(status.checkpoint ?? "-") (last good: \(status.lastGoodCheckpoint ?? "-"))")
-        print("adapting:    \(status.adapting ? "yes" : "no")")
-        print("task:        \(status.runningTask ?? "idle"); queued \(status.queued)/\(status.queueCapacity)")
-        print("counters:    \(status.tasksDone) tasks, \(status.updatesAccepted) updates accepted, \(status.updatesRefused) refused, \(status.rollbacks) rollbacks")
-    }
 }
 
 extension TTACtl {

@@ -1,3 +1,4 @@
+import Adaptation
 import ArgumentParser
 import Daemon
 import Logging
@@ -30,9 +31,19 @@ struct TTAD: AsyncParsableCommand {
         let daemonConfig: DaemonConfig
         do { daemonConfig = try DaemonConfig.load(path: config) } catch {
             logger.critical("\(error)")
-            throw ExitCode(78)  // EX_CONFIG: systemd's Restart=on-failure will not loop on it forever
+            throw ExitCode(78)  // EX_CONFIG: a bad config is not fixed by restarting
         }
-        let daemon = Daemon(config: daemonConfig, logger: logger)
+        let daemon = Daemon(config: daemonConfig, logger: logger) { config, logger in
+            do {
+                return try AdaptationEngine(
+                    robotConfigDirectory: config.robotConfigDirectory, stateDirectory: config.stateDirectory,
+                    defaultRobot: config.defaultRobot,
+                    log: { logger.warning("\($0)", metadata: ["event": "adaptation"]) })
+            } catch {
+                logger.critical("cannot load the robots or their checkpoints: \(error)")
+                throw ExitCode(78)
+            }
+        }
         let group = ServiceGroup(services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }

@@ -1,1 +1,0 @@
-// The Adaptation module; see docs/architecture.md.

@@ -1,0 +1,102 @@
+/// What one attempt came to.
+public struct AttemptReport: Sendable, Equatable {
+    public var index: Int
+    public var temperature: Double
+    public var steps: Int
+    public var success: Bool
+    public var reward: Double
+    /// `safety_abort: ...`, `hardware_fault: ...`, `estop`, `cancelled`; nil when it ran to its end.
+    public var abortReason: String?
+    /// The checkpoint whose policy acted.
+    public var checkpoint: String?
+
+    public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, abortReason: String?, checkpoint: String?) {
+        self.index = index; self.temperature = temperature; self.steps = steps; self.success = success
+        self.reward = reward; self.abortReason = abortReason; self.checkpoint = checkpoint
+    }
+}
+
+/// What the update after a task's attempts came to (or why there was none).
+public struct UpdateSummary: Sendable, Equatable {
+    /// Whether an update was attempted at all; when false, `skipped` says why.
+    public var attempted: Bool
+    /// e.g. "no reward variance in the group", "adaptation paused", "adapt=false".
+    public var skipped: String?
+    public var accepted: Bool
+    public var refusal: String?
+    public var policyLoss: Double
+    public var approxKL: Double
+    public var clipFraction: Double
+    public var gradNorm: Double
+    public var entropy: Double
+    public var epochs: Int
+    public var seconds: Double
+    /// The checkpoint updated from, and the candidate written (accepted updates only).
+    public var parent: String?
+    public var candidate: String?
+
+    public init(attempted: Bool, skipped: String? = nil, accepted: Bool = false, refusal: String? = nil,
+                policyLoss: Double = 0, approxKL: Double = 0, clipFraction: Double = 0, gradNorm: Double = 0,
+                entropy: Double = 0, epochs: Int = 0, seconds: Double = 0, parent: String? = nil, candidate: String? = nil) {
+        self.attempted = attempted; self.skipped = skipped; self.accepted = accepted; self.refusal = refusal
+        self.policyLoss = policyLoss; self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm
+        self.entropy = entropy; self.epochs = epochs; self.seconds = seconds; self.parent = parent; self.candidate = candidate
+    }
+
+    /// No update, and why.
+    public static func skipped(_ why: String) -> UpdateSummary { UpdateSummary(attempted: false, skipped: why) }
+}
+
+/// A change in the checkpoint lifecycle.
+public struct CheckpointEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// A candidate passed the gate and is now the last good checkpoint.
+        case promoted
+        /// The live policy went back to the last good checkpoint (or one a person named).
+        case rollback
+        /// A candidate was written and is being evaluated.
+        case candidate
+        /// A checkpoint could not be used (damaged file, failed load) and was skipped.
+        case skipped
+    }
+    public var kind: Kind
+    public var checkpoint: String?
+    public var from: String?
+    public var reason: String
+
+    public init(kind: Kind, checkpoint: String?, from: String?, reason: String) {
+        self.kind = kind; self.checkpoint = checkpoint; self.from = from; self.reason = reason
+    }
+}
+
+/// What a whole task came to.
+public struct TaskOutcome: Sendable, Equatable {
+    public var checkpoint: String?
+    public var attempts: [AttemptReport]
+    public var update: UpdateSummary
+    public var cancelled: Bool
+
+    public var successRate: Double { attempts.isEmpty ? 0 : Double(attempts.filter(\.success).count) / Double(attempts.count) }
+    public var meanReward: Double { attempts.isEmpty ? 0 : attempts.map(\.reward).reduce(0, +) / Double(attempts.count) }
+
+    public init(checkpoint: String?, attempts: [AttemptReport], update: UpdateSummary, cancelled: Bool) {
+        self.checkpoint = checkpoint; self.attempts = attempts; self.update = update; self.cancelled = cancelled
+    }
+}
+
+/// A summary of one checkpoint for `ttactl checkpoints`.
+public struct CheckpointSummary: Sendable, Equatable {
+    public var id: String
+    public var robot: String
+    public var parent: String?
+    public var createdAt: Double
+    /// `good`, `candidate`, `reference`, or `damaged`.
+    public var state: String
+    public var isLive: Bool
+    public var metrics: [String: Double]
+
+    public init(id: String, robot: String, parent: String?, createdAt: Double, state: String, isLive: Bool, metrics: [String: Double]) {
+        self.id = id; self.robot = robot; self.parent = parent; self.createdAt = createdAt; self.state = state
+        self.isLive = isLive; self.metrics = metrics
+    }
+}

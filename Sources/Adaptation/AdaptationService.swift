@@ -1,0 +1,61 @@
+import Synchronization
+
+/// Receives progress from a running task. Called on the control loop's thread; keep it quick.
+public protocol AdaptationObserver: AnyObject {
+    func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double)
+    func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport)
+    func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary)
+    func checkpointEvent(_ event: CheckpointEvent, taskId: String?)
+    /// The loop is alive (called at least every robot step): feeds the watchdog.
+    func heartbeat()
+}
+
+/// A flag another thread raises to cancel a running task at the next step.
+public final class Cancellation: Sendable {
+    private let flag = Mutex<String?>(nil)
+    public init() {}
+    /// Asks the task to stop, saying why.
+    public func cancel(_ reason: String) { flag.withLock { if $0 == nil { $0 = reason } } }
+    /// Why it was cancelled, or nil.
+    public var reason: String? { flag.withLock { $0 } }
+    public var isCancelled: Bool { reason != nil }
+}
+
+/// Why the adaptation service refused a task or an operation; `field` names the request field.
+public struct AdaptationError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case invalid, notFound, unavailable, failed }
+    public var kind: Kind
+    public var field: String?
+    public var message: String
+    public init(_ kind: Kind, field: String? = nil, _ message: String) { self.kind = kind; self.field = field; self.message = message }
+    public var description: String { field.map { "\($0): \(message)" } ?? message }
+}
+
+/// What the daemon needs from the adaptation side. `AdaptationEngine` is the real one.
+public protocol AdaptationService: AnyObject, Sendable {
+    /// Robots this daemon can run, and each one's backend (`mujoco` or `bridge`).
+    var robots: [String: String] { get }
+    /// The robot-config's defaults for a submit that leaves fields out.
+    func defaults(robot: String) -> TaskDefaults?
+    /// Checks a plan against its robot (task family, params, dynamics); throws naming the field.
+    func validate(_ plan: TaskPlan) throws
+    /// Runs N attempts and the update. Blocks the calling (control loop) thread.
+    func run(_ plan: TaskPlan, observer: any AdaptationObserver, cancellation: Cancellation) throws -> TaskOutcome
+    /// The checkpoint the policy runs now, and the last good one.
+    var liveCheckpoint: String? { get }
+    var lastGoodCheckpoint: String? { get }
+    func checkpoints() -> [CheckpointSummary]
+    /// Loads `checkpoint` (nil: the last good one) as the live policy. Returns its id.
+    func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> String
+    /// Whether updates are made (pause/resume).
+    var isAdapting: Bool { get set }
+    /// Aborts the running attempt at once and stops the robot; latches until cleared.
+    func emergencyStop()
+    func clearEmergencyStop()
+    /// Health: nil when fine, else why (e.g. repeated hardware faults).
+    var degradedReason: String? { get }
+    /// Re-reads the robot-configs (SIGHUP, `reload`). A bad file is an error and the old ones stay.
+    func reload() throws
+    /// Saves what must survive (called once on shutdown, after the last task stopped).
+    func shutdown()
+}

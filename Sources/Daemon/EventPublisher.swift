@@ -1,0 +1,32 @@
+import Logging
+import Synchronization
+import Wire
+import ZeroMQ
+
+/// Publishes progress events on the event socket (PUB). A PUB socket never blocks on slow
+/// subscribers (libzmq drops at the high-water mark), so publishing cannot stall the control loop.
+final class EventPublisher: Sendable {
+    private let socket: Mutex<ZMQSocket?>
+    private let logger: Logger
+
+    init(context: ZMQContext, endpoint: String, logger: Logger) throws {
+        let socket = try ZMQSocket(context, .pub)
+        try socket.setHighWaterMark(10_000)
+        try RequestServer.prepareIPC(endpoint)
+        try socket.bind(endpoint)
+        self.socket = Mutex(socket)
+        self.logger = logger
+    }
+
+    func publish(_ event: Event) {
+        socket.withLock { socket in
+            do { try socket?.send(event.frames()) } catch {
+                logger.debug("event not published", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    func close() {
+        socket.withLock { $0?.close(); $0 = nil }
+    }
+}

@@ -1,0 +1,131 @@
+/// `submit`'s result: the task was recorded and queued.
+public struct SubmitResult: Codable, Sendable, Equatable {
+    public var taskId: String
+    /// Tasks ahead of this one in the queue (0: next).
+    public var position: Int
+    /// The plan as the daemon filled it in (defaults applied).
+    public var attempts: Int
+    public var temperatures: [Double]
+    public var rewardMode: String
+    public var adapt: Bool
+    public init(taskId: String, position: Int, attempts: Int, temperatures: [Double], rewardMode: String, adapt: Bool) {
+        self.taskId = taskId; self.position = position; self.attempts = attempts; self.temperatures = temperatures
+        self.rewardMode = rewardMode; self.adapt = adapt
+    }
+}
+
+/// One attempt of a task, as `task` and `history` report it.
+public struct AttemptInfo: Codable, Sendable, Equatable {
+    public var index: Int
+    public var temperature: Double
+    public var steps: Int
+    public var success: Bool
+    public var reward: Double
+    public var abortReason: String?
+    public var checkpoint: String?
+    public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, abortReason: String?, checkpoint: String?) {
+        self.index = index; self.temperature = temperature; self.steps = steps; self.success = success
+        self.reward = reward; self.abortReason = abortReason; self.checkpoint = checkpoint
+    }
+}
+
+/// The update after a task's attempts.
+public struct UpdateInfo: Codable, Sendable, Equatable {
+    public var accepted: Bool
+    public var refusal: String?
+    public var skipped: String?
+    public var policyLoss: Double
+    public var approxKl: Double
+    public var clipFraction: Double
+    public var gradNorm: Double
+    public var entropy: Double
+    public var epochs: Int
+    public var seconds: Double
+    public var parent: String?
+    public var candidate: String?
+    public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKl: Double, clipFraction: Double,
+                gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, parent: String?, candidate: String?) {
+        self.accepted = accepted; self.refusal = refusal; self.skipped = skipped; self.policyLoss = policyLoss
+        self.approxKl = approxKl; self.clipFraction = clipFraction; self.gradNorm = gradNorm; self.entropy = entropy
+        self.epochs = epochs; self.seconds = seconds; self.parent = parent; self.candidate = candidate
+    }
+}
+
+/// A task with its attempts: `task`'s result and each entry of `history`.
+public struct TaskInfo: Codable, Sendable, Equatable {
+    public var taskId: String
+    public var robot: String
+    public var task: String
+    /// queued, running, done, failed, cancelled, interrupted.
+    public var state: String
+    public var detail: String?
+    public var params: [String: Double]
+    public var dynamics: [String: Double]
+    public var temperatureBase: Double
+    public var temperatureRange: Double
+    public var rewardMode: String
+    public var adapt: Bool
+    public var priority: Int
+    public var submittedAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    public var checkpoint: String?
+    public var candidate: String?
+    public var successRate: Double?
+    public var meanReward: Double?
+    public var attempts: [AttemptInfo]
+    public var updates: [UpdateInfo]
+    public init(taskId: String, robot: String, task: String, state: String, detail: String?, params: [String: Double],
+                dynamics: [String: Double], temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool,
+                priority: Int, submittedAt: Double, startedAt: Double?, finishedAt: Double?, checkpoint: String?,
+                candidate: String?, successRate: Double?, meanReward: Double?, attempts: [AttemptInfo], updates: [UpdateInfo]) {
+        self.taskId = taskId; self.robot = robot; self.task = task; self.state = state; self.detail = detail
+        self.params = params; self.dynamics = dynamics; self.temperatureBase = temperatureBase
+        self.temperatureRange = temperatureRange; self.rewardMode = rewardMode; self.adapt = adapt; self.priority = priority
+        self.submittedAt = submittedAt; self.startedAt = startedAt; self.finishedAt = finishedAt; self.checkpoint = checkpoint
+        self.candidate = candidate; self.successRate = successRate; self.meanReward = meanReward; self.attempts = attempts
+        self.updates = updates
+    }
+}
+
+/// `history`'s result, newest first.
+public struct HistoryResult: Codable, Sendable, Equatable {
+    public var tasks: [TaskInfo]
+    public init(tasks: [TaskInfo]) { self.tasks = tasks }
+}
+
+/// One checkpoint in `checkpoints`' result.
+public struct CheckpointEntry: Codable, Sendable, Equatable {
+    public var id: String
+    public var robot: String
+    public var parent: String?
+    public var createdAt: Double
+    /// good, candidate, reference, damaged.
+    public var state: String
+    public var live: Bool
+    public var metrics: [String: Double]
+    public init(id: String, robot: String, parent: String?, createdAt: Double, state: String, live: Bool, metrics: [String: Double]) {
+        self.id = id; self.robot = robot; self.parent = parent; self.createdAt = createdAt; self.state = state
+        self.live = live; self.metrics = metrics
+    }
+}
+
+/// `checkpoints`' result.
+public struct CheckpointsResult: Codable, Sendable, Equatable {
+    public var live: String?
+    public var lastGood: String?
+    public var checkpoints: [CheckpointEntry]
+    public init(live: String?, lastGood: String?, checkpoints: [CheckpointEntry]) {
+        self.live = live; self.lastGood = lastGood; self.checkpoints = checkpoints
+    }
+}
+
+/// The result of `rollback`, `pause`, `resume`, `reload`, `estop`, `cancel`: what is true now.
+public struct AckResult: Codable, Sendable, Equatable {
+    public var message: String
+    public var checkpoint: String?
+    public var adapting: Bool?
+    public init(message: String, checkpoint: String? = nil, adapting: Bool? = nil) {
+        self.message = message; self.checkpoint = checkpoint; self.adapting = adapting
+    }
+}

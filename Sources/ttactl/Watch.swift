@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Wire
+import ZeroMQ
+
+/// `ttactl watch`: every event the daemon publishes, as it happens.
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the daemon's events live (one JSON object per line with --json).")
+    @OptionGroup var connection: Connection
+    @Option(help: "Stop after this many events.") var count: Int?
+    @Option(help: "Stop after this many seconds.") var duration: Double?
+
+    func run() throws {
+        let context = try ZMQContext()
+        let subscriber = try ZMQSocket(context, .sub)
+        try subscriber.subscribe()
+        try subscriber.connect(connection.events)
+        let clock = ContinuousClock()
+        let end = duration.map { clock.now + .milliseconds(Int($0 * 1000)) }
+        var seen = 0
+        while count.map({ seen < $0 }) ?? true {
+            if let end, clock.now >= end { break }
+            let frames: [[UInt8]]
+            do { frames = try subscriber.receive(deadline: .milliseconds(500)) } catch let error as ZMQError where error.isTimeout { continue }
+            seen += 1
+            if connection.json {
+                print(String(decoding: frames.last ?? [], as: UTF8.self))
+            } else if let event = try? Event.decode(frames) {
+                let fields: [String?] = [
+                    event.taskId, event.attempt.map { "attempt \($0 + 1)" }, event.temperature.map { String(format: "T=%.2f", $0) },
+                    event.steps.map { "\($0) steps" }, event.success.map { $0 ? "success" : "failure" },
+                    event.reward.map { String(format: "reward %.3f", $0) }, event.abortReason, event.state, event.checkpoint, event.message,
+                ]
+                print("\(event.kind.rawValue): " + fields.compactMap { $0 }.joined(separator: " "))
+            }
+            fflush(nil)  // flush stdout even when it is a pipe
+        }
+    }
+}
