@@ -7,6 +7,7 @@ final class DaemonProcess {
     let directory: String
     let endpoint: String
     let eventEndpoint: String
+    let stateDirectory: String
     let process = Process()
 
     /// The built `ttad` beside the test bundle (or `TTAD_BINARY`).
@@ -21,15 +22,24 @@ final class DaemonProcess {
         return ".build/debug/ttad"
     }
 
-    init(extraConfig: String = "", environment: [String: String] = [:]) throws {
+    /// The repository's robot-configs folder.
+    static var robotConfigs: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("robot-configs").path
+    }
+
+    /// `stateDirectory`: reuse one across restarts (crash tests); default: a fresh one.
+    init(extraConfig: String = "", stateDirectory: String? = nil, environment: [String: String] = [:]) throws {
         directory = NSTemporaryDirectory() + "ttad-test-\(UUID().uuidString.prefix(8))"
+        self.stateDirectory = stateDirectory ?? directory + "/state"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         endpoint = "ipc://\(directory)/ttad.sock"
         eventEndpoint = "ipc://\(directory)/events.sock"
         let config = """
             request_endpoint: \(endpoint)
             event_endpoint: \(eventEndpoint)
-            state_directory: \(directory)/state
+            state_directory: \(stateDirectory ?? directory + "/state")
+            robot_config_directory: \(Self.robotConfigs)
             \(extraConfig)
             """
         try config.write(toFile: "\(directory)/ttad.yaml", atomically: true, encoding: .utf8)
@@ -57,6 +67,30 @@ final class DaemonProcess {
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw DaemonExited(log: "did not answer within \(deadline)\n" + log)
+    }
+
+    /// A client of this daemon.
+    func client(timeout: Duration = .seconds(10)) throws -> WireClient {
+        try WireClient(endpoint: endpoint, timeout: timeout)
+    }
+
+    /// Polls `task` until the task leaves queued/running, or `deadline` passes.
+    func waitForTask(_ id: String, deadline: Duration = .seconds(120)) throws -> TaskInfo {
+        let client = try client()
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        while clock.now < end {
+            let info = try client.call(Request(operation: .task, args: .task(TaskRef(taskId: id))), as: TaskInfo.self)
+            if !["queued", "running"].contains(info.state) { return info }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw DaemonExited(log: "task \(id) did not finish within \(deadline)\n" + log)
+    }
+
+    /// Kills the daemon with SIGKILL (a crash) and waits for it to be gone.
+    func crash() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// Sends SIGTERM and waits for the exit status.

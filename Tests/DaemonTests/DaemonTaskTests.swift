@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import Wire
+import ZeroMQ
+
+/// A real daemon on the default simulated robot, driven over its real sockets.
+@Suite(.serialized) struct DaemonTaskTests {
+    @Test func aTaskRunsNAttemptsAtTheScheduledTemperaturesAndIsRecorded() throws {
+        let daemon = try DaemonProcess()
+        try daemon.waitUntilServing()
+        let context = try ZMQContext()
+        let events = try ZMQSocket(context, .sub)
+        try events.subscribe()
+        try events.connect(daemon.eventEndpoint)
+        Thread.sleep(forTimeInterval: 0.1)
+
+        let client = try daemon.client()
+        let accepted = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 4, seed: 7))), as: SubmitResult.self)
+        #expect(accepted.temperatures.map { ($0 * 100).rounded() / 100 } == [0.6, 0.7, 0.8, 0.9])
+        let info = try daemon.waitForTask(accepted.taskId)
+        #expect(info.state == "done", "\(info)")
+        #expect(info.attempts.map(\.index) == [0, 1, 2, 3])
+        #expect(info.attempts.map { ($0.temperature * 100).rounded() / 100 } == [0.6, 0.7, 0.8, 0.9])
+        for attempt in info.attempts {
+            #expect(attempt.steps > 0)
+            if attempt.success {
+                #expect(attempt.reward > 0.5 && attempt.reward < 1, "efficiency reward 1/(1+steps/max) lies in (0.5, 1)")
+            } else {
+                #expect(attempt.reward == 0)
+            }
+            #expect(attempt.checkpoint == info.checkpoint && info.checkpoint != nil)
+        }
+        let rewards = Set(info.attempts.map(\.reward))
+        if rewards.count > 1 {
+            #expect(info.updates.count == 1, "a group with reward variance makes one update")
+        }
+
+        // The event socket told the same story.
+        var finished: [Event] = []
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(5)
+        while clock.now < end, !finished.contains(where: { $0.kind == .taskFinished }) {
+            guard let frames = try? events.receive(deadline: .milliseconds(200)), let event = try? Event.decode(frames) else { continue }
+            if event.taskId == accepted.taskId { finished.append(event) }
+        }
+        #expect(finished.filter { $0.kind == .attemptFinished }.count == 4)
+        #expect(finished.contains { $0.kind == .taskFinished && $0.state == "done" })
+
+        let history = try client.call(Request(operation: .history), as: HistoryResult.self)
+        #expect(history.tasks.first?.taskId == accepted.taskId)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func badSubmitsNameTheFieldAndTheDaemonGoesOn() throws {
+        let daemon = try DaemonProcess()
+        try daemon.waitUntilServing()
+        let client = try daemon.client()
+        func refusal(_ args: SubmitArgs) -> WireError? {
+            do { _ = try client.call(Request(operation: .submit, args: .submit(args)), as: SubmitResult.self); return nil } catch { return error as? WireError }
+        }
+        #expect(refusal(SubmitArgs(robot: "r2d2", task: "reach"))?.field == "args.robot")
+        #expect(refusal(SubmitArgs(task: "juggle"))?.code == .invalidField)
+        #expect(refusal(SubmitArgs(task: "reach", params: ["warp_factor": 9]))?.code == .invalidField)
+        #expect(refusal(SubmitArgs(task: "reach", attempts: 0))?.field == "args.attempts")
+        #expect(try client.call(Request(operation: .ping), as: Pong.self).pong)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func aFullQueueRefusesClearlyAndDropsNothingSilently() throws {
+        let daemon = try DaemonProcess(extraConfig: "queue_capacity: 2")
+        try daemon.waitUntilServing()
+        let client = try daemon.client()
+        var accepted: [String] = []
+        var fullReplies = 0
+        for seed in 0..<8 {
+            do {
+                accepted.append(try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 16, adapt: false, seed: UInt64(seed)))), as: SubmitResult.self).taskId)
+            } catch let error as WireError {
+                #expect(error.code == .queueFull)
+                fullReplies += 1
+            }
+        }
+        #expect(fullReplies > 0 && accepted.count >= 2)
+        let history = try client.call(Request(operation: .history), as: HistoryResult.self)
+        #expect(Set(history.tasks.map(\.taskId)) == Set(accepted), "exactly the accepted tasks are recorded")
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func estopAbortsTheRunningAttemptAndLatchesUntilResume() throws {
+        let daemon = try DaemonProcess()
+        try daemon.waitUntilServing()
+        let client = try daemon.client()
+        var ids: [String] = []
+        for seed in 0..<3 {
+            ids.append(try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 16, adapt: false, seed: UInt64(seed)))), as: SubmitResult.self).taskId)
+        }
+        _ = try client.call(Request(operation: .estop), as: AckResult.self)
+        let status = try client.call(Request(operation: .status), as: StatusResult.self)
+        #expect(status.health == "estopped")
+        do {
+            _ = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach"))), as: SubmitResult.self)
+            Issue.record("submit must be refused while the e-stop is latched")
+        } catch let error as WireError { #expect(error.code == .unavailable) }
+        _ = try client.call(Request(operation: .resume), as: AckResult.self)
+        #expect(try client.call(Request(operation: .status), as: StatusResult.self).health == "ok")
+        for id in ids { _ = try daemon.waitForTask(id) }
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func sigtermDuringATaskStopsSafelyAndTheTaskShowsInterrupted() throws {
+        let daemon = try DaemonProcess()
+        try daemon.waitUntilServing()
+        let client = try daemon.client()
+        let id = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 64, seed: 3))), as: SubmitResult.self).taskId
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(30)
+        while clock.now < end, try client.call(Request(operation: .status), as: StatusResult.self).runningTask != id {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(daemon.terminate() == 0, "SIGTERM exits 0\n\(daemon.log)")
+        let again = try DaemonProcess(stateDirectory: daemon.stateDirectory)
+        try again.waitUntilServing()
+        let info = try again.client().call(Request(operation: .task, args: .task(TaskRef(taskId: id))), as: TaskInfo.self)
+        #expect(["interrupted", "done"].contains(info.state), "\(info.state)")
+        #expect(again.terminate() == 0)
+    }
+}
