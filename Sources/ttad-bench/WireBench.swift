@@ -1,6 +1,143 @@
 import ArgumentParser
+import Foundation
+import Wire
+import ZeroMQ
 
+/// `ttad-bench wire`: the daemon's request round trip against raw libzmq REQ/REP over ipc:// in
+/// the same run, the daemon's memory, and its start-up time to READY=1.
 struct WireBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "wire", abstract: "Not written yet.")
-    func run() throws { throw ValidationError("the wire benchmark is not written yet") }
+    static let configuration = CommandConfiguration(commandName: "wire", abstract: "Request round trip vs raw libzmq, RSS, start-up to READY.")
+
+    @Option(help: "The ttad binary to measure.") var ttad: String = ".build/release/ttad"
+    @Option(help: "The robot-configs folder the daemon loads.") var robotConfigs: String = "robot-configs"
+    @Option(help: "Round trips per measurement.") var count: Int = 5000
+    @Option(help: "Tasks to run before reading RSS.") var tasks: Int = 5
+
+    func run() throws {
+        let dir = NSTemporaryDirectory() + "ttad-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+
+        // Raw libzmq REQ/REP echo over ipc://, the floor any ZeroMQ daemon sits on.
+        let raw = try rawRoundTrips(endpoint: "ipc://\(dir)/raw.sock")
+
+        // The daemon, started the way systemd starts it: we hold the notify socket.
+        let notify = try DatagramSocket(path: "\(dir)/notify.sock")
+        let config = """
+            request_endpoint: ipc://\(dir)/ttad.sock
+            event_endpoint: ipc://\(dir)/events.sock
+            state_directory: \(dir)/state
+            robot_config_directory: \(URL(fileURLWithPath: robotConfigs).path)
+            """
+        try config.write(toFile: "\(dir)/ttad.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ttad)
+        process.arguments = ["--config", "\(dir)/ttad.yaml", "--log-level", "warning"]
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        process.environment = env
+        let started = ContinuousClock.now
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        var ready: Duration?
+        while ContinuousClock.now - started < .seconds(60), let message = notify.receive(timeoutMs: 1000) {
+            if message.contains("READY=1") { ready = ContinuousClock.now - started; break }
+        }
+        guard let ready else { throw ValidationError("ttad did not send READY=1 within 60 s") }
+
+        let client = try WireClient(endpoint: "ipc://\(dir)/ttad.sock", timeout: .seconds(5))
+        var samples: [Double] = []
+        for _ in 0..<100 { _ = try client.call(Request(operation: .ping), as: Pong.self) }
+        for _ in 0..<count {
+            let t0 = ContinuousClock.now
+            _ = try client.call(Request(operation: .ping), as: Pong.self)
+            samples.append(Self.micros(ContinuousClock.now - t0))
+        }
+        for seed in 0..<tasks {
+            let id = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", seed: UInt64(seed)))), as: SubmitResult.self).taskId
+            while try client.call(Request(operation: .task, args: .task(TaskRef(taskId: id))), as: TaskInfo.self).state == "queued" ||
+                  client.call(Request(operation: .task, args: .task(TaskRef(taskId: id))), as: TaskInfo.self).state == "running" {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        let rss = Self.rssMB(pid: process.processIdentifier)
+
+        let ours = Self.percentiles(samples), floor = Self.percentiles(raw)
+        print("request round trip over ipc://, \(count) pings (microseconds)")
+        print(String(format: "  raw libzmq REQ/REP      p50 %7.1f  p99 %7.1f", floor.p50, floor.p99))
+        print(String(format: "  ttad ping (JSON, ROUTER) p50 %7.1f  p99 %7.1f", ours.p50, ours.p99))
+        print(String(format: "  ratio ttad / raw         p50 %7.2fx p99 %7.2fx   (goal: within 2x)", ours.p50 / floor.p50, ours.p99 / floor.p99))
+        print(String(format: "start-up to READY=1: %.0f ms (checkpoint loaded, sockets bound)", Self.micros(ready) / 1000))
+        print(String(format: "daemon RSS after %d tasks: %.1f MB (goal: under 50 MB)", tasks, rss))
+    }
+
+    private func rawRoundTrips(endpoint: String) throws -> [Double] {
+        let context = try ZMQContext()
+        let server = try ZMQSocket(context, .rep)
+        try server.bind(endpoint)
+        let stop = StopBox()
+        let thread = Thread {
+            while !stop.stopped {
+                guard let frames = try? server.receive(deadline: .milliseconds(100)) else { continue }
+                try? server.send(frames)
+            }
+        }
+        thread.start()
+        defer { stop.stopped = true; Thread.sleep(forTimeInterval: 0.2) }
+        let client = try ZMQSocket(context, .req)
+        try client.connect(endpoint)
+        let payload = Request(operation: .ping).encoded()
+        var samples: [Double] = []
+        for i in 0..<(count + 100) {
+            let t0 = ContinuousClock.now
+            try client.send([payload], deadline: .seconds(5))
+            _ = try client.receive(deadline: .seconds(5))
+            if i >= 100 { samples.append(Self.micros(ContinuousClock.now - t0)) }
+        }
+        return samples
+    }
+
+    static func micros(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
+    }
+
+    static func percentiles(_ xs: [Double]) -> (p50: Double, p99: Double) {
+        let s = xs.sorted()
+        return (s[s.count / 2], s[min(s.count - 1, Int(Double(s.count) * 0.99))])
+    }
+
+    static func rssMB(pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+        return kb / 1024
+    }
+}
+
+final class StopBox: @unchecked Sendable { var stopped = false }
+
+/// An AF_UNIX datagram socket standing in for systemd's notify socket.
+final class DatagramSocket {
+    let path: String
+    let fd: Int32
+    init(path: String) throws {
+        self.path = path
+        unlink(path)
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { throw ValidationError("cannot bind \(path)") }
+    }
+    func receive(timeoutMs: Int) -> String? {
+        var timeout = timeval(tv_sec: timeoutMs / 1000, tv_usec: Int((timeoutMs % 1000) * 1000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+    }
+    deinit { close(fd); unlink(path) }
 }
