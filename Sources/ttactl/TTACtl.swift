@@ -9,7 +9,7 @@ struct TTACtl: ParsableCommand {
         commandName: "ttactl",
         abstract: "Send tasks to ttad and watch it adapt.",
         subcommands: [Ping.self, Status.self, Submit.self, TaskCommand.self, Cancel.self, History.self, Checkpoints.self,
-                      Rollback.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self])
+                      Rollback.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self, Report.self])
 }
 
 /// Options every subcommand takes.

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Wire
+
+/// `ttactl report`: the history as a self-contained HTML page with SVG charts, and a short
+/// terminal summary (including success and efficiency by temperature).
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write an HTML report (SVG charts) of the history and print a summary.")
+    @OptionGroup var connection: Connection
+    @Option(help: "Output HTML file.") var output: String = "ttad-report.html"
+    @Option(help: "Only this task family.") var task: String?
+    @Option(help: "Only this robot.") var robot: String?
+    @Option(help: "At most this many tasks (newest).") var limit: Int = 1000
+
+    func run() throws {
+        let query = HistoryQuery(task: task, robot: robot, limit: limit)
+        let history = try TTACtl.run { try connection.client().call(Request(operation: .history, args: .history(query)), as: HistoryResult.self) }
+        let tasks = history.tasks.filter { $0.state == "done" }.sorted { $0.submittedAt < $1.submittedAt }
+        let analysis = ReportAnalysis(tasks: tasks)
+        try ReportPage(analysis: analysis, title: "ttad report").html().write(toFile: output, atomically: true, encoding: .utf8)
+        if connection.json { printJSON(analysis.summary); return }
+        print(analysis.terminalSummary())
+        print("report written to \(output)")
+    }
+}
+
+/// The numbers behind the report.
+struct ReportAnalysis {
+    struct Point { var task: Int; var successRate: Double; var meanReward: Double; var meanStepsToSuccess: Double?; var checkpoint: String?; var refused: Bool }
+    struct TemperatureRow: Codable { var temperature: Double; var attempts: Int; var successRate: Double; var meanReward: Double; var meanStepsToSuccess: Double? }
+    struct Summary: Codable { var tasks: Int; var attempts: Int; var successRate: Double; var meanReward: Double; var updatesAccepted: Int; var updatesRefused: Int; var byTemperature: [TemperatureRow] }
+
+    let points: [Point]
+    let byTemperature: [TemperatureRow]
+    let summary: Summary
+
+    init(tasks: [TaskInfo]) {
+        points = tasks.enumerated().map { i, t in
+            let successes = t.attempts.filter(\.success)
+            return Point(task: i + 1, successRate: t.successRate ?? 0, meanReward: t.meanReward ?? 0,
+                         meanStepsToSuccess: successes.isEmpty ? nil : Double(successes.map(\.steps).reduce(0, +)) / Double(successes.count),
+                         checkpoint: t.checkpoint, refused: t.updates.contains { !$0.accepted })
+        }
+        let attempts = tasks.flatMap(\.attempts)
+        var groups: [Double: [AttemptInfo]] = [:]
+        for a in attempts { groups[(a.temperature * 100).rounded() / 100, default: []].append(a) }
+        byTemperature = groups.keys.sorted().map { t in
+            let xs = groups[t]!, wins = xs.filter(\.success)
+            return TemperatureRow(temperature: t, attempts: xs.count, successRate: Double(wins.count) / Double(xs.count),
+                                  meanReward: xs.map(\.reward).reduce(0, +) / Double(xs.count),
+                                  meanStepsToSuccess: wins.isEmpty ? nil : Double(wins.map(\.steps).reduce(0, +)) / Double(wins.count))
+        }
+        let updates = tasks.flatMap(\.updates)
+        summary = Summary(tasks: tasks.count, attempts: attempts.count,
+                          successRate: attempts.isEmpty ? 0 : Double(attempts.filter(\.success).count) / Double(attempts.count),
+                          meanReward: attempts.isEmpty ? 0 : attempts.map(\.reward).reduce(0, +) / Double(attempts.count),
+                          updatesAccepted: updates.filter(\.accepted).count, updatesRefused: updates.filter { !$0.accepted }.count,
+                          byTemperature: byTemperature)
+    }
+
+    /// Mean of `key` over the first and the last `window` tasks.
+    func trend(_ key: KeyPath<Point, Double>, window: Int = 10) -> (first: Double, last: Double)? {
+        guard points.count >= 2 else { return nil }
+        let w = min(window, points.count / 2)
+        let first = points.prefix(w).map { $0[keyPath: key] }, last = points.suffix(w).map { $0[keyPath: key] }
+        return (first.reduce(0, +) / Double(first.count), last.reduce(0, +) / Double(last.count))
+    }
+
+    func terminalSummary() -> String {
+        var lines = [String(format: "%d tasks, %d attempts: success %.0f%%, mean reward %.3f; %d updates accepted, %d refused",
+                            summary.tasks, summary.attempts, summary.successRate * 100, summary.meanReward,
+                            summary.updatesAccepted, summary.updatesRefused)]
+        if let t = trend(\.successRate) {
+            lines.append(String(format: "success rate: first tasks %.0f%% -> last tasks %.0f%%", t.first * 100, t.last * 100))
+        }
+        lines.append("by temperature:   T     attempts  success  reward  steps-to-success")
+        for row in byTemperature {
+            lines.append(String(format: "                %5.2f  %8d  %6.0f%%  %6.3f  %@", row.temperature, row.attempts, row.successRate * 100,
+                                row.meanReward, row.meanStepsToSuccess.map { String(format: "%.1f", $0) } ?? "-"))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

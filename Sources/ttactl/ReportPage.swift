@@ -1,0 +1,97 @@
+import Foundation
+
+/// Renders the report as one HTML file with inline SVG: no scripts, no external files.
+struct ReportPage {
+    let analysis: ReportAnalysis
+    let title: String
+
+    func html() -> String {
+        let p = analysis.points
+        let success = lineChart(title: "Success rate per task", values: p.map(\.successRate), yMax: 1, percent: true)
+        let reward = lineChart(title: "Mean reward per task", values: p.map(\.meanReward), yMax: max(1, p.map(\.meanReward).max() ?? 1), percent: false)
+        let steps = lineChart(title: "Mean steps to success per task", values: p.map { $0.meanStepsToSuccess ?? .nan },
+                              yMax: max(1, p.compactMap(\.meanStepsToSuccess).max() ?? 1), percent: false)
+        let temps = barChart(title: "Success and reward by temperature", rows: analysis.byTemperature)
+        let s = analysis.summary
+        return """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(title)</title>
+            <style>
+            body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; max-width: 980px; }
+            h1 { font-size: 1.5em; } h2 { font-size: 1.1em; margin: 1.5em 0 0.3em; }
+            .cards { display: flex; gap: 1em; } .card { background: #f3f5f8; padding: 0.8em 1.2em; border-radius: 6px; }
+            .card b { display: block; font-size: 1.4em; }
+            svg { background: #fff; border: 1px solid #ddd; } .legend { color: #555; font-size: 12px; }
+            table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: right; border-bottom: 1px solid #eee; }
+            </style></head><body>
+            <h1>\(title)</h1>
+            <div class="cards">
+            <div class="card"><b>\(s.tasks)</b>tasks</div>
+            <div class="card"><b>\(s.attempts)</b>attempts</div>
+            <div class="card"><b>\(String(format: "%.0f%%", s.successRate * 100))</b>success</div>
+            <div class="card"><b>\(String(format: "%.3f", s.meanReward))</b>mean reward</div>
+            <div class="card"><b>\(s.updatesAccepted) / \(s.updatesRefused)</b>updates accepted / refused</div>
+            </div>
+            \(success)\(reward)\(steps)
+            <p class="legend">Dashed vertical lines: the live checkpoint changed (a new candidate, a promotion or a rollback); red dots: a refused update.</p>
+            \(temps)
+            <h2>By temperature</h2>
+            <table><tr><th>T</th><th>attempts</th><th>success</th><th>mean reward</th><th>steps to success</th></tr>
+            \(analysis.byTemperature.map { r in
+                "<tr><td>\(String(format: "%.2f", r.temperature))</td><td>\(r.attempts)</td><td>\(String(format: "%.0f%%", r.successRate * 100))</td><td>\(String(format: "%.3f", r.meanReward))</td><td>\(r.meanStepsToSuccess.map { String(format: "%.1f", $0) } ?? "-")</td></tr>"
+            }.joined(separator: "\n"))
+            </table>
+            </body></html>
+            """
+    }
+
+    private let width = 900.0, height = 220.0, left = 50.0, right = 15.0, top = 15.0, bottom = 30.0
+
+    private func lineChart(title: String, values: [Double], yMax: Double, percent: Bool) -> String {
+        let n = values.count
+        guard n > 0 else { return "<h2>\(title)</h2><p>No finished tasks yet.</p>" }
+        let plotW = width - left - right, plotH = height - top - bottom
+        func x(_ i: Int) -> Double { left + (n == 1 ? plotW / 2 : plotW * Double(i) / Double(n - 1)) }
+        func y(_ v: Double) -> Double { top + plotH * (1 - min(max(v / yMax, 0), 1)) }
+        var svg = "<h2>\(title)</h2><svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
+        for k in 0...4 {
+            let v = yMax * Double(k) / 4
+            svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y(v))\" y2=\"\(y(v))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(y(v) + 4)\" font-size=\"11\" text-anchor=\"end\">\(percent ? String(format: "%.0f%%", v * 100) : String(format: "%.2g", v))</text>"
+        }
+        // Checkpoint changes and refused updates.
+        for (i, point) in analysis.points.enumerated() {
+            if i > 0, point.checkpoint != analysis.points[i - 1].checkpoint {
+                svg += "<line x1=\"\(x(i))\" x2=\"\(x(i))\" y1=\"\(top)\" y2=\"\(height - bottom)\" stroke=\"#9ab\" stroke-dasharray=\"3,3\"/>"
+            }
+            if point.refused { svg += "<circle cx=\"\(x(i))\" cy=\"\(top + 4)\" r=\"3\" fill=\"#c33\"/>" }
+        }
+        let raw = values.enumerated().filter { $0.element.isFinite }.map { "\(x($0.offset)),\(y($0.element))" }.joined(separator: " ")
+        svg += "<polyline points=\"\(raw)\" fill=\"none\" stroke=\"#bcd\" stroke-width=\"1\"/>"
+        // A 10-task moving average shows the trend through the noise.
+        let smooth = values.indices.compactMap { i -> String? in
+            let window = values[max(0, i - 9)...i].filter(\.isFinite)
+            guard !window.isEmpty else { return nil }
+            return "\(x(i)),\(y(window.reduce(0, +) / Double(window.count)))"
+        }.joined(separator: " ")
+        svg += "<polyline points=\"\(smooth)\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2.5\"/>"
+        svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 6)\" font-size=\"11\" text-anchor=\"middle\">task (1..\(n)); thin: per task, thick: 10-task moving average</text>"
+        return svg + "</svg>"
+    }
+
+    private func barChart(title: String, rows: [ReportAnalysis.TemperatureRow]) -> String {
+        guard !rows.isEmpty else { return "" }
+        let plotW = width - left - right, plotH = height - top - bottom
+        let slot = plotW / Double(rows.count), bar = min(40, slot / 3)
+        var svg = "<h2>\(title)</h2><svg width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
+        for (i, row) in rows.enumerated() {
+            let cx = left + slot * (Double(i) + 0.5)
+            let hs = plotH * row.successRate, hr = plotH * min(row.meanReward, 1)
+            svg += "<rect x=\"\(cx - bar - 1)\" y=\"\(top + plotH - hs)\" width=\"\(bar)\" height=\"\(hs)\" fill=\"#1f5fa8\"/>"
+            svg += "<rect x=\"\(cx + 1)\" y=\"\(top + plotH - hr)\" width=\"\(bar)\" height=\"\(hr)\" fill=\"#e08a2c\"/>"
+            svg += "<text x=\"\(cx)\" y=\"\(height - 10)\" font-size=\"11\" text-anchor=\"middle\">T=\(String(format: "%.2f", row.temperature))</text>"
+        }
+        svg += "<text x=\"\(width - right)\" y=\"\(top + 10)\" font-size=\"11\" text-anchor=\"end\"><tspan fill=\"#1f5fa8\">■ success rate</tspan>  <tspan fill=\"#e08a2c\">■ mean reward</tspan></text>"
+        return svg + "</svg>"
+    }
+}
