@@ -168,12 +168,11 @@ func headerLength(_ path: String) throws -> Int {
         let store = try temporaryStore()
         let trainer = trainedTrainer(seed: 9)
         let info = try store.save(policy: trainer.policy, optimizer: trainer.optimizerTensors(), metadata: metadata(step: 5))
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("read_checkpoint.py").path
 
         let process = Process()
         let python = ProcessInfo.processInfo.environment["TTAD_PYTHON"] ?? "python3"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script, info.path]
+        process.arguments = [python, "-c", readCheckpointPython, info.path]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -205,3 +204,42 @@ func headerLength(_ path: String) throws -> Int {
         }
     }
 }
+
+/// Reads a ttad checkpoint with the reference `safetensors` package and prints it as JSON (run with
+/// `python3 -c`; kept inline because SwiftPM would otherwise want a resource declaration for a .py file).
+let readCheckpointPython = #"""
+"""Reads a ttad checkpoint with the reference `safetensors` package and prints it as JSON.
+
+Used by CheckpointsTests to prove the files are standard safetensors (needs: pip install safetensors numpy).
+Prints {"metadata": {...}, "tensors": {name: {"shape": [...], "values": [...]}}, "checksum_ok": bool}.
+"""
+import hashlib
+import json
+import struct
+import sys
+
+from safetensors import safe_open
+from safetensors.numpy import load_file
+
+
+def main(path: str) -> None:
+    tensors = load_file(path)
+    with safe_open(path, framework="numpy") as f:
+        metadata = f.metadata()
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    digest = "sha256:" + hashlib.sha256(raw[8 + n:]).hexdigest()
+    out = {
+        "metadata": metadata,
+        "checksum_ok": digest == metadata.get("checksum"),
+        "tensors": {
+            name: {"dtype": str(t.dtype), "shape": list(t.shape), "values": [float(x) for x in t.reshape(-1)]}
+            for name, t in tensors.items()
+        },
+    }
+    json.dump(out, sys.stdout)
+
+
+main(sys.argv[1])
+"""#
