@@ -57,20 +57,25 @@ extension Policy {
                 let invT = 1 / temperatures[i]
                 var logProb: Float = 0, entropy: Float = 0
                 for d in 0..<dims {
-                    let z = ws.head + (i * dims + d) * k
-                    // Tempered log-softmax in place: z_j/T - logsumexp(z/T).
-                    var m = -Float.infinity
-                    for j in 0..<k { z[j] *= invT; m = max(m, z[j]) }
-                    var sum: Float = 0
-                    for j in 0..<k { sum += expf(z[j] - m) }
-                    let lse = m + logf(sum)
+                    let offset = (i * dims + d) * k
+                    let z = ws.head + offset, p = ws.probs + offset
+                    // Softmax of z/T with one vectorised exp: e_j = exp((z_j - max) / T).
+                    let m = VectorMath.maximum(z, count: k)
+                    for j in 0..<k { p[j] = (z[j] - m) * invT }
+                    VectorMath.expInPlace(p, count: k)
+                    let sum = VectorMath.sum(p, count: k)
+                    let logSum = logf(sum), invSum = 1 / sum
+                    // Keep log p (in place of the logits) and p for the backward pass.
                     var h: Float = 0
                     for j in 0..<k {
-                        z[j] -= lse
-                        h -= expf(z[j]) * z[j]
+                        let logp = (z[j] - m) * invT - logSum
+                        let pj = p[j] * invSum
+                        z[j] = logp
+                        p[j] = pj
+                        h -= pj * logp
                     }
-                    let bin = Self.binIndex(raw[i * dims + d], bins: k)
-                    logProb += z[bin]
+                    ws.dimEntropy[i * dims + d] = h
+                    logProb += z[Self.binIndex(raw[i * dims + d], bins: k)]
                     entropy += h
                 }
                 ws.logProbs[i] = logProb
@@ -104,23 +109,23 @@ extension Policy {
         let dims = config.actionSize
         switch config.head {
         case .binned:
-            // With z = logits/T, p = softmax(z), log p_j = ws.head:
+            // With z = logits/T, p = softmax(z) (ws.probs), log p_j (ws.head), H per dimension (ws.dimEntropy):
             //   d log p_k / d z_j = [j == k] - p_j,   d H / d z_j = -p_j (log p_j + H),
             // and d/d logits = (d/d z) / T.
             let k = config.bins
             for i in 0..<n {
                 let invT = 1 / temperatures[i]
-                let gLog = dLogProb[i], gEnt = dEntropy[i]
+                let gLog = dLogProb[i] * invT, gEnt = dEntropy[i] * invT
                 for d in 0..<dims {
-                    let logp = ws.head + (i * dims + d) * k
-                    let dz = ws.dHead + (i * dims + d) * k
-                    var h: Float = 0
-                    if gEnt != 0 { for j in 0..<k { h -= expf(logp[j]) * logp[j] } }
-                    for j in 0..<k {
-                        let p = expf(logp[j])
-                        dz[j] = (-gLog * p - gEnt * p * (logp[j] + h)) * invT
+                    let offset = (i * dims + d) * k
+                    let logp = ws.head + offset, p = ws.probs + offset, dz = ws.dHead + offset
+                    if gEnt == 0 {
+                        for j in 0..<k { dz[j] = -gLog * p[j] }
+                    } else {
+                        let h = ws.dimEntropy[i * dims + d]
+                        for j in 0..<k { dz[j] = -p[j] * (gLog + gEnt * (logp[j] + h)) }
                     }
-                    dz[Self.binIndex(raw[i * dims + d], bins: k)] += gLog * invT
+                    dz[Self.binIndex(raw[i * dims + d], bins: k)] += gLog
                 }
             }
         case .gaussian:

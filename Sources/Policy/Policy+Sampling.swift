@@ -44,23 +44,24 @@ extension Policy {
         var logProb: Float = 0
         for d in 0..<dims {
             let z = ws.head + (i * dims + d) * k
-            var best = 0
-            for j in 1..<k where z[j] > z[best] { best = j }
-            var bin = best
+            var bin = 0
+            for j in 1..<k where z[j] > z[bin] { bin = j }
             if t > 0 {
-                // Inverse-CDF sampling of softmax(z / T); exp is taken relative to the max for range.
+                // Inverse-CDF sampling of softmax(z / T), exponentials relative to the max, vectorised.
                 let invT = 1 / t
-                let m = z[best] * invT
-                var sum: Float = 0
-                for j in 0..<k { sum += expf(z[j] * invT - m) }
+                let m = z[bin]
+                let e = ws.probs + (i * dims + d) * k
+                for j in 0..<k { e[j] = (z[j] - m) * invT }
+                VectorMath.expInPlace(e, count: k)
+                let sum = VectorMath.sum(e, count: k)
                 let u = rng.nextUnitFloat() * sum
                 var acc: Float = 0
                 bin = k - 1   // float round-off can leave u just above the final sum: take the last bin
                 for j in 0..<k {
-                    acc += expf(z[j] * invT - m)
+                    acc += e[j]
                     if u < acc { bin = j; break }
                 }
-                logProb += z[bin] * invT - m - logf(sum)
+                logProb += (z[bin] - m) * invT - logf(sum)
             }
             raw[d] = Float(bin)
             let low = config.actionLow[d], high = config.actionHigh[d]

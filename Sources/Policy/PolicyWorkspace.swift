@@ -11,6 +11,10 @@ public final class PolicyWorkspace: @unchecked Sendable {
     /// Head outputs (logits or means), `capacity * headOutputs`; after `evaluate` on a binned
     /// head this holds the tempered log-softmax instead, which is what the backward pass needs.
     let head: UnsafeMutablePointer<Float>
+    /// Binned head: the tempered softmax probabilities after `evaluate` (scratch while sampling).
+    let probs: UnsafeMutablePointer<Float>
+    /// Binned head: the entropy of each (row, action dimension) after `evaluate`.
+    let dimEntropy: UnsafeMutablePointer<Float>
     /// Gradient with respect to the head outputs.
     let dHead: UnsafeMutablePointer<Float>
     /// Two ping-pong buffers for hidden-layer gradients, `capacity * max width`.
@@ -36,6 +40,8 @@ public final class PolicyWorkspace: @unchecked Sendable {
         hidden = config.hiddenSizes.map { buffer(capacity * $0) }
         head = buffer(capacity * config.headOutputs)
         dHead = buffer(capacity * config.headOutputs)
+        probs = buffer(config.head == .binned ? capacity * config.headOutputs : 1)
+        dimEntropy = buffer(capacity * config.actionSize)
         let widest = config.hiddenSizes.max() ?? 1
         dA = buffer(capacity * widest)
         dB = buffer(capacity * widest)
@@ -47,6 +53,6 @@ public final class PolicyWorkspace: @unchecked Sendable {
 
     deinit {
         for p in hidden { p.deallocate() }
-        for p in [head, dHead, dA, dB, ones, logProbs, entropies] { p.deallocate() }
+        for p in [head, probs, dimEntropy, dHead, dA, dB, ones, logProbs, entropies] { p.deallocate() }
     }
 }

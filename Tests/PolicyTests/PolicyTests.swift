@@ -206,3 +206,17 @@ func randomObservations(_ n: Int, size: Int, seed: UInt64) -> [Float] {
         #expect(!p.isFinite)
     }
 }
+
+@Suite struct VectorMathTests {
+    @Test func vectorisedExpMatchesLibmToAboutOneUlp() {
+        var xs: [Float] = stride(from: -90, through: 89, by: 0.0137).map { Float($0) } + [0, -0, 1, -1]
+        let expected = xs.map { Foundation.exp(Double($0)) }
+        xs.withUnsafeMutableBufferPointer { VectorMath.expInPlace($0.baseAddress!, count: $0.count) }
+        for (got, want) in zip(xs, expected) where want > 1e-37 && want < 1e38 {
+            #expect(abs(Double(got) - want) <= 4e-7 * want, "exp: \(got) vs \(want)")
+        }
+        var nan: [Float] = [Float](repeating: 0, count: 15) + [.nan]
+        nan.withUnsafeMutableBufferPointer { VectorMath.expInPlace($0.baseAddress!, count: 16) }
+        #expect(nan[15].isNaN && nan[0] == 1)
+    }
+}
