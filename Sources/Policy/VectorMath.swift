@@ -2,77 +2,63 @@
 import Glibc
 #endif
 
-/// Vectorised elementwise maths for the softmax heads, where libm's scalar `expf` was the largest
-/// cost of an update (hundreds of thousands of exponentials per minibatch).
+/// Elementwise maths for the softmax heads, where libm's scalar `expf` was the largest cost of an
+/// update (hundreds of thousands of exponentials per minibatch).
+///
+/// Written as plain branch-free loops of adds, multiplies, selects and integer bit operations so
+/// LLVM vectorises them for the baseline x86-64 target (no SSE4.1 rounding instructions, no libm
+/// calls, which would keep the loop scalar).
 enum VectorMath {
-    private typealias V = SIMD16<Float>
-
-    /// exp(x) for 16 lanes: x = n ln2 + r with |r| <= ln2/2, exp(r) by a degree-6 Taylor polynomial
-    /// (relative error < 2e-7, about one Float ulp), times 2^n built in the exponent bits.
-    /// Inputs are clamped to [-87, 88] (exp would under/overflow Float); NaN stays NaN.
+    /// exp(x): x = n ln2 + r with |r| <= ln2/2, exp(r) by a degree-6 Taylor polynomial (relative error
+    /// < 2e-7, about one Float ulp), times 2^n built in the exponent bits. Inputs are clamped to
+    /// [-87, 88] (where exp would under/overflow a Float); NaN stays NaN.
     @inline(__always)
-    private static func exp16(_ x: V) -> V {
-        let xc = x.clamped(lowerBound: V(repeating: -87), upperBound: V(repeating: 88))
-        let n = (xc * V(repeating: 1.442_695_04)).rounded(.toNearestOrEven)
+    static func exp(_ x: Float) -> Float {
+        var xc = x < -87 ? -87 : x
+        xc = xc > 88 ? 88 : xc
+        // Round x*log2(e) to the nearest integer with the 1.5 * 2^23 trick: after the add, the
+        // integer sits in the low mantissa bits.
+        let shifted = xc * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
+        let ni = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000
         // ln 2 split in two so n * ln2hi is exact.
-        var r = xc - n * V(repeating: 0.693_145_75)
-        r = r - n * V(repeating: 1.428_606_8e-6)
-        var p = V(repeating: 1.0 / 720)
-        p = p * r + V(repeating: 1.0 / 120)
-        p = p * r + V(repeating: 1.0 / 24)
-        p = p * r + V(repeating: 1.0 / 6)
-        p = p * r + V(repeating: 0.5)
-        p = p * r + V(repeating: 1)
-        p = p * r + V(repeating: 1)
-        let exponent = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        let scale = unsafeBitCast(exponent, to: V.self)
-        let result = p * scale
-        return result.replacing(with: x, where: x .!= x)
+        var r = xc - n * 0.693_145_75
+        r = r - n * 1.428_606_8e-6
+        var p: Float = 1.0 / 720
+        p = p * r + 1.0 / 120
+        p = p * r + 1.0 / 24
+        p = p * r + 1.0 / 6
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        let scale = Float(bitPattern: UInt32(bitPattern: (ni &+ 127) &<< 23))
+        return p * scale
     }
 
     /// p[i] = exp(p[i]) for `count` values.
     @inline(__always)
     static func expInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            let raw = UnsafeMutableRawPointer(p + i)
-            let v = raw.loadUnaligned(as: V.self)
-            raw.storeBytes(of: exp16(v), as: V.self)
-            i += 16
-        }
-        while i < count { p[i] = expf(p[i]); i += 1 }
+        for i in 0..<count { p[i] = exp(p[i]) }
     }
 
-    /// The largest of `count` values (NaN if any is NaN is not guaranteed; callers check finiteness elsewhere).
+    /// The largest of `count` values.
     @inline(__always)
     static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
         var m = -Float.infinity
-        var i = 0
-        if count >= 16 {
-            var v = V(repeating: -.infinity)
-            while i + 16 <= count {
-                v = pointwiseMax(v, UnsafeRawPointer(p + i).loadUnaligned(as: V.self))
-                i += 16
-            }
-            m = v.max()
-        }
-        while i < count { m = max(m, p[i]); i += 1 }
+        for i in 0..<count { m = p[i] > m ? p[i] : m }
         return m
     }
 
-    /// The sum of `count` values.
+    /// The sum of `count` values (8 running partial sums, so the loop vectorises).
     @inline(__always)
     static func sum(_ p: UnsafePointer<Float>, count: Int) -> Float {
-        var s: Float = 0
+        var acc = SIMD8<Float>(repeating: 0)
         var i = 0
-        if count >= 16 {
-            var v = V(repeating: 0)
-            while i + 16 <= count {
-                v += UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-                i += 16
-            }
-            s = v.sum()
+        while i + 8 <= count {
+            acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
         }
+        var s = acc.sum()
         while i < count { s += p[i]; i += 1 }
         return s
     }
