@@ -32,7 +32,7 @@ extension Policy {
     @inline(__always)
     private func activate(_ p: UnsafeMutablePointer<Float>, count: Int) {
         switch config.activation {
-        case .tanh: for i in 0..<count { p[i] = tanhf(p[i]) }
+        case .tanh: VectorMath.tanhInPlace(p, count: count)
         case .relu: for i in 0..<count { p[i] = max(p[i], 0) }
         }
     }
@@ -66,13 +66,27 @@ extension Policy {
                     let sum = VectorMath.sum(p, count: k)
                     let logSum = logf(sum), invSum = 1 / sum
                     // Keep log p (in place of the logits) and p for the backward pass.
-                    var h: Float = 0
-                    for j in 0..<k {
+                    // Eight lanes at a time (bins are a multiple of 8 in practice), so the entropy
+                    // reduction vectorises; the tail is scalar.
+                    var h8 = SIMD8<Float>(repeating: 0)
+                    var j = 0
+                    while j + 8 <= k {
+                        let zr = UnsafeMutableRawPointer(z + j), pr = UnsafeMutableRawPointer(p + j)
+                        let logp = (zr.loadUnaligned(as: SIMD8<Float>.self) - m) * invT - logSum
+                        let pj = pr.loadUnaligned(as: SIMD8<Float>.self) * invSum
+                        zr.storeBytes(of: logp, as: SIMD8<Float>.self)
+                        pr.storeBytes(of: pj, as: SIMD8<Float>.self)
+                        h8 -= pj * logp
+                        j += 8
+                    }
+                    var h = h8.sum()
+                    while j < k {
                         let logp = (z[j] - m) * invT - logSum
                         let pj = p[j] * invSum
                         z[j] = logp
                         p[j] = pj
                         h -= pj * logp
+                        j += 1
                     }
                     ws.dimEntropy[i * dims + d] = h
                     logProb += z[Self.binIndex(raw[i * dims + d], bins: k)]
