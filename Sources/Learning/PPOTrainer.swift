@@ -150,7 +150,7 @@ public final class PPOTrainer: @unchecked Sendable {
                     report.earlyStopped = true
                     break epochs
                 }
-                for i in 0..<gradient.count { gradient[i] = 0 }
+                gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
                 gradient.withUnsafeMutableBufferPointer { g in
                     mbObs.withUnsafeBufferPointer { o in
                         mbRaw.withUnsafeBufferPointer { a in
@@ -168,7 +168,7 @@ public final class PPOTrainer: @unchecked Sendable {
                 guard norm.isFinite else { return refuse("non-finite gradient", report) }
                 if norm > config.maxGradNorm {
                     let scale = Float(config.maxGradNorm / (norm + 1e-6))
-                    for i in 0..<gradient.count { gradient[i] *= scale }
+                    gradient.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= scale } }
                 }
                 gradient.withUnsafeBufferPointer { g in
                     policy.withParameters { p in

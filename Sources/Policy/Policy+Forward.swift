@@ -61,8 +61,7 @@ extension Policy {
                     let z = ws.head + offset, p = ws.probs + offset
                     // Softmax of z/T with one vectorised exp: e_j = exp((z_j - max) / T).
                     let m = VectorMath.maximum(z, count: k)
-                    for j in 0..<k { p[j] = (z[j] - m) * invT }
-                    VectorMath.expInPlace(p, count: k)
+                    VectorMath.shiftedExp(z, shift: m, scale: invT, into: p, count: k)
                     let sum = VectorMath.sum(p, count: k)
                     let logSum = logf(sum), invSum = 1 / sum
                     // Keep log p (in place of the logits) and p for the backward pass.

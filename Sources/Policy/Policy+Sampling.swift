@@ -51,8 +51,7 @@ extension Policy {
                 let invT = 1 / t
                 let m = z[bin]
                 let e = ws.probs + (i * dims + d) * k
-                for j in 0..<k { e[j] = (z[j] - m) * invT }
-                VectorMath.expInPlace(e, count: k)
+                VectorMath.shiftedExp(z, shift: m, scale: invT, into: e, count: k)
                 let sum = VectorMath.sum(e, count: k)
                 let u = rng.nextUnitFloat() * sum
                 var acc: Float = 0

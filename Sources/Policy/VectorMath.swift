@@ -35,6 +35,12 @@ enum VectorMath {
         return p * scale
     }
 
+    /// out[i] = exp((z[i] - shift) * scale) for `count` values: the tempered softmax numerators.
+    @inline(__always)
+    static func shiftedExp(_ z: UnsafePointer<Float>, shift: Float, scale: Float, into out: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { out[i] = exp((z[i] - shift) * scale) }
+    }
+
     /// p[i] = exp(p[i]) for `count` values.
     @inline(__always)
     static func expInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
