@@ -26,13 +26,31 @@ final class AdamOptimizer {
         let e = Float(eps)
         m.withUnsafeMutableBufferPointer { mp in
             v.withUnsafeMutableBufferPointer { vp in
-                for i in 0..<count {
+                // Eight lanes at a time, spelled out: the four buffers could alias as far as LLVM
+                // knows, so the scalar loop stayed scalar (and this pass streams ~8 MB per step).
+                typealias V8 = SIMD8<Float>
+                let m0 = UnsafeMutableRawPointer(mp.baseAddress!), v0 = UnsafeMutableRawPointer(vp.baseAddress!)
+                let g0 = UnsafeRawPointer(gradient), t0 = UnsafeMutableRawPointer(theta)
+                var i = 0
+                while i + 8 <= count {
+                    let o = i * 4
+                    let g = g0.loadUnaligned(fromByteOffset: o, as: V8.self)
+                    let mi = b1 * m0.loadUnaligned(fromByteOffset: o, as: V8.self) + (1 - b1) * g
+                    let vi = b2 * v0.loadUnaligned(fromByteOffset: o, as: V8.self) + (1 - b2) * g * g
+                    m0.storeBytes(of: mi, toByteOffset: o, as: V8.self)
+                    v0.storeBytes(of: vi, toByteOffset: o, as: V8.self)
+                    let step = stepSize * mi / (vi.squareRoot() / sqrtC2 + e)
+                    t0.storeBytes(of: t0.loadUnaligned(fromByteOffset: o, as: V8.self) - step, toByteOffset: o, as: V8.self)
+                    i += 8
+                }
+                while i < count {
                     let g = gradient[i]
                     let mi = b1 * mp[i] + (1 - b1) * g
                     let vi = b2 * vp[i] + (1 - b2) * g * g
                     mp[i] = mi
                     vp[i] = vi
                     theta[i] -= stepSize * mi / (vi.squareRoot() / sqrtC2 + e)
+                    i += 1
                 }
             }
         }

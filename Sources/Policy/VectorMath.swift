@@ -60,7 +60,9 @@ enum VectorMath {
         var acc = SIMD8<Float>(repeating: -.infinity)
         var i = 0
         while i + 8 <= count {
-            acc = pointwiseMax(acc, UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self))
+            // A compare-and-select, not pointwiseMax: that one's NaN rules keep it scalar.
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc.replace(with: v, where: v .> acc)
             i += 8
         }
         var m = acc.max()
