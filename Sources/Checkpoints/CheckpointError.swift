@@ -12,6 +12,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case noGoodCheckpoint(String)
     /// A system call failed.
     case io(path: String, operation: String, errno: Int32)
+    /// The store's directory could not be created.
+    case cannotCreateDirectory(path: String, reason: String)
     /// The checkpoint verifies but does not fit its own architecture.
     case incompatible(path: String, reason: String)
 
@@ -24,6 +26,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             "checkpoint \(path) has format version \(version); this build reads up to \(CheckpointStore.formatVersion)"
         case .noGoodCheckpoint(let why): "no usable good checkpoint: \(why)"
         case let .io(path, operation, errno): "\(operation) \(path) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case let .cannotCreateDirectory(path, reason): "cannot create checkpoint directory \(path): \(reason)"
         case let .incompatible(path, reason): "checkpoint \(path) does not fit its architecture: \(reason)"
         }
     }

@@ -30,7 +30,7 @@ public final class CheckpointStore: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
         } catch {
-            throw CheckpointError.io(path: directory, operation: "create directory", errno: EACCES)
+            throw CheckpointError.cannotCreateDirectory(path: self.directory, reason: "\(error.localizedDescription)")
         }
     }
 

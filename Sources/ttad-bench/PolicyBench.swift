@@ -32,6 +32,9 @@ struct PolicyBench: ParsableCommand {
     @Flag(help: "Only the default size.")
     var quick = false
 
+    @Flag(help: "Keep OpenBLAS's own kernel choice even when it fell back to a generic one.")
+    var keepBlasKernel = false
+
     struct Size {
         let name: String
         let observation: Int
@@ -41,6 +44,14 @@ struct PolicyBench: ParsableCommand {
     }
 
     func run() throws {
+        if !keepBlasKernel, let core = BLAS.suggestedCoreType {
+            // OpenBLAS reads OPENBLAS_CORETYPE only when it loads: set it and start again.
+            print("OpenBLAS picked the generic \(BLAS.coreName) kernel on this CPU; re-running with OPENBLAS_CORETYPE=\(core)")
+            fflush(nil)   // exec discards buffered output (nil flushes every stream)
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
+            throw ValidationError("re-exec failed (errno \(errno)); run with OPENBLAS_CORETYPE=\(core) or --keep-blas-kernel")
+        }
         BLAS.threads = threads
         print("OpenBLAS \(BLAS.coreName), \(BLAS.threads) thread(s)")
         let peak = Self.sgemmPeak()

@@ -243,3 +243,15 @@ def main(path: str) -> None:
 
 main(sys.argv[1])
 """#
+
+@Suite struct CheckpointDirectoryTests {
+    @Test func aDirectoryThatCannotBeCreatedIsAnErrorNamingIt() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ttad-ckpt-file-\(UUID().uuidString)").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        #expect {
+            _ = try CheckpointStore(directory: file + "/sub")
+        } throws: { error in
+            "\(error)".contains(file)
+        }
+    }
+}
