@@ -51,18 +51,29 @@ public final class PPOTrainer: @unchecked Sendable {
     /// (`advantages[i]` for `group[i]`, e.g. from `GroupAdvantage`). Steps sampled at T == 0 are left out.
     public func update(group: [Trajectory], advantages: [Double], rng: inout PolicyRNG) -> UpdateReport {
         let start = ContinuousClock.now
+        let cfg = policy.config
         func seconds() -> Double {
             let d = ContinuousClock.now - start
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        precondition(group.count == advantages.count, "update: \(group.count) trajectories, \(advantages.count) advantages")
-        let cfg = policy.config
+        // Malformed input is refused, not trapped on: the daemon must outlive a caller's mistake.
+        guard group.count == advantages.count else {
+            return UpdateReport(accepted: false, refusal: "\(group.count) trajectories but \(advantages.count) advantages",
+                                seconds: seconds())
+        }
+        for (i, t) in group.enumerated() {
+            guard t.observations.count == t.steps * cfg.observationSize,
+                  t.samples.allSatisfy({ $0.raw.count == cfg.actionSize }) else {
+                return UpdateReport(accepted: false,
+                                    refusal: "trajectory \(i) is malformed (observations or actions do not match the policy's sizes)",
+                                    seconds: seconds())
+            }
+        }
         let obsSize = cfg.observationSize, actSize = cfg.actionSize
 
         // Flatten the trainable steps.
         var obs: [Float] = [], raw: [Float] = [], temps: [Float] = [], oldLogProb: [Float] = [], adv: [Float] = []
         for (t, a) in zip(group, advantages) where t.temperature > 0 {
-            precondition(t.observations.count == t.steps * obsSize, "trajectory observations do not match its steps")
             obs += t.observations
             for s in t.samples {
                 raw += s.raw

@@ -331,3 +331,20 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
         #expect(text.contains("approx_kl") && text.contains("clip_fraction") && text.contains("kl_to_reference"))
     }
 }
+
+@Suite struct PPOTrainerInputTests {
+    @Test func malformedGroupsAreRefusedNotTrappedOn() {
+        let policy = Policy(config: PolicyConfig(observationSize: 4, actionSize: 2, hiddenSizes: [8], bins: 4), seed: 1)
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig())
+        var rng = PolicyRNG(seed: 2)
+        let obs = [Float](repeating: 0, count: 8)
+        let samples = policy.sample(observations: obs, temperatures: [1, 1], rng: &rng)
+        let good = Trajectory(observations: obs, samples: samples, temperature: 1, reward: 1)
+        let short = Trajectory(observations: Array(obs.prefix(5)), samples: samples, temperature: 1, reward: 0)
+        #expect(trainer.update(group: [good, short], advantages: [1, -1], rng: &rng).refusal?.contains("malformed") == true)
+        #expect(trainer.update(group: [good], advantages: [1, -1], rng: &rng).accepted == false)
+        var nanObs = good
+        nanObs.observations[0] = .nan
+        #expect(trainer.update(group: [good, nanObs], advantages: [1, -1], rng: &rng).refusal == "non-finite input")
+    }
+}
