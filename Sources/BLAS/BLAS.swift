@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Single-precision BLAS through OpenBLAS, row-major throughout.
 ///
@@ -59,6 +60,24 @@ public enum BLAS {
 
     /// The kernel OpenBLAS picked for this CPU.
     public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// The `OPENBLAS_CORETYPE` to set when OpenBLAS fell back to a generic kernel on a CPU it does
+    /// not know (Debian's 0.3.21 picks "Prescott" on Sapphire Rapids: sgemm runs at ~1/4 speed),
+    /// or nil when the kernel is fine or the variable is already set. OpenBLAS reads the variable
+    /// when it loads, so it must be in the process's environment at start (systemd `Environment=`,
+    /// or re-exec).
+    public static var suggestedCoreType: String? {
+        guard getenv("OPENBLAS_CORETYPE") == nil else { return nil }
+        let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine"]
+        guard generic.contains(coreName) else { return nil }
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
+        if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        if flags.contains("avx") { return "Sandybridge" }
+        return nil
+    }
 }
 
 /// A dense row-major Float matrix that owns its storage.

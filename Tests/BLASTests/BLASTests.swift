@@ -72,3 +72,12 @@ import Testing
         #expect(BLAS.threads >= 1)
     }
 }
+
+@Suite struct BLASKernelTests {
+    @Test func suggestedCoreTypeIsAKnownKernelOrNil() {
+        if let name = BLAS.suggestedCoreType {
+            #expect(["SkylakeX", "Haswell", "Sandybridge"].contains(name))
+        }
+        #expect(!BLAS.coreName.isEmpty)
+    }
+}

@@ -1,1 +1,350 @@
+import Foundation
 import Testing
+@testable import Learning
+@testable import Policy
+
+@Suite struct ScheduleAndRewardTests {
+    @Test func temperatureScheduleMatchesTheSeedMethod() {
+        let t = TemperatureSchedule.temperatures(count: 4, base: 0.6, range: 0.3)
+        #expect(t.count == 4)
+        for (a, b) in zip(t, [0.6, 0.7, 0.8, 0.9]) { #expect(abs(a - b) < 1e-12) }
+        #expect(TemperatureSchedule.temperatures(count: 1, base: 0.6, range: 0.3) == [0.6])
+        #expect(TemperatureSchedule.temperatures(count: 0, base: 0.6, range: 0.3) == [])
+        let eight = TemperatureSchedule.temperatures(count: 8, base: 0.6, range: 0.3)
+        #expect(abs(eight.last! - 0.9) < 1e-12)
+    }
+
+    @Test func efficiencyRewardValues() {
+        let r = EfficiencyReward()
+        #expect(abs(r.reward(AttemptOutcome(success: true, steps: 100, maxSteps: 500)) - 0.8333) < 1e-4)
+        #expect(abs(r.reward(AttemptOutcome(success: true, steps: 250, maxSteps: 500)) - 0.6667) < 1e-4)
+        #expect(r.reward(AttemptOutcome(success: true, steps: 500, maxSteps: 500)) == 0.5)
+        #expect(r.reward(AttemptOutcome(success: false, steps: 100, maxSteps: 500)) == 0)
+    }
+
+    @Test func binaryRewardValues() {
+        let r: any RewardFunction = BinaryReward()
+        #expect(r.reward(AttemptOutcome(success: true, steps: 400, maxSteps: 500)) == 1)
+        #expect(r.reward(AttemptOutcome(success: false, steps: 500, maxSteps: 500)) == 0)
+    }
+
+    @Test func advantagesAreNilWithoutVariance() {
+        #expect(GroupAdvantage.advantages(rewards: [0, 0, 0, 0]) == nil)
+        #expect(GroupAdvantage.advantages(rewards: [0.8, 0.8, 0.8]) == nil)
+        #expect(GroupAdvantage.advantages(rewards: [1]) == nil)
+        #expect(GroupAdvantage.advantages(rewards: [1, .nan]) == nil)
+    }
+
+    @Test func advantagesAreGroupNormalised() throws {
+        let a = try #require(GroupAdvantage.advantages(rewards: [1, 0, 0, 1]))
+        // mean 0.5, unbiased std sqrt(1/3)
+        let expected = 0.5 / ((1.0 / 3).squareRoot() + 1e-6)
+        for (x, sign) in zip(a, [1.0, -1, -1, 1]) { #expect(abs(x - sign * expected) < 1e-9) }
+        #expect(abs(a.reduce(0, +)) < 1e-12)
+    }
+
+    @Test func configDecodesPartialSnakeCase() throws {
+        let c = try JSONDecoder().decode(PPOConfig.self, from: Data(#"{"learning_rate": 0.0005, "clip_high": 0.3, "target_kl": null}"#.utf8))
+        #expect(c.learningRate == 0.0005)
+        #expect(c.clipHigh == 0.3)
+        #expect(c.targetKL == nil)
+        #expect(c.clipLow == 0.2 && c.epochs == 4 && c.minibatches == 4 && c.adamEps == 1e-5 && c.hardKL == 0.1)
+        #expect(try JSONDecoder().decode(PPOConfig.self, from: Data("{}".utf8)) == PPOConfig())
+    }
+}
+
+// MARK: - Gradient checks
+
+/// A minibatch fixture with everything the loss needs.
+struct LossFixture {
+    let policy: Policy
+    let obs: [Float], raw: [Float], temps: [Float], old: [Float], adv: [Float], ref: [Float]
+    let n: Int
+
+    /// `shift` sets old_logprob = new_logprob - shift per step (so ratio = exp(shift)).
+    init(head: ActionHeadKind, activation: Activation = .tanh, shifts: [Float], advantages: [Float], seed: UInt64) {
+        let config = PolicyConfig(observationSize: 3, actionSize: 2, actionLow: [-1, -1], actionHigh: [1, 1],
+                                  hiddenSizes: [5, 4], activation: activation, head: head, bins: 4, initialLogStd: -0.2)
+        policy = Policy(config: config, seed: seed)
+        // Bigger weights than the init so the head is not near-uniform and every term has gradient.
+        policy.withParameters { w in for i in 0..<w.count { w[i] = w[i] * 3 + 0.05 * Float(i % 7 - 3) } }
+        n = shifts.count
+        var rng = PolicyRNG(seed: seed + 1)
+        obs = (0..<(n * 3)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+        temps = (0..<n).map { Float([0.6, 0.7, 0.8, 0.9, 1.0][$0 % 5]) }
+        let s = policy.sample(observations: obs, temperatures: temps, rng: &rng)
+        raw = s.flatMap(\.raw)
+        old = zip(s, shifts).map { $0.logProb - $1 }
+        adv = advantages
+        ref = s.map { $0.logProb + rng.nextUnitFloat() * 0.6 - 0.3 }
+    }
+
+    func loss(_ ppo: PPOConfig, useRef: Bool, gradient: inout [Float]?) -> PPOLoss.Terms {
+        let ws = PolicyWorkspace(config: policy.config, capacity: n)
+        policy.evaluate(observations: obs, raw: raw, temperatures: temps, count: n, workspace: ws)
+        var dLog = [Float](repeating: 0, count: n), dEnt = dLog
+        let terms = ref.withUnsafeBufferPointer { r in
+            PPOLoss(config: ppo).evaluate(count: n, newLogProb: ws.logProbs, oldLogProb: old, advantages: adv,
+                                          entropies: ws.entropies, refLogProb: useRef ? r.baseAddress! : nil,
+                                          dLogProb: &dLog, dEntropy: &dEnt)
+        }
+        if gradient != nil {
+            var g = [Float](repeating: 0, count: policy.parameterCount)
+            policy.backward(observations: obs, raw: raw, temperatures: temps, count: n, dLogProb: dLog, dEntropy: dEnt,
+                            workspace: ws, gradient: &g)
+            gradient = g
+        }
+        return terms
+    }
+
+    /// Max relative error between the analytic gradient and central differences over every parameter.
+    func check(_ ppo: PPOConfig, useRef: Bool) -> (maxError: Double, gradNorm: Double) {
+        var g: [Float]? = []
+        _ = loss(ppo, useRef: useRef, gradient: &g)
+        var none: [Float]? = nil
+        var worst = 0.0, norm = 0.0
+        let h: Float = 2e-3
+        for i in 0..<policy.parameterCount {
+            let saved = policy.withParameters { $0[i] }
+            policy.withParameters { $0[i] = saved + h }
+            let up = loss(ppo, useRef: useRef, gradient: &none).loss
+            policy.withParameters { $0[i] = saved - h }
+            let down = loss(ppo, useRef: useRef, gradient: &none).loss
+            policy.withParameters { $0[i] = saved }
+            let numeric = (up - down) / Double(2 * h)
+            let analytic = Double(g![i])
+            norm += analytic * analytic
+            // Float32 forward: absolute noise floor ~1e-4 on these O(1) losses.
+            worst = max(worst, abs(numeric - analytic) / max(1e-2, abs(numeric) + abs(analytic)))
+        }
+        return (worst, norm.squareRoot())
+    }
+}
+
+@Suite struct GradientCheckTests {
+    static let heads: [ActionHeadKind] = [.binned, .gaussian]
+
+    @Test(arguments: heads)
+    func policyGradientTermWithClippingInactive(head: ActionHeadKind) {
+        // ratios exp(+-0.05): inside [0.8, 1.28], so every step's unclipped branch is live.
+        let f = LossFixture(head: head, shifts: [0.05, -0.05, 0.02, -0.1, 0.1, 0], advantages: [1, -1, 0.5, -0.7, 1.2, -0.3], seed: 1)
+        let terms = { var none: [Float]? = nil; return f.loss(PPOConfig(), useRef: false, gradient: &none) }()
+        #expect(terms.clipFrac == 0)
+        let (err, norm) = f.check(PPOConfig(), useRef: false)
+        #expect(norm > 1e-3)
+        #expect(err < 2e-2, "max relative error \(err)")
+    }
+
+    @Test(arguments: heads)
+    func policyGradientTermWithClippingActive(head: ActionHeadKind) {
+        // ratio e^0.5 = 1.65 > 1.28 and e^-0.5 = 0.61 < 0.8: with A > 0 above (and A < 0 below) the
+        // clipped branch wins and contributes no gradient; the other signs keep the unclipped branch.
+        let f = LossFixture(head: head, shifts: [0.5, 0.5, -0.5, -0.5, 0.01, 0.6], advantages: [1, -1, -1, 1, 0.4, 2], seed: 2)
+        let terms = { var none: [Float]? = nil; return f.loss(PPOConfig(), useRef: false, gradient: &none) }()
+        #expect(terms.clipFrac > 0.6)
+        let (err, norm) = f.check(PPOConfig(), useRef: false)
+        #expect(norm > 1e-3)
+        #expect(err < 2e-2, "max relative error \(err)")
+    }
+
+    @Test func clippedStepsContributeNoGradient() {
+        // Only steps on the clipped branch: the analytic gradient must vanish.
+        let f = LossFixture(head: .binned, shifts: [0.5, -0.5], advantages: [1, -1], seed: 3)
+        var g: [Float]? = []
+        _ = f.loss(PPOConfig(), useRef: false, gradient: &g)
+        #expect(g!.allSatisfy { $0 == 0 })
+    }
+
+    @Test(arguments: heads)
+    func klTermToTheReference(head: ActionHeadKind) {
+        let f = LossFixture(head: head, shifts: [0, 0, 0, 0, 0], advantages: [0, 0, 0, 0, 0], seed: 4)
+        let cfg = PPOConfig(klCoef: 1)
+        let terms = { var none: [Float]? = nil; return f.loss(cfg, useRef: true, gradient: &none) }()
+        #expect(terms.klRef > 0)
+        let (err, norm) = f.check(cfg, useRef: true)
+        #expect(norm > 1e-3)
+        #expect(err < 2e-2, "max relative error \(err)")
+    }
+
+    @Test(arguments: heads)
+    func entropyTerm(head: ActionHeadKind) {
+        let f = LossFixture(head: head, activation: .relu, shifts: [0, 0, 0, 0], advantages: [0, 0, 0, 0], seed: 5)
+        let cfg = PPOConfig(entropyCoef: 1)
+        let (err, norm) = f.check(cfg, useRef: false)
+        #expect(norm > 1e-3)
+        #expect(err < 2e-2, "max relative error \(err)")
+    }
+
+    @Test(arguments: heads)
+    func everyTermTogether(head: ActionHeadKind) {
+        let f = LossFixture(head: head, shifts: [0.4, -0.3, 0.05, 0, -0.6], advantages: [0.9, 0.8, -1, 0.2, -0.5], seed: 6)
+        let cfg = PPOConfig(klCoef: 0.5, entropyCoef: 0.1)
+        let (err, _) = f.check(cfg, useRef: true)
+        #expect(err < 2e-2, "max relative error \(err)")
+    }
+
+    @Test func lossTermsMatchTheirDefinitions() {
+        let loss = PPOLoss(config: PPOConfig())
+        let newLog: [Float] = [0, 0, 0], oldLog: [Float] = [0, -0.5, 0.5], adv: [Float] = [1, 1, -1], ent: [Float] = [1, 2, 3]
+        var d = [Float](repeating: 0, count: 3), e = d
+        let t = loss.evaluate(count: 3, newLogProb: newLog, oldLogProb: oldLog, advantages: adv, entropies: ent,
+                              refLogProb: nil, dLogProb: &d, dEntropy: &e)
+        let r = [1.0, exp(0.5), exp(-0.5)]
+        // step 0: -1; step 1 (A=1, r=1.65 clipped to 1.28): -1.28; step 2 (A=-1, r=0.61 clipped to 0.8): max(0.61, 0.8) = 0.8
+        #expect(abs(t.pgLoss - (-1 - 1.28 + 0.8) / 3) < 1e-9)
+        #expect(abs(t.approxKL - r.map { ($0 - 1) - log($0) }.reduce(0, +) / 3) < 1e-9)
+        #expect(abs(t.clipFrac - 2.0 / 3) < 1e-12)
+        #expect(abs(t.entropy - 2) < 1e-9)
+        #expect(d[1] == 0 && d[2] == 0 && abs(d[0] - (-1.0 / 3)) < 1e-7)
+    }
+}
+
+// MARK: - The update loop
+
+/// A bandit: observation fixed, the best bin is known. Rewards 1 for the best bin in dimension 0.
+func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int = 8, steps: Int = 10) -> ([Trajectory], [Double])? {
+    let temps = TemperatureSchedule.temperatures(count: attempts, base: 0.6, range: 0.3).map(Float.init)
+    var group: [Trajectory] = []
+    for t in temps {
+        let obs = [Float](repeating: 0.5, count: steps * policy.config.observationSize)
+        let samples = policy.sample(observations: obs, temperatures: [Float](repeating: t, count: steps), rng: &rng)
+        let hits = samples.filter { Int($0.raw[0]) == best }.count
+        group.append(Trajectory(observations: obs, samples: samples, temperature: t, reward: Double(hits) / Double(steps)))
+    }
+    guard let adv = GroupAdvantage.advantages(rewards: group.map(\.reward)) else { return nil }
+    return (group, adv)
+}
+
+@Suite struct PPOTrainerTests {
+    let config = PolicyConfig(observationSize: 4, actionSize: 2, hiddenSizes: [16], bins: 8)
+
+    @Test func repeatedUpdatesRaiseTheBestActionsProbability() {
+        let policy = Policy(config: config, seed: 1)
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig(learningRate: 3e-3))
+        let obs = [Float](repeating: 0.5, count: 4)
+        let before = policy.binProbabilities(observation: obs, temperature: 1)[3]
+        var rng = PolicyRNG(seed: 2)
+        var accepted = 0
+        for _ in 0..<40 {
+            guard let (group, adv) = banditGroup(policy: policy, rng: &rng, best: 3) else { continue }
+            let report = trainer.update(group: group, advantages: adv, rng: &rng)
+            if report.accepted { accepted += 1 }
+        }
+        let after = policy.binProbabilities(observation: obs, temperature: 1)[3]
+        #expect(accepted > 10)
+        #expect(after > 0.6, "p(best) went from \(before) to \(after)")
+        #expect(after > before + 0.3)
+    }
+
+    @Test(arguments: [ActionHeadKind.binned, .gaussian])
+    func aRefusedUpdateLeavesParametersAndOptimizerBitIdentical(head: ActionHeadKind) {
+        var c = config
+        c.head = head
+        let policy = Policy(config: c, seed: 3)
+        let trainer = PPOTrainer(policy: policy, reference: policy.copy(), config: PPOConfig(targetKL: nil))
+        var rng = PolicyRNG(seed: 4)
+        // One ordinary update first, so the optimizer state is non-trivial.
+        var group: [Trajectory] = [], adv: [Double] = []
+        repeat {
+            if let g = banditGroup(policy: policy, rng: &rng, best: 2) { (group, adv) = g }
+        } while group.isEmpty
+        #expect(trainer.update(group: group, advantages: adv, rng: &rng).accepted)
+        let params = policy.parameterSnapshot().map(\.bitPattern)
+        let optimizer = trainer.optimizerTensors()
+
+        trainer.debugLearningRateMultiplier = 1e4
+        let blown = trainer.update(group: group, advantages: adv, rng: &rng)
+        #expect(!blown.accepted)
+        #expect(blown.refusal != nil)
+        #expect(policy.parameterSnapshot().map(\.bitPattern) == params)
+        #expect(trainer.optimizerTensors() == optimizer)
+
+        trainer.debugLearningRateMultiplier = .nan
+        let nan = trainer.update(group: group, advantages: adv, rng: &rng)
+        #expect(!nan.accepted)
+        #expect(nan.refusal?.contains("non-finite") == true)
+        #expect(policy.parameterSnapshot().map(\.bitPattern) == params)
+        #expect(trainer.optimizerTensors() == optimizer)
+    }
+
+    @Test func hardKLRefusalSaysWhy() {
+        let policy = Policy(config: config, seed: 5)
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig(targetKL: nil, hardKL: 1e-9))
+        var rng = PolicyRNG(seed: 6)
+        var report: UpdateReport?
+        while report == nil {
+            if let (g, a) = banditGroup(policy: policy, rng: &rng, best: 1) { report = trainer.update(group: g, advantages: a, rng: &rng) }
+        }
+        #expect(report!.accepted == false)
+        #expect(report!.refusal!.hasPrefix("kl "))
+        #expect(report!.refusal!.contains("> hard limit"))
+    }
+
+    @Test func earlyStopAtTargetKL() {
+        let policy = Policy(config: config, seed: 7)
+        let trainer = PPOTrainer(policy: policy, reference: nil,
+                                 config: PPOConfig(learningRate: 0.05, epochs: 20, targetKL: 1e-4, hardKL: 100))
+        var rng = PolicyRNG(seed: 8)
+        var report: UpdateReport?
+        while report == nil {
+            if let (g, a) = banditGroup(policy: policy, rng: &rng, best: 1) { report = trainer.update(group: g, advantages: a, rng: &rng) }
+        }
+        #expect(report!.accepted)
+        #expect(report!.earlyStopped)
+        #expect(report!.epochs < 20)
+    }
+
+    @Test func greedyAttemptsAreLeftOut() {
+        let policy = Policy(config: config, seed: 9)
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig())
+        var rng = PolicyRNG(seed: 10)
+        let obs = [Float](repeating: 0.1, count: 4)
+        let s = policy.sample(observations: obs, temperatures: [0], rng: &rng)
+        let report = trainer.update(group: [Trajectory(observations: obs, samples: s, temperature: 0, reward: 1),
+                                            Trajectory(observations: obs, samples: s, temperature: 0, reward: 0)],
+                                    advantages: [1, -1], rng: &rng)
+        #expect(!report.accepted)
+        #expect(report.samples == 0)
+    }
+
+    @Test func optimizerStateRoundTrips() throws {
+        let policy = Policy(config: config, seed: 11)
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig())
+        var rng = PolicyRNG(seed: 12)
+        var updated = false
+        while !updated {
+            if let (g, a) = banditGroup(policy: policy, rng: &rng, best: 1) { updated = trainer.update(group: g, advantages: a, rng: &rng).accepted }
+        }
+        let saved = trainer.optimizerTensors()
+        #expect(saved.contains { $0.name == "adam.m.layers.0.weight" })
+        #expect(saved.first { $0.name == "adam.step" }!.values[0] > 0)
+        let other = PPOTrainer(policy: policy.copy(), reference: nil, config: PPOConfig())
+        try other.loadOptimizer(saved)
+        #expect(other.optimizerTensors() == saved)
+        other.resetOptimizer()
+        #expect(other.optimizerStep == 0)
+        #expect(throws: TrainerError.self) { try other.loadOptimizer(Array(saved.dropFirst())) }
+    }
+
+    @Test func reportEncodesWithSnakeCase() throws {
+        let text = String(decoding: try JSONEncoder().encode(UpdateReport(accepted: true)), as: UTF8.self)
+        #expect(text.contains("approx_kl") && text.contains("clip_fraction") && text.contains("kl_to_reference"))
+    }
+}
+
+@Suite struct PPOTrainerInputTests {
+    @Test func malformedGroupsAreRefusedNotTrappedOn() {
+        let policy = Policy(config: PolicyConfig(observationSize: 4, actionSize: 2, hiddenSizes: [8], bins: 4), seed: 1)
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig())
+        var rng = PolicyRNG(seed: 2)
+        let obs = [Float](repeating: 0, count: 8)
+        let samples = policy.sample(observations: obs, temperatures: [1, 1], rng: &rng)
+        let good = Trajectory(observations: obs, samples: samples, temperature: 1, reward: 1)
+        let short = Trajectory(observations: Array(obs.prefix(5)), samples: samples, temperature: 1, reward: 0)
+        #expect(trainer.update(group: [good, short], advantages: [1, -1], rng: &rng).refusal?.contains("malformed") == true)
+        #expect(trainer.update(group: [good], advantages: [1, -1], rng: &rng).accepted == false)
+        var nanObs = good
+        nanObs.observations[0] = .nan
+        #expect(trainer.update(group: [good, nanObs], advantages: [1, -1], rng: &rng).refusal == "non-finite input")
+    }
+}

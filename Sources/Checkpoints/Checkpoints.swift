@@ -1,1 +1,0 @@
-// The Checkpoints module; see docs/architecture.md.

@@ -1,1 +1,0 @@
-// The Learning module; see docs/architecture.md.

@@ -1,0 +1,78 @@
+/// Every hyperparameter of the update, with its default (docs/learning.md explains each choice).
+///
+/// Encoded with snake_case keys; every key is optional and takes its default when absent.
+public struct PPOConfig: Codable, Sendable, Equatable {
+    /// Adam step size. Default 1e-3: on the Reacher baseline (Adam kept across tasks, 4 epochs)
+    /// 1e-4 changed nothing in 50 tasks, 1e-3 worked and 3e-3 hurt.
+    public var learningRate: Double = 1e-3
+    /// Lower clip: the ratio is clipped below at 1 - clipLow. Default 0.2.
+    public var clipLow: Double = 0.2
+    /// Upper clip: the ratio is clipped above at 1 + clipHigh. Default 0.28 (SimpleVLA-RL's
+    /// asymmetric "clip-higher", leaves room to raise unlikely good actions).
+    public var clipHigh: Double = 0.28
+    /// Passes over the group's steps per update. Default 4.
+    public var epochs: Int = 4
+    /// Minibatches per epoch (the steps are shuffled each epoch). Default 4.
+    public var minibatches: Int = 4
+    /// Global gradient-norm clip. Default 1.0 (SimpleVLA-RL).
+    public var maxGradNorm: Double = 1.0
+    /// Weight of the KL penalty to the reference policy (k3 estimator). Default 0 (off, as GRPO in SimpleVLA-RL).
+    public var klCoef: Double = 0
+    /// Weight of the entropy bonus. Default 0 (off).
+    public var entropyCoef: Double = 0
+    /// Early stop: stop the update before a minibatch whose approx-KL to the behaviour policy
+    /// exceeds this. Default 0.02; nil disables.
+    public var targetKL: Double? = 0.02
+    /// Refuse (and restore) an update whose final approx-KL to the behaviour policy exceeds this.
+    /// Default 0.1.
+    public var hardKL: Double = 0.1
+    /// Adam beta1. Default 0.9.
+    public var adamBeta1: Double = 0.9
+    /// Adam beta2. Default 0.999.
+    public var adamBeta2: Double = 0.999
+    /// Adam epsilon. Default 1e-5 (CleanRL; PyTorch's 1e-8 makes early steps on rarely-seen
+    /// parameters too large).
+    public var adamEps: Double = 1e-5
+
+    /// The defaults.
+    public init() {}
+
+    /// A configuration; unspecified values take their defaults.
+    public init(
+        learningRate: Double = 1e-3, clipLow: Double = 0.2, clipHigh: Double = 0.28, epochs: Int = 4,
+        minibatches: Int = 4, maxGradNorm: Double = 1.0, klCoef: Double = 0, entropyCoef: Double = 0,
+        targetKL: Double? = 0.02, hardKL: Double = 0.1, adamBeta1: Double = 0.9, adamBeta2: Double = 0.999,
+        adamEps: Double = 1e-5
+    ) {
+        self.learningRate = learningRate; self.clipLow = clipLow; self.clipHigh = clipHigh
+        self.epochs = epochs; self.minibatches = minibatches; self.maxGradNorm = maxGradNorm
+        self.klCoef = klCoef; self.entropyCoef = entropyCoef; self.targetKL = targetKL; self.hardKL = hardKL
+        self.adamBeta1 = adamBeta1; self.adamBeta2 = adamBeta2; self.adamEps = adamEps
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case learningRate = "learning_rate", clipLow = "clip_low", clipHigh = "clip_high", epochs, minibatches
+        case maxGradNorm = "max_grad_norm", klCoef = "kl_coef", entropyCoef = "entropy_coef"
+        case targetKL = "target_kl", hardKL = "hard_kl", adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
+        case adamEps = "adam_eps"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PPOConfig()
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+        clipLow = try c.decodeIfPresent(Double.self, forKey: .clipLow) ?? d.clipLow
+        clipHigh = try c.decodeIfPresent(Double.self, forKey: .clipHigh) ?? d.clipHigh
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        minibatches = try c.decodeIfPresent(Int.self, forKey: .minibatches) ?? d.minibatches
+        maxGradNorm = try c.decodeIfPresent(Double.self, forKey: .maxGradNorm) ?? d.maxGradNorm
+        klCoef = try c.decodeIfPresent(Double.self, forKey: .klCoef) ?? d.klCoef
+        entropyCoef = try c.decodeIfPresent(Double.self, forKey: .entropyCoef) ?? d.entropyCoef
+        // An explicit null disables early stopping; an absent key keeps the default.
+        targetKL = c.contains(.targetKL) ? try c.decodeIfPresent(Double.self, forKey: .targetKL) : d.targetKL
+        hardKL = try c.decodeIfPresent(Double.self, forKey: .hardKL) ?? d.hardKL
+        adamBeta1 = try c.decodeIfPresent(Double.self, forKey: .adamBeta1) ?? d.adamBeta1
+        adamBeta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2) ?? d.adamBeta2
+        adamEps = try c.decodeIfPresent(Double.self, forKey: .adamEps) ?? d.adamEps
+    }
+}

@@ -1,0 +1,45 @@
+/// What one update did, for the history and the journal.
+public struct UpdateReport: Codable, Sendable, Equatable {
+    /// Whether the new parameters were kept.
+    public var accepted: Bool
+    /// Why not, when refused: "non-finite gradient", "kl 0.31 > hard limit 0.1", ...
+    public var refusal: String?
+    /// Mean clipped-surrogate loss (pg_loss) over the minibatches run.
+    public var policyLoss: Double
+    /// Final approx-KL to the behaviour policy over all steps: mean((r - 1) - log r).
+    public var approxKL: Double
+    /// Share of steps whose ratio was clipped (mean over the minibatches run).
+    public var clipFraction: Double
+    /// Mean global gradient norm before clipping.
+    public var gradNorm: Double
+    /// Mean per-step entropy of the action distribution (at each step's temperature).
+    public var entropy: Double
+    /// Mean k3 KL estimate to the reference policy (0 without a reference).
+    public var klToReference: Double
+    /// Epochs started.
+    public var epochs: Int
+    /// Steps in the update.
+    public var samples: Int
+    /// Whether approx-KL passed `targetKL` and the update stopped early.
+    public var earlyStopped: Bool
+    /// Wall time of the update.
+    public var seconds: Double
+
+    /// A report.
+    public init(
+        accepted: Bool, refusal: String? = nil, policyLoss: Double = 0, approxKL: Double = 0, clipFraction: Double = 0,
+        gradNorm: Double = 0, entropy: Double = 0, klToReference: Double = 0, epochs: Int = 0, samples: Int = 0,
+        earlyStopped: Bool = false, seconds: Double = 0
+    ) {
+        self.accepted = accepted; self.refusal = refusal; self.policyLoss = policyLoss; self.approxKL = approxKL
+        self.clipFraction = clipFraction; self.gradNorm = gradNorm; self.entropy = entropy
+        self.klToReference = klToReference; self.epochs = epochs; self.samples = samples
+        self.earlyStopped = earlyStopped; self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accepted, refusal, epochs, samples, entropy, seconds
+        case policyLoss = "policy_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
+        case gradNorm = "grad_norm", klToReference = "kl_to_reference", earlyStopped = "early_stopped"
+    }
+}
