@@ -85,8 +85,7 @@ struct ConfigNode {
     }
 
     func positiveDouble() throws(RobotConfigError) -> Double {
-        let value = try double()
-        guard value > 0 else { throw error("expected a positive number, found \(shown)") }
+        guard let value = try? double(), value > 0 else { throw error("expected a positive number, found \(shown)") }
         return value
     }
 
