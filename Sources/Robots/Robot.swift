@@ -78,6 +78,6 @@ public protocol RobotAttempt: AnyObject {
 public func makeRobot(_ config: RobotConfig) throws -> any Robot {
     switch config.backend {
     case .mujoco: try MuJoCoRobot(config: config)
-    case .bridge: throw RobotError.bridge("not yet")
+    case .bridge: try BridgeRobot(config: config)
     }
 }
