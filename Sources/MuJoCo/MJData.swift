@@ -65,3 +65,20 @@ public final class MJData: @unchecked Sendable {
         return SIMD3(p[0], p[1], p[2])
     }
 }
+
+extension MJData {
+    /// Positions of the mocap bodies, 3 per mocap body (`mocap_pos`); read by the next step or forward.
+    public var mocapPosition: UnsafeMutableBufferPointer<Double> {
+        .init(start: pointer.pointee.mocap_pos, count: model.nmocap * 3)
+    }
+
+    /// Copies positions, velocities, controls and mocap poses from `other` (same model layout), and recomputes.
+    public func copyState(from other: MJData) {
+        for i in 0..<model.nq { qpos[i] = other.qpos[i] }
+        for i in 0..<model.nv { qvel[i] = other.qvel[i] }
+        for i in 0..<model.nu { ctrl[i] = other.ctrl[i] }
+        for i in 0..<model.nmocap * 3 { mocapPosition[i] = other.mocapPosition[i] }
+        pointer.pointee.time = other.pointer.pointee.time
+        forward()
+    }
+}

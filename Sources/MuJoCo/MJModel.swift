@@ -99,3 +99,32 @@ public final class MJModel: @unchecked Sendable {
         String(decoding: chars.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+// MARK: Model arrays that per-task dynamics shifts write (on a copy) and backends read.
+extension MJModel {
+    /// Bodies with a mocap flag (moved by hand through `MJData.mocapPosition`).
+    public var nmocap: Int { Int(pointer.pointee.nmocap) }
+
+    /// Joint damping per degree of freedom (`dof_damping`, `nv`).
+    public var dofDamping: UnsafeMutableBufferPointer<Double> { .init(start: pointer.pointee.dof_damping, count: nv) }
+    /// Actuator gear, 6 per actuator (`actuator_gear`, `nu * 6`); the first entry scales a joint actuator's torque.
+    public var actuatorGear: UnsafeMutableBufferPointer<Double> { .init(start: pointer.pointee.actuator_gear, count: nu * 6) }
+    /// Body masses (`body_mass`, `nbody`).
+    public var bodyMass: UnsafeMutableBufferPointer<Double> { .init(start: pointer.pointee.body_mass, count: nbody) }
+    /// Diagonal body inertias, 3 per body (`body_inertia`, `nbody * 3`).
+    public var bodyInertia: UnsafeMutableBufferPointer<Double> { .init(start: pointer.pointee.body_inertia, count: nbody * 3) }
+    /// Geom friction (sliding, torsional, rolling), 3 per geom (`geom_friction`, `ngeom * 3`).
+    public var geomFriction: UnsafeMutableBufferPointer<Double> { .init(start: pointer.pointee.geom_friction, count: ngeom * 3) }
+
+    /// Where joint `id`'s coordinates start in `qpos`.
+    public func jointQposAddress(_ id: Int) -> Int { Int(pointer.pointee.jnt_qposadr[id]) }
+    /// Where joint `id`'s degrees of freedom start in `qvel`.
+    public func jointDofAddress(_ id: Int) -> Int { Int(pointer.pointee.jnt_dofadr[id]) }
+    /// Joint `id`'s kind: 0 free, 1 ball, 2 slide, 3 hinge (`mjtJoint`).
+    public func jointType(_ id: Int) -> Int { Int(pointer.pointee.jnt_type[id]) }
+    /// The mocap index of body `id`, or nil when the body is not a mocap body.
+    public func mocapIndex(ofBody id: Int) -> Int? {
+        let index = pointer.pointee.body_mocapid[id]
+        return index < 0 ? nil : Int(index)
+    }
+}

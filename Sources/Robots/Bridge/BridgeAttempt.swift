@@ -1,0 +1,149 @@
+/// One attempt on a `BridgeRobot`: the safety envelope here, the robot at the other end of the bridge.
+public final class BridgeAttempt: RobotAttempt {
+    private enum Phase { case ready, running, finished }
+
+    /// The resolved task sent to the controller.
+    public let task: ResolvedTask
+    public let index: Int
+    private let robot: BridgeRobot
+    private var envelope: SafetyEnvelope?
+    private var joints = 0
+    private var endEffector = false
+    private var phase = Phase.ready
+    private var observation: [Float] = []
+    private var stopped = true
+    public private(set) var steps = 0
+    public private(set) var lastAppliedAction: [Float] = []
+    /// Why the attempt was aborted, if it was.
+    public private(set) var abort: AbortReason?
+    /// Whether the controller acknowledged the last stop (false: it could not be reached).
+    public private(set) var stopAcknowledged = false
+
+    init(robot: BridgeRobot, task: ResolvedTask, index: Int) {
+        self.robot = robot
+        self.task = task
+        self.index = index
+    }
+
+    public var smallestSafetyMargin: Double { envelope?.smallestMargin ?? 1 }
+
+    /// Connects if needed (hello), sends the task, and waits up to `deadline` for the controller to
+    /// be ready (a person may be setting the scene; the controller sends heartbeats meanwhile).
+    public func reset(deadline: Duration) throws -> [Float] {
+        guard !robot.emergencyStopLatch.isPressed else { throw RobotError.emergencyStopped }
+        robot.lock.lock()
+        defer { robot.lock.unlock() }
+        let hello = try robot.checkedHello()
+        let jointNames = hello.joints ?? []
+        var envelope = try SafetyEnvelope(
+            config: robot.config.safety, joints: jointNames, actionLow: robot.config.actionLow, actionHigh: robot.config.actionHigh)
+        joints = jointNames.count
+        endEffector = hello.endEffector ?? false
+        var header = BridgeProtocol.Header(type: .reset, seq: 0)
+        header.task = task.name
+        header.params = task.params
+        header.dynamics = task.dynamics
+        header.seed = task.seed
+        header.index = index
+        let reply: BridgeReply
+        do {
+            reply = try robot.connection.request(header, frames: [], deadline: deadline, latch: robot.emergencyStopLatch)
+        } catch {
+            if error.kind == .estop { throw RobotError.emergencyStopped }
+            throw RobotError.bridge("reset failed: \(error)")
+        }
+        stopped = false
+        let state: SafetyState
+        do {
+            guard reply.frames.count == 2 else { throw BridgeProtocol.DecodeError(message: "reset reply has \(reply.frames.count) data frames, expected 2") }
+            observation = try BridgeProtocol.decodeFloats(reply.frames[0], count: robot.config.observationSize, what: "observation")
+            state = try BridgeProtocol.decodeState(reply.frames[1], joints: joints, endEffector: endEffector)
+        } catch {
+            robot.connection.drop()
+            stopAcknowledged = robot.connection.sendStop()
+            stopped = true
+            throw RobotError.bridge("reset reply unusable: \(error)")
+        }
+        envelope.reset()
+        if let violation = envelope.check(state) {
+            stopAcknowledged = robot.connection.sendStop()
+            stopped = true
+            phase = .finished
+            throw RobotError.bridge("the robot's state at reset breaks the safety envelope: \(violation)")
+        }
+        self.envelope = envelope
+        steps = 0
+        abort = nil
+        phase = .running
+        return observation
+    }
+
+    public func step(_ action: [Float]) throws -> StepOutcome {
+        guard phase == .running, var envelope else {
+            throw RobotError.notRunning(phase == .ready ? "call reset before step" : "the attempt has ended")
+        }
+        if robot.emergencyStopLatch.isPressed { return end(.estop) }
+        let safe: [Float]
+        switch envelope.filter(action) {
+        case .success(let a): safe = a
+        case .failure(let violation):
+            self.envelope = envelope
+            return end(.safety(violation.reason))
+        }
+        lastAppliedAction = safe
+        robot.lock.lock()
+        let result = Result { () throws(BridgeFault) -> BridgeReply in
+            try robot.connection.request(
+                BridgeProtocol.Header(type: .step, seq: 0), frames: [BridgeProtocol.encode(safe)],
+                deadline: robot.config.stepDeadline, latch: robot.emergencyStopLatch)
+        }
+        robot.lock.unlock()
+        steps += 1
+        let reply: BridgeReply
+        switch result {
+        case .success(let r): reply = r
+        case .failure(let fault):
+            return end(fault.kind == .estop ? .estop : .hardwareFault(fault.message))
+        }
+        let state: SafetyState
+        do {
+            guard reply.frames.count == 2 else { throw BridgeProtocol.DecodeError(message: "step reply has \(reply.frames.count) data frames, expected 2") }
+            observation = try BridgeProtocol.decodeFloats(reply.frames[0], count: robot.config.observationSize, what: "observation")
+            state = try BridgeProtocol.decodeState(reply.frames[1], joints: joints, endEffector: endEffector)
+        } catch {
+            robot.connection.drop()
+            return end(.hardwareFault("garbage step reply: \(error)"))
+        }
+        let violation = envelope.check(state)
+        self.envelope = envelope
+        if let violation { return end(.safety(violation.reason)) }
+        let success = reply.header.success ?? false
+        let done = success || steps >= robot.config.maxSteps
+        if done {
+            phase = .finished
+            sendStop()
+        }
+        return StepOutcome(observation: observation, done: done, success: success)
+    }
+
+    /// Sends stop (idempotent: once per attempt end).
+    public func stop() {
+        if phase == .running { phase = .finished }
+        sendStop()
+    }
+
+    private func sendStop() {
+        guard !stopped else { return }
+        stopped = true
+        robot.lock.lock()
+        stopAcknowledged = robot.connection.sendStop()
+        robot.lock.unlock()
+    }
+
+    private func end(_ reason: AbortReason) -> StepOutcome {
+        abort = reason
+        phase = .finished
+        sendStop()
+        return StepOutcome(observation: observation, done: true, success: false, abort: reason)
+    }
+}

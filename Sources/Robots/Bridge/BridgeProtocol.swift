@@ -1,0 +1,131 @@
+import Foundation
+
+/// The bridge protocol between ttad and a robot controller (docs/bridge-protocol.md).
+///
+/// Every message is a ZeroMQ multipart message: a small JSON header frame, then zero or more
+/// binary frames of little-endian float32 (observation, state, action). ttad connects a DEALER
+/// socket; the controller binds a ROUTER (or anything that answers each request on the same
+/// connection). Every request carries a sequence number that its reply repeats.
+public enum BridgeProtocol {
+    /// The protocol version in every header (`v`).
+    public static let version = 1
+
+    /// The message kinds (`type` in the header).
+    public enum Kind: String, Codable, Sendable {
+        /// Capabilities: request from ttad, reply from the controller with robot name, sizes, limits, joints.
+        case hello
+        /// Start an attempt: request with task params, dynamics, seed, attempt index; reply with observation + state.
+        case reset
+        /// One action: request with an action frame; reply with observation + state and `success`.
+        case step
+        /// Stop moving now (zero commands); reply acknowledges. Idempotent.
+        case stop
+        /// Emergency stop (from any ttad thread, on its own connection); like stop, and the controller refuses steps until the next reset.
+        case estop
+        /// From the controller while it works on a long request (a person setting the scene): "still alive".
+        case heartbeat
+        /// A reply saying the request failed (`message` says why).
+        case error
+    }
+
+    /// The JSON header frame. Fields not used by a kind are left out.
+    public struct Header: Codable, Sendable, Equatable {
+        public var v: Int = BridgeProtocol.version
+        public var type: Kind
+        public var seq: UInt64
+        // hello reply
+        public var robot: String?
+        public var observationSize: Int?
+        public var actionSize: Int?
+        public var actionLow: [Float]?
+        public var actionHigh: [Float]?
+        public var joints: [String]?
+        public var endEffector: Bool?
+        public var controlPeriod: Double?
+        // reset request
+        public var task: String?
+        public var params: [String: Double]?
+        public var dynamics: [String: Double]?
+        public var seed: UInt64?
+        public var index: Int?
+        // step reply
+        public var success: Bool?
+        // error reply
+        public var message: String?
+
+        public init(type: Kind, seq: UInt64) {
+            self.type = type
+            self.seq = seq
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case v, type, seq, robot, joints, task, params, dynamics, seed, index, success, message
+            case observationSize = "observation_size", actionSize = "action_size", actionLow = "action_low"
+            case actionHigh = "action_high", endEffector = "end_effector", controlPeriod = "control_period"
+        }
+    }
+
+    /// Why a message could not be decoded.
+    public struct DecodeError: Error, CustomStringConvertible, Sendable {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Encodes a header into its frame.
+    public static func encode(_ header: Header) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Header is plain data; encoding cannot fail.
+        return Array(try! encoder.encode(header))
+    }
+
+    /// Decodes a header frame; anything that is not a version-1 header is an error.
+    public static func decodeHeader(_ frame: [UInt8]) throws(DecodeError) -> Header {
+        let header: Header
+        do { header = try JSONDecoder().decode(Header.self, from: Data(frame)) } catch {
+            let preview = String(decoding: frame.prefix(40), as: UTF8.self)
+            throw DecodeError(message: "not a bridge header (\(frame.count) bytes: \(preview.debugDescription))")
+        }
+        guard header.v == version else { throw DecodeError(message: "protocol version \(header.v), expected \(version)") }
+        return header
+    }
+
+    /// Encodes floats as little-endian float32 bytes.
+    public static func encode(_ values: [Float]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: values.count * 4)
+        for (i, value) in values.enumerated() {
+            let bits = value.bitPattern.littleEndian
+            withUnsafeBytes(of: bits) { raw in for b in 0..<4 { out[4 * i + b] = raw[b] } }
+        }
+        return out
+    }
+
+    /// Decodes a float32 frame of exactly `count` values.
+    public static func decodeFloats(_ frame: [UInt8], count: Int, what: String) throws(DecodeError) -> [Float] {
+        guard frame.count == 4 * count else {
+            throw DecodeError(message: "\(what) frame has \(frame.count) bytes, expected \(4 * count) (\(count) float32)")
+        }
+        var out = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            let bits = UInt32(frame[4 * i]) | UInt32(frame[4 * i + 1]) << 8 | UInt32(frame[4 * i + 2]) << 16 | UInt32(frame[4 * i + 3]) << 24
+            out[i] = Float(bitPattern: bits)
+        }
+        return out
+    }
+
+    /// Packs a safety state into the state frame: joint positions, joint velocities, then end-effector xyz if reported.
+    public static func encodeState(_ state: SafetyState) -> [UInt8] {
+        var values = state.jointPositions.map(Float.init) + state.jointVelocities.map(Float.init)
+        if let ee = state.endEffector { values += [Float(ee.x), Float(ee.y), Float(ee.z)] }
+        return encode(values)
+    }
+
+    /// Unpacks a state frame for `joints` joints.
+    public static func decodeState(_ frame: [UInt8], joints: Int, endEffector: Bool) throws(DecodeError) -> SafetyState {
+        let values = try decodeFloats(frame, count: 2 * joints + (endEffector ? 3 : 0), what: "state")
+        let d = values.map(Double.init)
+        return SafetyState(
+            jointPositions: Array(d[0..<joints]), jointVelocities: Array(d[joints..<(2 * joints)]),
+            endEffector: endEffector ? SIMD3(d[2 * joints], d[2 * joints + 1], d[2 * joints + 2]) : nil)
+    }
+}

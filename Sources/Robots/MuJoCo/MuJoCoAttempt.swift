@@ -1,0 +1,90 @@
+/// One attempt on a `MuJoCoRobot`: a simulation behind the safety envelope.
+public final class MuJoCoAttempt: RobotAttempt {
+    private enum Phase { case ready, running, finished }
+
+    /// The resolved task (every parameter and dynamics factor filled in).
+    public let task: ResolvedTask
+    /// Which of the N attempts this is (seeds its reset noise).
+    public let index: Int
+    /// The raw simulation, for tests and tools; stepping it directly bypasses the envelope, so the loop never does.
+    public let simulation: MuJoCoSimulation
+    private let config: RobotConfig
+    private let latch: EmergencyStopLatch
+    private var envelope: SafetyEnvelope
+    private var phase = Phase.ready
+    private var observation: [Float] = []
+    public private(set) var steps = 0
+    public private(set) var lastAppliedAction: [Float] = []
+    /// Why the attempt was aborted, if it was.
+    public private(set) var abort: AbortReason?
+
+    init(robot: MuJoCoRobot, simulation: MuJoCoSimulation, task: ResolvedTask, index: Int) throws {
+        self.task = task
+        self.index = index
+        self.simulation = simulation
+        config = robot.config
+        latch = robot.emergencyStopLatch
+        envelope = try SafetyEnvelope(
+            config: config.safety, joints: simulation.jointNames, actionLow: config.actionLow, actionHigh: config.actionHigh)
+    }
+
+    public var smallestSafetyMargin: Double { envelope.smallestMargin }
+
+    /// Resets at once (a simulation never waits for a person; `deadline` is not needed).
+    public func reset(deadline: Duration) throws -> [Float] {
+        guard !latch.isPressed else { throw RobotError.emergencyStopped }
+        try simulation.reset(task: task, index: index)
+        envelope.reset()
+        steps = 0
+        abort = nil
+        if let violation = envelope.check(simulation.safetyState) {
+            phase = .finished
+            throw RobotError.simulation("the initial state already breaks the safety envelope: \(violation)")
+        }
+        phase = .running
+        observation = simulation.observation()
+        return observation
+    }
+
+    public func step(_ action: [Float]) throws -> StepOutcome {
+        guard phase == .running else {
+            throw RobotError.notRunning(phase == .ready ? "call reset before step" : "the attempt has ended")
+        }
+        if latch.isPressed { return end(.estop) }
+        let safe: [Float]
+        switch envelope.filter(action) {
+        case .success(let a): safe = a
+        case .failure(let violation): return end(.safety(violation.reason))
+        }
+        lastAppliedAction = safe
+        simulation.apply(safe)
+        let started = ContinuousClock.now
+        simulation.advance()
+        let took = ContinuousClock.now - started
+        steps += 1
+        if simulation.isUnstable { return end(.hardwareFault("simulation diverged at step \(steps)")) }
+        observation = simulation.observation()
+        if took > config.stepDeadline { return end(.hardwareFault("simulated step took \(took), over the \(config.stepDeadline) deadline")) }
+        if let violation = envelope.check(simulation.safetyState) { return end(.safety(violation.reason)) }
+        let success = simulation.isSuccess
+        let done = success || steps >= config.maxSteps
+        if done { finish() }
+        return StepOutcome(observation: observation, done: done, success: success)
+    }
+
+    public func stop() {
+        simulation.zeroControls()
+        if phase == .running { phase = .finished }
+    }
+
+    private func end(_ reason: AbortReason) -> StepOutcome {
+        abort = reason
+        stop()
+        return StepOutcome(observation: observation, done: true, success: false, abort: reason)
+    }
+
+    private func finish() {
+        simulation.zeroControls()
+        phase = .finished
+    }
+}

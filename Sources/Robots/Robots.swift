@@ -1,1 +1,0 @@
-// The Robots module; see docs/architecture.md.
