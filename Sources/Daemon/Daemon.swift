@@ -1,4 +1,5 @@
 import Adaptation
+import Learning
 import Foundation
 import History
 import Logging

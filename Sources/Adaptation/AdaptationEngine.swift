@@ -1,0 +1,280 @@
+import Checkpoints
+import Foundation
+import Learning
+import Policy
+import Robots
+
+/// The real `AdaptationService`: for each task, N attempts at the scheduled temperatures, an
+/// efficiency (or binary) reward per attempt, one small clipped PPO update from the group, a
+/// candidate checkpoint, and the gate that promotes it or rolls back to the last good one.
+///
+/// Thread-safety: `run` is called by the control loop; everything else may come from the request
+/// thread. One lock guards the lineages; it is never held while the robot moves.
+public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
+    private let lock = NSLock()
+    private let robotConfigDirectory: String
+    private let checkpointDirectory: String
+    private let defaultRobot: String
+    private let log: @Sendable (String) -> Void
+    private var lineages: [String: PolicyLineage] = [:]
+    private var adapting = true
+    private var degraded: String?
+
+    /// Loads every robot-config in `robotConfigDirectory` and each robot's last good checkpoint
+    /// (kept under `stateDirectory/checkpoints/<robot>/`). A shipped starting checkpoint
+    /// `robotConfigDirectory/checkpoints/<robot>.safetensors` seeds a robot that has none yet.
+    public init(robotConfigDirectory: String, stateDirectory: String, defaultRobot: String,
+                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.robotConfigDirectory = robotConfigDirectory
+        self.checkpointDirectory = "\(stateDirectory)/checkpoints"
+        self.defaultRobot = defaultRobot
+        self.log = log
+        let profiles = try Self.loadProfiles(robotConfigDirectory)
+        guard profiles[defaultRobot] != nil else {
+            throw AdaptationError(.invalid, field: "default_robot",
+                                  "no robot-config \(defaultRobot).yaml in \(robotConfigDirectory) (found: \(profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        for (name, profile) in profiles {
+            lineages[name] = try makeLineage(profile)
+        }
+    }
+
+    private static func loadProfiles(_ directory: String) throws -> [String: RobotProfile] {
+        try RobotConfig.loadDirectory(directory).mapValues { try RobotProfile(config: $0) }
+    }
+
+    private func makeLineage(_ profile: RobotProfile) throws -> PolicyLineage {
+        let name = profile.config.name
+        let shippedDirectory = "\(robotConfigDirectory)/checkpoints"
+        var initial: (Policy, String)?
+        if FileManager.default.fileExists(atPath: "\(shippedDirectory)/\(name).safetensors") {
+            let shipped = try CheckpointStore(directory: shippedDirectory).load(id: name)
+            initial = (shipped.policy, "\(shippedDirectory)/\(name).safetensors")
+        }
+        let lineage = try PolicyLineage(profile: profile, directory: "\(checkpointDirectory)/\(name)", initial: initial)
+        if let fallback = lineage.startupFallback { log(fallback) }
+        return lineage
+    }
+
+    private func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    // MARK: AdaptationService
+
+    public var robots: [String: String] { withLock { lineages.mapValues { $0.profile.backendName } } }
+
+    public func defaults(robot: String) -> TaskDefaults? { withLock { lineages[robot]?.profile.defaults } }
+
+    public func validate(_ plan: TaskPlan) throws {
+        let config = try withLock { () throws -> RobotConfig in
+            guard let lineage = lineages[plan.robot] else {
+                throw AdaptationError(.invalid, field: "args.robot", "unknown robot \"\(plan.robot)\"")
+            }
+            return lineage.profile.config
+        }
+        do {
+            try config.validate(TaskRequest(name: plan.task, params: plan.params, dynamics: plan.dynamics, seed: plan.seed))
+        } catch {
+            throw AdaptationError(.invalid, field: "args", "\(error)")
+        }
+        guard ["efficiency", "binary"].contains(plan.rewardMode) else {
+            throw AdaptationError(.invalid, field: "args.reward", "must be efficiency or binary")
+        }
+    }
+
+    public func run(_ plan: TaskPlan, observer: any AdaptationObserver, cancellation: Cancellation) throws -> TaskOutcome {
+        let (lineage, policy, checkpoint, generation) = try withLock { () throws -> (PolicyLineage, Policy, String, Int) in
+            guard let lineage = lineages[plan.robot] else { throw AdaptationError(.notFound, field: "robot", "robot \(plan.robot) is gone (reloaded?)") }
+            return (lineage, lineage.policy, lineage.live, lineage.generation)
+        }
+        let temperatures = TemperatureSchedule.temperatures(count: plan.attempts, base: plan.temperatureBase, range: plan.temperatureRange)
+        let reward: any RewardFunction = plan.rewardMode == "binary" ? BinaryReward() : EfficiencyReward()
+        var rng = PolicyRNG(seed: plan.seed)
+        let runner = AttemptRunner(robot: lineage.profile.robot, policy: policy, reward: reward, checkpoint: checkpoint)
+        let results = try runner.run(plan, temperatures: temperatures, observer: observer, cancellation: cancellation, rng: &rng)
+        let reports = results.map(\.report)
+        let cancelled = results.contains { $0.cancelled }
+
+        var events: [CheckpointEvent] = []
+        let update: UpdateSummary = withLock {
+            // Hardware faults are the robot's, not the policy's: they pause learning, not judge it.
+            let faults = results.filter { if case .hardwareFault = $0.abort { return true } else { return false } }.count
+            lineage.consecutiveHardwareFaults = faults == 0 ? 0 : lineage.consecutiveHardwareFaults + faults
+            if lineage.consecutiveHardwareFaults >= lineage.profile.settings.hardwareFaultLimit, degraded == nil {
+                degraded = "\(lineage.consecutiveHardwareFaults) consecutive hardware faults on \(plan.robot); adaptation paused (`ttactl resume` clears)"
+                adapting = false
+                log(degraded!)
+            }
+            if cancelled { return .skipped("the task was cut short") }
+            if faults > 0 || results.contains(where: { $0.abort == .estop }) {
+                return .skipped("attempt(s) ended by a hardware fault or e-stop")
+            }
+            guard generation == lineage.generation else { return .skipped("the live policy changed during the task (rollback)") }
+
+            // The gate judges the checkpoint these attempts ran on.
+            let samples = reports.map { CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.abortReason?.hasPrefix("safety_abort") == true) }
+            lineage.gate.record(samples, underGood: checkpoint == lineage.lastGood)
+            if checkpoint != lineage.lastGood {
+                switch lineage.gate.judge() {
+                case .undecided: break
+                case .promote:
+                    do {
+                        let from = lineage.lastGood
+                        try lineage.promoteLive()
+                        events.append(CheckpointEvent(kind: .promoted, checkpoint: checkpoint, from: from,
+                                                      reason: "passed the gate over its attempts since the last promotion"))
+                    } catch {
+                        events.append(CheckpointEvent(kind: .skipped, checkpoint: checkpoint, from: nil, reason: "could not mark good: \(error)"))
+                    }
+                case .rollback(let why):
+                    events += rollbackLocked(lineage, reason: why)
+                    return .skipped("rolled back: \(why)")
+                }
+            }
+
+            guard plan.adapt else { return .skipped("adapt is off for this task") }
+            guard adapting else { return .skipped(degraded ?? "adaptation paused") }
+            guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward)) else {
+                return .skipped("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
+            }
+            var updateRNG = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
+            let report = lineage.trainer.update(group: results.map(\.trajectory), advantages: advantages, rng: &updateRNG)
+            var summary = UpdateSummary(
+                attempted: true, accepted: report.accepted, refusal: report.refusal, policyLoss: report.policyLoss,
+                approxKL: report.approxKL, clipFraction: report.clipFraction, gradNorm: report.gradNorm,
+                entropy: report.entropy, epochs: report.epochs, seconds: report.seconds, parent: lineage.live)
+            if report.accepted {
+                let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
+                do {
+                    let candidate = try lineage.saveCandidate(metrics: [
+                        "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),
+                        "approx_kl": report.approxKL, "clip_fraction": report.clipFraction, "grad_norm": report.gradNorm,
+                    ])
+                    summary.candidate = candidate
+                    events.append(CheckpointEvent(kind: .candidate, checkpoint: candidate, from: summary.parent, reason: "accepted update after task \(plan.id)"))
+                } catch {
+                    // The policy in memory is ahead of every file: go back to one that is on disk.
+                    events += rollbackLocked(lineage, reason: "the candidate could not be saved: \(error)")
+                }
+            } else {
+                events += rollbackLocked(lineage, reason: "update refused: \(report.refusal ?? "?")")
+            }
+            return summary
+        }
+        observer.updateFinished(plan, update)
+        for event in events { observer.checkpointEvent(event, taskId: plan.id) }
+        return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
+    }
+
+    /// Back to the last good checkpoint with a fresh optimizer. Caller holds the lock.
+    private func rollbackLocked(_ lineage: PolicyLineage, reason: String) -> [CheckpointEvent] {
+        let from = lineage.live
+        do {
+            let loaded = try lineage.load(nil)
+            lineage.gate.rolledBack()
+            return [CheckpointEvent(kind: .rollback, checkpoint: loaded, from: from, reason: reason)]
+        } catch {
+            return [CheckpointEvent(kind: .skipped, checkpoint: lineage.lastGood, from: from, reason: "rollback failed: \(error)")]
+        }
+    }
+
+    /// A copy of a robot's live policy (for offline evaluation).
+    public func livePolicy(robot: String) throws -> Policy {
+        try withLock {
+            guard let lineage = lineages[robot] else { throw AdaptationError(.notFound, field: "robot", "no robot \(robot)") }
+            return lineage.policy.copy()
+        }
+    }
+
+    public var liveCheckpoint: String? { withLock { lineages[defaultRobot]?.live } }
+    public var lastGoodCheckpoint: String? { withLock { lineages[defaultRobot]?.lastGood } }
+
+    public func checkpoints() -> [CheckpointSummary] {
+        withLock {
+            lineages.values.flatMap { lineage in
+                lineage.store.list().map { info in
+                    let goods = lineage.store.goodIDs()
+                    let state = info.id == lineage.lastGood ? "good" : info.id == lineage.referenceId ? "reference"
+                        : goods.contains(info.id) ? "was good" : "candidate"
+                    return CheckpointSummary(id: info.id, robot: info.metadata.robot, parent: info.metadata.parent,
+                                             createdAt: info.metadata.createdAt, state: state, isLive: info.id == lineage.live,
+                                             metrics: info.metadata.metrics)
+                }
+            }.sorted { $0.createdAt > $1.createdAt }
+        }
+    }
+
+    public func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> String {
+        let (loaded, from) = try withLock { () throws -> (String, String) in
+            let lineage = try checkpoint.map { id in
+                guard let owner = lineages.values.first(where: { $0.store.list().contains { $0.id == id } }) else {
+                    throw AdaptationError(.notFound, field: "args.checkpoint", "no checkpoint \"\(id)\"")
+                }
+                return owner
+            } ?? lineages[defaultRobot]!
+            let from = lineage.live
+            do {
+                let loaded = try lineage.load(checkpoint)
+                // A person's choice is good by their authority; the gate starts its record afresh.
+                try lineage.store.markGood(id: loaded)
+                lineage.gate.reset()
+                return (loaded, from)
+            } catch let error as AdaptationError {
+                throw error
+            } catch {
+                throw AdaptationError(.failed, field: "args.checkpoint", "could not load: \(error)")
+            }
+        }
+        observer?.checkpointEvent(CheckpointEvent(kind: .rollback, checkpoint: loaded, from: from, reason: reason), taskId: nil)
+        return loaded
+    }
+
+    public var isAdapting: Bool {
+        get { withLock { adapting } }
+        set {
+            withLock {
+                adapting = newValue
+                if newValue {
+                    degraded = nil
+                    lineages.values.forEach { $0.consecutiveHardwareFaults = 0 }
+                }
+            }
+        }
+    }
+
+    public func emergencyStop() { withLock { lineages.values.forEach { $0.profile.robot.emergencyStop() } } }
+    public func clearEmergencyStop() { withLock { lineages.values.forEach { $0.profile.robot.clearEmergencyStop() } } }
+    public var degradedReason: String? { withLock { degraded } }
+
+    public func reload() throws {
+        let profiles = try Self.loadProfiles(robotConfigDirectory)
+        guard profiles[defaultRobot] != nil else {
+            throw AdaptationError(.invalid, field: "default_robot", "the reloaded robot-configs have no \(defaultRobot)")
+        }
+        try withLock {
+            // Check everything first, so a bad reload changes nothing.
+            for (name, profile) in profiles where lineages[name] != nil {
+                if profile.policy != lineages[name]!.profile.policy {
+                    throw AdaptationError(.invalid, field: "\(profile.config.path): policy", "the policy's shape changed; restart the daemon to start a new lineage")
+                }
+            }
+            var next: [String: PolicyLineage] = [:]
+            for (name, profile) in profiles {
+                if let lineage = lineages[name] {
+                    try lineage.apply(profile)
+                    next[name] = lineage
+                } else {
+                    next[name] = try makeLineage(profile)
+                }
+            }
+            lineages = next
+        }
+    }
+
+    public func shutdown() {
+        withLock { lineages.values.forEach { $0.profile.robot.emergencyStop() } }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Yams
+
+/// The robot-config's `adaptation:` section: defaults for submits, the evaluation gate, retention
+/// and fault handling. docs/robot-config.md lists each key; the defaults are here.
+public struct AdaptationSettings: Sendable, Equatable, Decodable {
+    /// N, attempts per task. Default 8.
+    public var attempts = 8
+    /// T_0. Default 0.6 (the seed's).
+    public var temperatureBase = 0.6
+    /// T_{N-1} - T_0. Default 0.3 (the seed's).
+    public var temperatureRange = 0.3
+    /// `efficiency` or `binary`. Default `efficiency`.
+    public var reward = "efficiency"
+    /// Whether tasks update the policy unless they say otherwise. Default true.
+    public var adapt = true
+    /// Attempts a candidate must have run before the gate judges it. Default 16.
+    public var gateMinAttempts = 16
+    /// How much lower a candidate's success rate may be than the last good checkpoint's before
+    /// it is rolled back. Default 0.15.
+    public var gateMargin = 0.15
+    /// Attempts of the last good checkpoint the gate compares against (a sliding window). Default 32.
+    public var gateWindow = 32
+    /// Safety aborts per attempt a candidate may show above the good checkpoint's rate. Default 0.25.
+    public var safetyAbortMargin = 0.25
+    /// Consecutive hardware faults that pause adaptation and mark the daemon degraded. Default 3.
+    public var hardwareFaultLimit = 3
+    /// Candidate checkpoints kept besides the last good and the reference. Default 8.
+    public var keepRecent = 8
+    /// Seed of a freshly initialised policy (no checkpoint yet). Default 1.
+    public var initSeed: UInt64 = 1
+    /// Fault injection: multiplies the learning rate, to prove the watchdog rolls back a blown
+    /// update. Default 1. Never set it on a real robot.
+    public var debugLearningRateMultiplier = 1.0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case attempts, reward, adapt
+        case temperatureBase = "temperature_base", temperatureRange = "temperature_range"
+        case gateMinAttempts = "gate_min_attempts", gateMargin = "gate_margin", gateWindow = "gate_window"
+        case safetyAbortMargin = "safety_abort_margin", hardwareFaultLimit = "hardware_fault_limit"
+        case keepRecent = "keep_recent", initSeed = "init_seed"
+        case debugLearningRateMultiplier = "debug_learning_rate_multiplier"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AdaptationSettings.Defaults()
+        attempts = try c.decodeIfPresent(Int.self, forKey: .attempts) ?? d.attempts
+        temperatureBase = try c.decodeIfPresent(Double.self, forKey: .temperatureBase) ?? d.temperatureBase
+        temperatureRange = try c.decodeIfPresent(Double.self, forKey: .temperatureRange) ?? d.temperatureRange
+        reward = try c.decodeIfPresent(String.self, forKey: .reward) ?? d.reward
+        adapt = try c.decodeIfPresent(Bool.self, forKey: .adapt) ?? d.adapt
+        gateMinAttempts = try c.decodeIfPresent(Int.self, forKey: .gateMinAttempts) ?? d.gateMinAttempts
+        gateMargin = try c.decodeIfPresent(Double.self, forKey: .gateMargin) ?? d.gateMargin
+        gateWindow = try c.decodeIfPresent(Int.self, forKey: .gateWindow) ?? d.gateWindow
+        safetyAbortMargin = try c.decodeIfPresent(Double.self, forKey: .safetyAbortMargin) ?? d.safetyAbortMargin
+        hardwareFaultLimit = try c.decodeIfPresent(Int.self, forKey: .hardwareFaultLimit) ?? d.hardwareFaultLimit
+        keepRecent = try c.decodeIfPresent(Int.self, forKey: .keepRecent) ?? d.keepRecent
+        initSeed = try c.decodeIfPresent(UInt64.self, forKey: .initSeed) ?? d.initSeed
+        debugLearningRateMultiplier = try c.decodeIfPresent(Double.self, forKey: .debugLearningRateMultiplier) ?? d.debugLearningRateMultiplier
+    }
+
+    private struct Defaults {
+        let attempts = 8, temperatureBase = 0.6, temperatureRange = 0.3, reward = "efficiency", adapt = true
+        let gateMinAttempts = 16, gateMargin = 0.15, gateWindow = 32, safetyAbortMargin = 0.25, hardwareFaultLimit = 3
+        let keepRecent = 8, initSeed: UInt64 = 1, debugLearningRateMultiplier = 1.0
+    }
+
+    /// Checks ranges; the error names the key.
+    func validate(file: String) throws {
+        func bad(_ key: CodingKeys, _ expected: String) -> AdaptationError {
+            AdaptationError(.invalid, field: "\(file): adaptation.\(key.rawValue)", "expected \(expected)")
+        }
+        guard (1...64).contains(attempts) else { throw bad(.attempts, "an integer from 1 to 64") }
+        guard temperatureBase.isFinite, temperatureBase >= 0 else { throw bad(.temperatureBase, "a number >= 0") }
+        guard temperatureRange.isFinite, temperatureRange >= 0 else { throw bad(.temperatureRange, "a number >= 0") }
+        guard ["efficiency", "binary"].contains(reward) else { throw bad(.reward, "efficiency or binary") }
+        guard gateMinAttempts >= 1 else { throw bad(.gateMinAttempts, "an integer >= 1") }
+        guard gateMargin >= 0, gateMargin <= 1 else { throw bad(.gateMargin, "a number in [0, 1]") }
+        guard gateWindow >= 1 else { throw bad(.gateWindow, "an integer >= 1") }
+        guard hardwareFaultLimit >= 1 else { throw bad(.hardwareFaultLimit, "an integer >= 1") }
+        guard keepRecent >= 1 else { throw bad(.keepRecent, "an integer >= 1") }
+        guard debugLearningRateMultiplier.isFinite, debugLearningRateMultiplier > 0 else { throw bad(.debugLearningRateMultiplier, "a number > 0") }
+    }
+
+    /// Decodes a section's YAML text (nil: all defaults).
+    static func decode<T: Decodable>(_ type: T.Type, section: String?, name: String, file: String, empty: T) throws -> T {
+        guard let section, !section.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return empty }
+        do { return try YAMLDecoder().decode(T.self, from: section) } catch let error as DecodingError {
+            throw AdaptationError(.invalid, field: "\(file): \(name)", Self.explain(error))
+        }
+    }
+
+    static func explain(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String { keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+        switch error {
+        case .typeMismatch(let type, let c): return "\(path(c.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let c): return "\(path(c.codingPath)): expected \(type), got nothing"
+        case .keyNotFound(let key, let c): return "\(path(c.codingPath + [key])): missing"
+        case .dataCorrupted(let c): return "\(path(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

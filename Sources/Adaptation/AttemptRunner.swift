@@ -1,0 +1,103 @@
+import Foundation
+import Learning
+import Policy
+import Robots
+
+/// Runs the N attempts of one task: attempt i at temperature T_i, every step through the robot's
+/// safety envelope. Simulated robots run all N side by side with one batched policy call per step;
+/// a real robot (the bridge) runs them one after another.
+struct AttemptRunner {
+    let robot: any Robot
+    let policy: Policy
+    let reward: any RewardFunction
+    let checkpoint: String?
+
+    /// What one attempt produced: the report for people and the trajectory for learning.
+    struct Result {
+        var report: AttemptReport
+        var trajectory: Trajectory
+        var abort: AbortReason?
+        /// Cut short by a cancel or shutdown (not the policy's doing).
+        var cancelled: Bool
+    }
+
+    func run(_ plan: TaskPlan, temperatures: [Double], observer: any AdaptationObserver,
+             cancellation: Cancellation, rng: inout PolicyRNG) throws -> [Result] {
+        let task = TaskRequest(name: plan.task, params: plan.params, dynamics: plan.dynamics, seed: plan.seed)
+        let width = robot.supportsParallelAttempts ? temperatures.count : 1
+        var results: [Result] = []
+        var start = 0
+        while start < temperatures.count {
+            let indices = Array(start..<min(start + width, temperatures.count))
+            results += try runGroup(plan, task: task, indices: indices, temperatures: temperatures,
+                                    observer: observer, cancellation: cancellation, rng: &rng)
+            start += width
+        }
+        return results
+    }
+
+    /// Steps `indices` in lockstep until each is done.
+    private func runGroup(_ plan: TaskPlan, task: TaskRequest, indices: [Int], temperatures: [Double],
+                          observer: any AdaptationObserver, cancellation: Cancellation,
+                          rng: inout PolicyRNG) throws -> [Result] {
+        let config = robot.config
+        let obsSize = config.observationSize
+        var attempts: [any RobotAttempt] = []
+        defer { attempts.forEach { $0.stop() } }
+        var observations: [[Float]] = []
+        for index in indices {
+            observer.attemptStarted(plan, index: index, temperature: temperatures[index])
+            let attempt = try robot.makeAttempt(task: task, index: index)
+            attempts.append(attempt)
+            observations.append(try attempt.reset(deadline: .seconds(60)))
+        }
+        var trajectories = indices.map { Trajectory(observations: [], samples: [], temperature: Float(temperatures[$0]), reward: 0) }
+        var finished: [StepOutcome?] = Array(repeating: nil, count: indices.count)
+        var cancelled = Array(repeating: false, count: indices.count)
+        var batch = [Float](repeating: 0, count: indices.count * obsSize)
+        var batchTemperatures = [Float](repeating: 0, count: indices.count)
+
+        while finished.contains(where: { $0 == nil }) {
+            observer.heartbeat()
+            let live = finished.indices.filter { finished[$0] == nil }
+            if let reason = cancellation.reason {
+                // E-stop, a person's cancel, or shutdown: stop the robot now, mid-attempt.
+                for slot in live {
+                    attempts[slot].stop()
+                    finished[slot] = StepOutcome(observation: observations[slot], done: true, success: false,
+                                                 abort: reason == "estop" ? .estop : nil)
+                    cancelled[slot] = true
+                }
+                break
+            }
+            // One policy call for every attempt still running.
+            batch.removeAll(keepingCapacity: true)
+            batchTemperatures.removeAll(keepingCapacity: true)
+            for slot in live {
+                batch += observations[slot]
+                batchTemperatures.append(Float(temperatures[indices[slot]]))
+            }
+            let samples = policy.sample(observations: batch, temperatures: batchTemperatures, rng: &rng)
+            for (k, slot) in live.enumerated() {
+                trajectories[slot].observations += observations[slot]
+                trajectories[slot].samples.append(samples[k])
+                let outcome = try attempts[slot].step(samples[k].action)
+                observations[slot] = outcome.observation
+                if outcome.done { finished[slot] = outcome }
+            }
+        }
+
+        return indices.indices.map { slot in
+            let outcome = finished[slot]!
+            let steps = attempts[slot].steps
+            let success = outcome.success && outcome.abort == nil && !cancelled[slot]
+            let value = reward.reward(AttemptOutcome(success: success, steps: steps, maxSteps: config.maxSteps))
+            trajectories[slot].reward = value
+            let abortText = outcome.abort?.description ?? (cancelled[slot] ? "cancelled" : nil)
+            let report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
+                                       success: success, reward: value, abortReason: abortText, checkpoint: checkpoint)
+            observer.attemptFinished(plan, report)
+            return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort, cancelled: cancelled[slot])
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Checkpoints
+import Foundation
+import Learning
+import Policy
+import Robots
+
+/// The adaptation loop without a daemon, for making starting policies and for experiments: the
+/// same attempt runner, rewards, advantages and PPO update, driven directly.
+public final class OfflineAdaptation {
+    let profile: RobotProfile
+
+    /// Loads one robot-config (simulated robots only make sense here).
+    public init(robotConfigPath: String) throws {
+        profile = try RobotProfile(config: RobotConfig.load(path: robotConfigPath))
+    }
+
+    /// The policy shape the robot-config asks for.
+    public var policyConfig: PolicyConfig { profile.policy }
+    /// The robot-config's learning hyperparameters.
+    public var learningConfig: PPOConfig { profile.learning }
+    /// The robot's name.
+    public var robotName: String { profile.config.name }
+
+    /// A training session from `start` (no gate, no checkpoints: pretraining).
+    public func session(start: Policy, learning: PPOConfig? = nil) -> Session {
+        Session(profile: profile, trainer: PPOTrainer(policy: start, reference: nil, config: learning ?? profile.learning))
+    }
+
+    /// Greedy (T = 0) success rate over `episodes` tasks with seeded random parameters.
+    public func evaluate(policy: Policy, task: String, dynamics: [String: Double], episodes: Int, seed: UInt64) throws -> Double {
+        var successes = 0
+        let batch = 8
+        var done = 0
+        var rng = PolicyRNG(seed: seed)
+        while done < episodes {
+            let n = min(batch, episodes - done)
+            // One task per attempt: each attempt gets its own seeded target.
+            for k in 0..<n {
+                let plan = TaskPlan(id: "eval", robot: robotName, task: task, params: [:], dynamics: dynamics, attempts: 1,
+                                    temperatureBase: 0, temperatureRange: 0, rewardMode: "binary", adapt: false, priority: 0,
+                                    seed: seed &+ UInt64(done + k) &* 7919)
+                let runner = AttemptRunner(robot: profile.robot, policy: policy, reward: BinaryReward(), checkpoint: nil)
+                let results = try runner.run(plan, temperatures: [0], observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
+                successes += results.filter(\.report.success).count
+            }
+            done += n
+        }
+        return Double(successes) / Double(episodes)
+    }
+
+    /// Writes `policy` as `<folder>/<robot>.safetensors`, a starting checkpoint the daemon picks up.
+    public func export(policy: Policy, to folder: String, metrics: [String: Double]) throws -> String {
+        let store = try CheckpointStore(directory: folder)
+        let info = try store.save(policy: policy, optimizer: [], metadata: PolicyLineage.metadata(
+            policy: policy, robot: robotName, parent: nil, step: 0, metrics: metrics, note: "ttad-lab pretrain"))
+        let target = "\(folder)/\(robotName).safetensors"
+        if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+        try FileManager.default.moveItem(atPath: info.path, toPath: target)
+        return target
+    }
+
+    /// Policy + trainer, updated after every task.
+    public final class Session {
+        let profile: RobotProfile
+        let trainer: PPOTrainer
+        public var policy: Policy { trainer.policy }
+
+        init(profile: RobotProfile, trainer: PPOTrainer) {
+            self.profile = profile
+            self.trainer = trainer
+        }
+
+        /// Runs one task's attempts and (when `adapt`) one update; returns what happened.
+        public func runTask(task: String, params: [String: Double], dynamics: [String: Double], attempts: Int,
+                            temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool,
+                            seed: UInt64) throws -> TaskOutcome {
+            let plan = TaskPlan(id: "offline", robot: profile.config.name, task: task, params: params, dynamics: dynamics,
+                                attempts: attempts, temperatureBase: temperatureBase, temperatureRange: temperatureRange,
+                                rewardMode: rewardMode, adapt: adapt, priority: 0, seed: seed)
+            let reward: any RewardFunction = rewardMode == "binary" ? BinaryReward() : EfficiencyReward()
+            var rng = PolicyRNG(seed: seed)
+            let runner = AttemptRunner(robot: profile.robot, policy: trainer.policy, reward: reward, checkpoint: nil)
+            let temperatures = TemperatureSchedule.temperatures(count: attempts, base: temperatureBase, range: temperatureRange)
+            let results = try runner.run(plan, temperatures: temperatures, observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
+            var update = UpdateSummary.skipped("adapt is off")
+            if adapt, let advantages = GroupAdvantage.advantages(rewards: results.map(\.report.reward)) {
+                let report = trainer.update(group: results.map(\.trajectory), advantages: advantages, rng: &rng)
+                update = UpdateSummary(attempted: true, accepted: report.accepted, refusal: report.refusal, policyLoss: report.policyLoss,
+                                       approxKL: report.approxKL, clipFraction: report.clipFraction, gradNorm: report.gradNorm,
+                                       entropy: report.entropy, epochs: report.epochs, seconds: report.seconds)
+            }
+            return TaskOutcome(checkpoint: nil, attempts: results.map(\.report), update: update, cancelled: false)
+        }
+    }
+}
+
+/// An observer that ignores everything (offline runs).
+public final class NullObserver: AdaptationObserver {
+    public init() {}
+    public func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double) {}
+    public func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport) {}
+    public func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) {}
+    public func checkpointEvent(_ event: CheckpointEvent, taskId: String?) {}
+    public func heartbeat() {}
+}

@@ -1,0 +1,35 @@
+import Learning
+import Policy
+import Robots
+
+/// Everything one robot-config says, decoded: the robot itself, its policy's shape, the learning
+/// hyperparameters and the adaptation settings.
+struct RobotProfile: Sendable {
+    let config: RobotConfig
+    let robot: any Robot
+    let policy: PolicyConfig
+    let learning: PPOConfig
+    let settings: AdaptationSettings
+
+    init(config: RobotConfig) throws {
+        self.config = config
+        policy = try AdaptationSettings.decode(PolicySection.self, section: config.policySection, name: "policy",
+                                               file: config.path, empty: PolicySection()).policyConfig(for: config)
+        learning = try AdaptationSettings.decode(PPOConfig.self, section: config.learningSection, name: "learning",
+                                                 file: config.path, empty: PPOConfig())
+        settings = try AdaptationSettings.decode(AdaptationSettings.self, section: config.adaptationSection, name: "adaptation",
+                                                 file: config.path, empty: AdaptationSettings())
+        try settings.validate(file: config.path)
+        robot = try makeRobot(config)
+    }
+
+    var defaults: TaskDefaults {
+        TaskDefaults(attempts: settings.attempts, temperatureBase: settings.temperatureBase,
+                     temperatureRange: settings.temperatureRange, rewardMode: settings.reward, adapt: settings.adapt)
+    }
+
+    var backendName: String {
+        if case .bridge = config.backend { return "bridge" }
+        return "mujoco"
+    }
+}
