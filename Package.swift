@@ -63,6 +63,14 @@ let package = Package(
             dependencies: ["Policy", "Learning", "Checkpoints", "Robots", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "ttad-lab",
+            dependencies: [
+                "Adaptation", "Policy", "Learning", "Robots", "Checkpoints",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: History: the SQLite record of tasks, attempts, updates, checkpoints
         .target(
             name: "History",

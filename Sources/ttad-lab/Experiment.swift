@@ -1,0 +1,140 @@
+import Adaptation
+import ArgumentParser
+import Foundation
+import Policy
+
+/// `ttad-lab experiment`: does test-time adaptation work? The same held-out tasks (shifted
+/// dynamics, unseen targets), the same starting checkpoint, several seeds, one arm per question.
+/// Every arm runs the daemon's own AdaptationEngine (gate and rollback included).
+struct Experiment: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Adaptation on/off, efficiency/binary reward, scheduled/fixed temperature, over seeds.")
+
+    @Option(help: "The robot-configs folder (models and checkpoints/ beside the YAML).") var robotConfigs: String = "robot-configs"
+    @Option(help: "The robot.") var robot: String = "reacher2"
+    @Option(help: "Task family.") var task: String = "reach"
+    @Option(help: "Tasks per run.") var tasks: Int = 50
+    @Option(help: "Attempts per task.") var attempts: Int = 8
+    @Option(help: "Seeds (runs per arm).") var seeds: Int = 5
+    @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable).") var dynamicsPairs: [String] = ["damping_scale=3", "gear_scale=0.6"]
+    @Option(help: "Greedy evaluation episodes after the run.") var evalEpisodes: Int = 100
+    @Option(help: "Arms, comma separated: no-adapt, adapt, binary, fixed-temp.") var arms: String = "no-adapt,adapt,binary,fixed-temp"
+    @Option(help: "Write the results as JSON here.") var json: String?
+
+    struct Arm { var name: String; var adapt: Bool; var reward: String; var base: Double; var range: Double }
+
+    struct RunResult: Codable {
+        var arm: String; var seed: Int
+        var successRate: Double          // over every attempt of the run (sampled, at the arm's temperatures)
+        var lastTenSuccessRate: Double   // the last 10 tasks
+        var meanStepsToSuccess: Double?
+        var greedySuccess: Double        // after the run, T = 0, held-out shifted tasks
+        var secondsPerTask: Double
+        var rollbacks: Int
+        var successByTask: [Double]
+    }
+
+    func run() throws {
+        var dynamics: [String: Double] = [:]
+        for pair in dynamicsPairs {
+            let parts = pair.split(separator: "=").map(String.init)
+            guard parts.count == 2, let v = Double(parts[1]) else { throw ValidationError("--dynamics \(pair): expected NAME=NUMBER") }
+            dynamics[parts[0]] = v
+        }
+        let known: [String: Arm] = [
+            "no-adapt": Arm(name: "no-adapt", adapt: false, reward: "efficiency", base: 0.6, range: 0.3),
+            "adapt": Arm(name: "adapt", adapt: true, reward: "efficiency", base: 0.6, range: 0.3),
+            "binary": Arm(name: "binary", adapt: true, reward: "binary", base: 0.6, range: 0.3),
+            "fixed-temp": Arm(name: "fixed-temp", adapt: true, reward: "efficiency", base: 0.75, range: 0),
+        ]
+        let chosen = try arms.split(separator: ",").map { name -> Arm in
+            guard let arm = known[String(name)] else { throw ValidationError("unknown arm \(name); known: \(known.keys.sorted().joined(separator: ", "))") }
+            return arm
+        }
+        let robotPath = URL(fileURLWithPath: robotConfigs).standardizedFileURL.path
+        let offline = try OfflineAdaptation(robotConfigPath: "\(robotPath)/\(robot).yaml")
+        var results: [RunResult] = []
+        for arm in chosen {
+            for seed in 0..<seeds {
+                results.append(try runOne(arm: arm, seed: seed, dynamics: dynamics, robotPath: robotPath, offline: offline))
+                let r = results.last!
+                print(String(format: "%-10@ seed %d: success %.0f%% (last 10 tasks %.0f%%), greedy after %.0f%%, steps-to-success %@, %.0f ms/task, %d rollbacks",
+                             arm.name, seed, r.successRate * 100, r.lastTenSuccessRate * 100, r.greedySuccess * 100,
+                             r.meanStepsToSuccess.map { String(format: "%.1f", $0) } ?? "-", r.secondsPerTask * 1000, r.rollbacks))
+                fflush(nil)
+            }
+        }
+        print("\nsummary over \(seeds) seeds (mean ± 95% CI), \(tasks) tasks x \(attempts) attempts, dynamics \(dynamics)")
+        print("arm          success          last-10 success   greedy after     steps-to-success   ms/task")
+        for arm in chosen {
+            let rs = results.filter { $0.arm == arm.name }
+            func ci(_ xs: [Double], _ scale: Double = 100) -> String {
+                let (m, h) = Self.meanCI(xs)
+                return String(format: "%5.1f ± %4.1f", m * scale, h * scale)
+            }
+            print("\(arm.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(ci(rs.map(\.successRate)))     \(ci(rs.map(\.lastTenSuccessRate)))      \(ci(rs.map(\.greedySuccess)))     \(ci(rs.compactMap(\.meanStepsToSuccess), 1))      \(String(format: "%.0f", rs.map(\.secondsPerTask).reduce(0, +) / Double(rs.count) * 1000))")
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    private func runOne(arm: Arm, seed: Int, dynamics: [String: Double], robotPath: String, offline: OfflineAdaptation) throws -> RunResult {
+        let dir = NSTemporaryDirectory() + "ttad-lab-\(getpid())-\(arm.name)-\(seed)"
+        try? FileManager.default.removeItem(atPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A robot-config folder holding just this robot (the engine loads a whole folder).
+        let robots = "\(dir)/robots"
+        try FileManager.default.createDirectory(atPath: robots, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(robots)/\(robot).yaml", withDestinationPath: "\(robotPath)/\(robot).yaml")
+        for sub in ["models", "checkpoints"] where FileManager.default.fileExists(atPath: "\(robotPath)/\(sub)") {
+            try FileManager.default.createSymbolicLink(atPath: "\(robots)/\(sub)", withDestinationPath: "\(robotPath)/\(sub)")
+        }
+        let engine = try AdaptationEngine(robotConfigDirectory: robots, stateDirectory: "\(dir)/state", defaultRobot: robot)
+        var successByTask: [Double] = []
+        var steps: [Int] = []
+        var rollbacks = 0
+        let observer = CountingObserver()
+        let clock = ContinuousClock()
+        let started = clock.now
+        for i in 0..<tasks {
+            // Held-out tasks: the same sequence for every arm of a seed, never used in pretraining.
+            let plan = TaskPlan(id: "x\(i)", robot: robot, task: task, params: [:], dynamics: dynamics, attempts: attempts,
+                                temperatureBase: arm.base, temperatureRange: arm.range, rewardMode: arm.reward, adapt: arm.adapt,
+                                priority: 0, seed: 9_000_000 + UInt64(seed) * 10_000 + UInt64(i))
+            let outcome = try engine.run(plan, observer: observer, cancellation: Cancellation())
+            successByTask.append(outcome.successRate)
+            steps += outcome.attempts.filter(\.success).map(\.steps)
+        }
+        rollbacks = observer.rollbacks
+        let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
+        let live = try engine.livePolicy(robot: robot)
+        let greedy = try offline.evaluate(policy: live, task: task, dynamics: dynamics, episodes: evalEpisodes, seed: 77_000_000 + UInt64(seed))
+        return RunResult(arm: arm.name, seed: seed,
+                         successRate: successByTask.reduce(0, +) / Double(successByTask.count),
+                         lastTenSuccessRate: successByTask.suffix(10).reduce(0, +) / Double(min(10, successByTask.count)),
+                         meanStepsToSuccess: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
+                         greedySuccess: greedy, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks, successByTask: successByTask)
+    }
+
+    /// Mean and the half-width of a 95% confidence interval (Student's t).
+    static func meanCI(_ xs: [Double]) -> (Double, Double) {
+        guard !xs.isEmpty else { return (.nan, .nan) }
+        let n = Double(xs.count), mean = xs.reduce(0, +) / n
+        guard xs.count > 1 else { return (mean, .nan) }
+        let sd = (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot()
+        let t: [Int: Double] = [2: 12.71, 3: 4.30, 4: 3.18, 5: 2.78, 6: 2.57, 7: 2.45, 8: 2.36, 9: 2.31, 10: 2.26]
+        return (mean, (t[xs.count] ?? 1.96) * sd / n.squareRoot())
+    }
+}
+
+/// Counts rollbacks during a run.
+final class CountingObserver: AdaptationObserver {
+    var rollbacks = 0
+    func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double) {}
+    func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport) {}
+    func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) {}
+    func checkpointEvent(_ event: CheckpointEvent, taskId: String?) { if event.kind == .rollback { rollbacks += 1 } }
+    func heartbeat() {}
+}
