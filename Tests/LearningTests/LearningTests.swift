@@ -50,6 +50,10 @@ import Testing
         #expect(c.targetKL == nil)
         #expect(c.clipLow == 0.2 && c.epochs == 4 && c.minibatches == 4 && c.adamEps == 1e-5 && c.hardKL == 0.1)
         #expect(try JSONDecoder().decode(PPOConfig.self, from: Data("{}".utf8)) == PPOConfig())
+        var off = PPOConfig()
+        off.targetKL = nil
+        #expect(try JSONDecoder().decode(PPOConfig.self, from: JSONEncoder().encode(off)) == off)
+        #expect(try JSONDecoder().decode(PPOConfig.self, from: JSONEncoder().encode(PPOConfig())) == PPOConfig())
     }
 }
 
