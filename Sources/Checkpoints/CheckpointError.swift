@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What can go wrong with checkpoints. Every message names the file or id.
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// The file is truncated, corrupted, or fails its checksum.
@@ -31,9 +37,3 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Adam (Kingma & Ba 2015) over a policy's flat parameter buffer, with bias correction.
 ///
 /// The moments are kept as Float (like PyTorch's for Float parameters), the step count exactly.
@@ -62,7 +66,3 @@ final class AdamOptimizer {
         step = 0
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

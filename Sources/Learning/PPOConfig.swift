@@ -75,4 +75,22 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         adamBeta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2) ?? d.adamBeta2
         adamEps = try c.decodeIfPresent(Double.self, forKey: .adamEps) ?? d.adamEps
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(clipLow, forKey: .clipLow)
+        try c.encode(clipHigh, forKey: .clipHigh)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(minibatches, forKey: .minibatches)
+        try c.encode(maxGradNorm, forKey: .maxGradNorm)
+        try c.encode(klCoef, forKey: .klCoef)
+        try c.encode(entropyCoef, forKey: .entropyCoef)
+        // An explicit null: an absent key would decode back to the default, not to "disabled".
+        if let targetKL { try c.encode(targetKL, forKey: .targetKL) } else { try c.encodeNil(forKey: .targetKL) }
+        try c.encode(hardKL, forKey: .hardKL)
+        try c.encode(adamBeta1, forKey: .adamBeta1)
+        try c.encode(adamBeta2, forKey: .adamBeta2)
+        try c.encode(adamEps, forKey: .adamEps)
+    }
 }

@@ -1,15 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BLAS
 import Policy
-
-/// Errors from loading optimizer state.
-public enum TrainerError: Error, Equatable, CustomStringConvertible {
-    /// A tensor the optimizer state needs is missing or mis-shaped.
-    case badOptimizerTensor(String)
-
-    public var description: String {
-        switch self { case .badOptimizerTensor(let why): "optimizer state: \(why)" }
-    }
-}
 
 /// Clipped PPO with group-relative advantages: one small update from a group of N attempts.
 ///
@@ -295,7 +288,3 @@ public final class PPOTrainer: @unchecked Sendable {
     /// Zeroes Adam's moments and step count.
     public func resetOptimizer() { adam.reset() }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

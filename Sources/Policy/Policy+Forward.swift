@@ -8,8 +8,13 @@ extension Policy {
     /// Runs the MLP on `count` observations (row-major) into `workspace.head`: logits (binned) or
     /// means (gaussian). One gemm per layer for a batch, gemv for a single row (OpenBLAS's gemm
     /// with M = 1 is several times slower than its gemv).
-    func forward(_ x: UnsafePointer<Float>, count n: Int, workspace ws: PolicyWorkspace) {
+    /// `forBackward` keeps every hidden activation row-major for `backward` (acting does not need them).
+    func forward(_ x: UnsafePointer<Float>, count n: Int, workspace ws: PolicyWorkspace, forBackward: Bool = false) {
         precondition(n <= ws.capacity && ws.config == config, "workspace too small or for another architecture")
+        if !forBackward && n > 1 && n <= Self.smallBatch {
+            forwardFeatureMajor(x, count: n, workspace: ws)
+            return
+        }
         var input = x
         for (l, layer) in linears.enumerated() {
             let isHead = l == linears.count - 1
@@ -27,6 +32,34 @@ extension Policy {
             if !isHead { activate(out, count: n * layer.output) }
             input = UnsafePointer(out)
         }
+    }
+
+    /// Batches up to this size act through `forwardFeatureMajor`.
+    static let smallBatch = 32
+
+    /// The forward pass for a few rows (acting N attempts at once), computed feature-major:
+    /// H^T = W * X^T, so the large weight matrix is gemm's A operand and the few rows its narrow B.
+    /// OpenBLAS then packs only the small operand's panels efficiently instead of re-packing the whole
+    /// weight matrix as a transposed B for every call, which made batch 8 cost ~6x batch 1.
+    /// Leaves the head outputs row-major in `workspace.head`, like `forward`; the hidden
+    /// activations stay transposed (only the learner's `evaluate` path reads them, and it does not
+    /// come here: its minibatches are larger than `smallBatch`).
+    private func forwardFeatureMajor(_ x: UnsafePointer<Float>, count n: Int, workspace ws: PolicyWorkspace) {
+        let obs = config.observationSize
+        for r in 0..<n { for c in 0..<obs { ws.inputT[c * n + r] = x[r * obs + c] } }
+        var input = UnsafePointer(ws.inputT)
+        for (l, layer) in linears.enumerated() {
+            let isHead = l == linears.count - 1
+            let out = isHead ? ws.dHead : ws.hidden[l]   // [output, n]; dHead is free while acting
+            let b = parameters + layer.bias
+            for j in 0..<layer.output { (out + j * n).update(repeating: b[j], count: n) }
+            BLAS.sgemm(.none, .none, m: layer.output, n: n, k: layer.input,
+                       a: parameters + layer.weight, lda: layer.input, b: input, ldb: n, beta: 1, c: out, ldc: n)
+            if !isHead { activate(out, count: n * layer.output) }
+            input = UnsafePointer(out)
+        }
+        let outputs = config.headOutputs
+        for j in 0..<outputs { for r in 0..<n { ws.head[r * outputs + j] = ws.dHead[j * n + r] } }
     }
 
     @inline(__always)
@@ -48,7 +81,7 @@ extension Policy {
         observations: UnsafePointer<Float>, raw: UnsafePointer<Float>, temperatures: UnsafePointer<Float>,
         count n: Int, workspace ws: PolicyWorkspace
     ) {
-        forward(observations, count: n, workspace: ws)
+        forward(observations, count: n, workspace: ws, forBackward: true)
         let dims = config.actionSize
         switch config.head {
         case .binned:

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The policy's seeded random number generator: xoshiro256** seeded through splitmix64.
 ///
 /// A value type so a caller owns its stream: the same seed gives the same actions on every run
@@ -43,14 +49,6 @@ public struct PolicyRNG: RandomNumberGenerator, Sendable {
     public mutating func nextGaussian() -> Float {
         let u1 = 1 - nextUnitDouble()   // (0, 1]: log stays finite
         let u2 = nextUnitDouble()
-        return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-@inline(__always) func _log(_ x: Double) -> Double { log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { cos(x) }

@@ -20,6 +20,8 @@ public final class PolicyWorkspace: @unchecked Sendable {
     /// Two ping-pong buffers for hidden-layer gradients, `capacity * max width`.
     let dA: UnsafeMutablePointer<Float>
     let dB: UnsafeMutablePointer<Float>
+    /// The input, transposed, for the small-batch feature-major path (`capacity * observationSize`).
+    let inputT: UnsafeMutablePointer<Float>
     /// A vector of ones (bias gradients are column sums: one gemv against it).
     let ones: UnsafeMutablePointer<Float>
     /// Per-row log pi(raw | obs) at the row's temperature, filled by `Policy.evaluate`.
@@ -45,6 +47,7 @@ public final class PolicyWorkspace: @unchecked Sendable {
         let widest = config.hiddenSizes.max() ?? 1
         dA = buffer(capacity * widest)
         dB = buffer(capacity * widest)
+        inputT = buffer(capacity * config.observationSize)
         ones = buffer(capacity)
         ones.update(repeating: 1, count: capacity)
         logProbs = buffer(capacity)
@@ -53,6 +56,6 @@ public final class PolicyWorkspace: @unchecked Sendable {
 
     deinit {
         for p in hidden { p.deallocate() }
-        for p in [head, probs, dimEntropy, dHead, dA, dB, ones, logProbs, entropies] { p.deallocate() }
+        for p in [head, inputT, probs, dimEntropy, dHead, dA, dB, ones, logProbs, entropies] { p.deallocate() }
     }
 }

@@ -50,6 +50,10 @@ import Testing
         #expect(c.targetKL == nil)
         #expect(c.clipLow == 0.2 && c.epochs == 4 && c.minibatches == 4 && c.adamEps == 1e-5 && c.hardKL == 0.1)
         #expect(try JSONDecoder().decode(PPOConfig.self, from: Data("{}".utf8)) == PPOConfig())
+        var off = PPOConfig()
+        off.targetKL = nil
+        #expect(try JSONDecoder().decode(PPOConfig.self, from: JSONEncoder().encode(off)) == off)
+        #expect(try JSONDecoder().decode(PPOConfig.self, from: JSONEncoder().encode(PPOConfig())) == PPOConfig())
     }
 }
 
@@ -346,5 +350,47 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
         var nanObs = good
         nanObs.observations[0] = .nan
         #expect(trainer.update(group: [good, nanObs], advantages: [1, -1], rng: &rng).refusal == "non-finite input")
+    }
+}
+
+@Suite struct GaussianLearningTests {
+    @Test func repeatedUpdatesMoveTheGaussianMeanTowardTheRewardedAction() {
+        let config = PolicyConfig(observationSize: 3, actionSize: 1, actionLow: [-2], actionHigh: [2],
+                                  hiddenSizes: [16], head: .gaussian, initialLogStd: -0.5)
+        let policy = Policy(config: config, seed: 5)
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig(learningRate: 3e-3))
+        let obs = [Float](repeating: 0.2, count: 3)
+        var rng = PolicyRNG(seed: 6)
+        let meanBefore = policy.sample(observation: obs, temperature: 0, rng: &rng).action[0]
+        let target: Float = 1
+        for _ in 0..<60 {
+            let steps = 8
+            let temps = TemperatureSchedule.temperatures(count: 8, base: 0.6, range: 0.3).map(Float.init)
+            let group = temps.map { t in
+                let o = [Float]((0..<steps).flatMap { _ in obs })
+                let s = policy.sample(observations: o, temperatures: [Float](repeating: t, count: steps), rng: &rng)
+                // Reward: closeness of the attempt's actions to the target.
+                let r = s.map { -Double(abs($0.action[0] - target)) }.reduce(0, +) / Double(steps)
+                return Trajectory(observations: o, samples: s, temperature: t, reward: r)
+            }
+            guard let adv = GroupAdvantage.advantages(rewards: group.map(\.reward)) else { continue }
+            _ = trainer.update(group: group, advantages: adv, rng: &rng)
+        }
+        let meanAfter = policy.sample(observation: obs, temperature: 0, rng: &rng).action[0]
+        #expect(abs(meanAfter - target) < abs(meanBefore - target) - 0.4, "mean went from \(meanBefore) to \(meanAfter)")
+    }
+
+    @Test func klToTheReferenceIsReportedWhenPenalised() {
+        let config = PolicyConfig(observationSize: 4, actionSize: 2, hiddenSizes: [16], bins: 8)
+        let policy = Policy(config: config, seed: 7)
+        let reference = policy.copy()
+        let trainer = PPOTrainer(policy: policy, reference: reference, config: PPOConfig(learningRate: 1e-2, klCoef: 0.1, targetKL: nil, hardKL: 10))
+        var rng = PolicyRNG(seed: 8)
+        var reports: [UpdateReport] = []
+        while reports.count < 3 {
+            if let (g, a) = banditGroup(policy: policy, rng: &rng, best: 5) { reports.append(trainer.update(group: g, advantages: a, rng: &rng)) }
+        }
+        #expect(reports.allSatisfy { $0.accepted })
+        #expect(reports.last!.klToReference > 0)
     }
 }
