@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "ttad-lab",
             dependencies: [
-                "Adaptation", "Policy", "Learning", "Robots", "Checkpoints",
+                "Adaptation", "Policy", "Learning", "Robots", "Checkpoints", "BLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "ttad",
             dependencies: [
-                "Daemon", "Systemd",
+                "Daemon", "Systemd", "BLAS", "Adaptation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

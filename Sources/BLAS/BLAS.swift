@@ -1,4 +1,5 @@
 import COpenBLAS
+import Glibc
 import Foundation
 
 /// Single-precision BLAS through OpenBLAS, row-major throughout.
@@ -66,6 +67,20 @@ public enum BLAS {
     /// or nil when the kernel is fine or the variable is already set. OpenBLAS reads the variable
     /// when it loads, so it must be in the process's environment at start (systemd `Environment=`,
     /// or re-exec).
+    /// If OpenBLAS fell back to a generic kernel on a CPU it did not recognise, sets
+    /// `OPENBLAS_CORETYPE` to the kernel the CPU supports and re-executes this program (same pid,
+    /// same arguments), since OpenBLAS reads the variable only when it loads. Returns the kernel it
+    /// chose when the re-exec failed; otherwise returns nil (nothing to do) or does not return.
+    /// `OPENBLAS_CORETYPE` set by the user is always respected.
+    @discardableResult
+    public static func reexecWithNativeKernelIfNeeded() -> String? {
+        guard let core = suggestedCoreType else { return nil }
+        fflush(nil)  // exec discards buffered output
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        return core
+    }
+
     public static var suggestedCoreType: String? {
         guard getenv("OPENBLAS_CORETYPE") == nil else { return nil }
         let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine"]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLAS
 
 /// `ttad-lab`: offline tools around the adaptation loop: make starting policies, and measure
 /// whether test-time adaptation works (docs/experiment.md).
@@ -8,4 +9,10 @@ struct Lab: ParsableCommand {
         commandName: "ttad-lab",
         abstract: "Pretrain starting policies and run the adaptation experiment in simulation.",
         subcommands: [Pretrain.self, Experiment.self])
+
+    static func main() {
+        BLAS.reexecWithNativeKernelIfNeeded()
+        var command = parseAsRoot()
+        do { try command.run() } catch { exit(withError: error) }
+    }
 }

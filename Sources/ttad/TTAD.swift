@@ -1,5 +1,6 @@
 import Adaptation
 import ArgumentParser
+import BLAS
 import Daemon
 import Logging
 import ServiceLifecycle
@@ -20,6 +21,8 @@ struct TTAD: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // A 2-4x faster OpenBLAS kernel on CPUs newer than Debian's OpenBLAS 0.3.21 knows.
+        BLAS.reexecWithNativeKernelIfNeeded()
         let level = logLevel
         let toJournal = Journal.isConnected
         LoggingSystem.bootstrap { label in

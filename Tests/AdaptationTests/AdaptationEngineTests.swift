@@ -1,0 +1,119 @@
+import Checkpoints
+import Foundation
+import Testing
+@testable import Adaptation
+
+/// The real engine on the real simulated reacher, in a temporary state folder.
+@Suite struct AdaptationEngineTests {
+    static let repoRobots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("robot-configs").path
+
+    /// A robot-config folder holding reacher2 with `adaptation` overrides appended.
+    static func robotFolder(adaptation: String = "") throws -> String {
+        let dir = NSTemporaryDirectory() + "ttad-engine-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir + "/robots", withIntermediateDirectories: true)
+        var yaml = try String(contentsOfFile: repoRobots + "/reacher2.yaml", encoding: .utf8)
+        if !adaptation.isEmpty {
+            yaml = yaml.replacingOccurrences(of: "adaptation:\n", with: "adaptation:\n" + adaptation)
+        }
+        try yaml.write(toFile: dir + "/robots/reacher2.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/robots/models", withDestinationPath: repoRobots + "/models")
+        return dir
+    }
+
+    static func plan(_ i: Int, attempts: Int = 8) -> TaskPlan {
+        TaskPlan(id: "t\(i)", robot: "reacher2", task: "reach", params: [:], dynamics: [:], attempts: attempts,
+                 temperatureBase: 0.6, temperatureRange: 0.3, rewardMode: "efficiency", adapt: true, priority: 0, seed: UInt64(100 + i))
+    }
+
+    final class Recorder: AdaptationObserver {
+        var events: [CheckpointEvent] = []
+        var updates: [UpdateSummary] = []
+        var attempts: [AttemptReport] = []
+        func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double) {}
+        func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport) { attempts.append(report) }
+        func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) { updates.append(update) }
+        func checkpointEvent(_ event: CheckpointEvent, taskId: String?) { events.append(event) }
+        func heartbeat() {}
+    }
+
+    @Test func aTaskScoresEachAttemptAndAnAcceptedUpdateBecomesTheLiveCandidate() throws {
+        let dir = try Self.robotFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+        let initial = try #require(engine.liveCheckpoint)
+        #expect(engine.lastGoodCheckpoint == initial, "the initial checkpoint is good by definition")
+        let recorder = Recorder()
+        var accepted: UpdateSummary?
+        for i in 0..<30 where accepted == nil {
+            let outcome = try engine.run(Self.plan(i), observer: recorder, cancellation: Cancellation())
+            #expect(outcome.attempts.map(\.index) == Array(0..<8))
+            for a in outcome.attempts {
+                #expect(a.reward == (a.success ? 1 / (1 + Double(a.steps) / 50) : 0), "efficiency reward")
+            }
+            if outcome.update.accepted { accepted = outcome.update }
+        }
+        let update = try #require(accepted, "within 30 tasks some group had reward variance and made an update")
+        #expect(update.parent == initial && update.candidate != nil)
+        #expect(engine.liveCheckpoint == update.candidate)
+        #expect(engine.lastGoodCheckpoint == initial, "a candidate is not good until the gate says so")
+        #expect(recorder.events.contains { $0.kind == .candidate && $0.checkpoint == update.candidate })
+    }
+
+    @Test func aBlownUpUpdateIsRefusedAndTheLastGoodPolicyComesBack() throws {
+        // The fault-injection knob: a learning rate 10^5 times too large.
+        let dir = try Self.robotFolder(adaptation: "  debug_learning_rate_multiplier: 100000\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+        let good = try #require(engine.lastGoodCheckpoint)
+        let before = try engine.livePolicy(robot: "reacher2").namedTensors()
+        let recorder = Recorder()
+        var refusals = 0
+        for i in 0..<30 {
+            let outcome = try engine.run(Self.plan(i), observer: recorder, cancellation: Cancellation())
+            if outcome.update.attempted && !outcome.update.accepted {
+                refusals += 1
+                #expect(engine.liveCheckpoint == good, "after a refused update the live policy is the last good one")
+                #expect(try engine.livePolicy(robot: "reacher2").namedTensors() == before, "bit for bit")
+            }
+            // Whatever happened, the policy that acts next is finite.
+            #expect(try engine.livePolicy(robot: "reacher2").isFinite)
+        }
+        #expect(refusals > 0, "the blown-up updates were caught")
+        #expect(recorder.events.contains { $0.kind == .rollback })
+        #expect(engine.lastGoodCheckpoint == good)
+    }
+
+    @Test func aDamagedGoodCheckpointFallsBackToThePreviousGoodOneAndSaysSo() throws {
+        let dir = try Self.robotFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var newest: String?
+        do {
+            let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+            for i in 0..<30 where engine.liveCheckpoint == engine.lastGoodCheckpoint {
+                _ = try engine.run(Self.plan(i), observer: Recorder(), cancellation: Cancellation())
+            }
+            let candidate = try #require(engine.liveCheckpoint)
+            // A person promotes the candidate: now two good checkpoints exist.
+            newest = try engine.rollback(to: candidate, reason: "test", observer: nil)
+            #expect(engine.lastGoodCheckpoint == candidate)
+        }
+        let path = dir + "/state/checkpoints/reacher2/\(newest!).safetensors"
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[bytes.count - 5] ^= 0x40  // one bit in the tensor data
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        let messages = MessageBox()
+        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state",
+                                          defaultRobot: "reacher2", log: { messages.append($0) })
+        #expect(engine.liveCheckpoint != newest, "the damaged checkpoint is not loaded")
+        #expect(messages.all.contains { $0.contains(newest!) && $0.contains("fell back") }, "\(messages.all)")
+    }
+}
+
+final class MessageBox: @unchecked Sendable {
+    private var items: [String] = []
+    private let lock = NSLock()
+    func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+}

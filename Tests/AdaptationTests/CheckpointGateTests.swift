@@ -1,0 +1,50 @@
+import Testing
+@testable import Adaptation
+
+@Suite struct CheckpointGateTests {
+    static func samples(successes: Int, of n: Int, aborts: Int = 0) -> [CheckpointGate.Sample] {
+        (0..<n).map { CheckpointGate.Sample(success: $0 < successes, reward: $0 < successes ? 0.7 : 0, safetyAbort: $0 >= n - aborts) }
+    }
+
+    func gate() -> CheckpointGate { CheckpointGate(minAttempts: 16, margin: 0.15, window: 32, safetyAbortMargin: 0.25) }
+
+    @Test func aCandidateIsNotJudgedOnTooFewAttempts() {
+        var g = gate()
+        g.record(Self.samples(successes: 6, of: 8), underGood: true)
+        g.record(Self.samples(successes: 0, of: 8), underGood: false)
+        #expect(g.judge() == .undecided)
+    }
+
+    @Test func aCandidateNoWorseThanTheMarginIsPromoted() {
+        var g = gate()
+        g.record(Self.samples(successes: 4, of: 8), underGood: true)
+        g.record(Self.samples(successes: 3, of: 8) + Self.samples(successes: 4, of: 8), underGood: false)
+        #expect(g.judge() == .promote)
+        g.promoted()
+        #expect(g.candidate.isEmpty && g.good.count == 16)
+    }
+
+    @Test func aCandidateWorseByMoreThanTheMarginIsRolledBack() {
+        var g = gate()
+        g.record(Self.samples(successes: 6, of: 8), underGood: true)
+        g.record(Self.samples(successes: 2, of: 8) + Self.samples(successes: 2, of: 8), underGood: false)
+        guard case .rollback(let why) = g.judge() else { Issue.record("expected a rollback"); return }
+        #expect(why.contains("75%") && why.contains("25%"))
+        g.rolledBack()
+        #expect(g.candidate.isEmpty && g.good.count == 8)
+    }
+
+    @Test func moreSafetyAbortsUnderTheNewPolicyRollItBack() {
+        var g = gate()
+        g.record(Self.samples(successes: 4, of: 8), underGood: true)
+        g.record(Self.samples(successes: 4, of: 8, aborts: 4), underGood: false)
+        guard case .rollback(let why) = g.judge() else { Issue.record("expected a rollback"); return }
+        #expect(why.contains("safety aborts"))
+    }
+
+    @Test func theGoodWindowSlides() {
+        var g = gate()
+        for _ in 0..<10 { g.record(Self.samples(successes: 8, of: 8), underGood: true) }
+        #expect(g.good.count == 32)
+    }
+}
