@@ -12,7 +12,9 @@ struct Lab: ParsableCommand {
 
     static func main() {
         BLAS.reexecWithNativeKernelIfNeeded()
-        var command = parseAsRoot()
-        do { try command.run() } catch { exit(withError: error) }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch { exit(withError: error) }
     }
 }
