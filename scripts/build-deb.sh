@@ -10,6 +10,8 @@
 #   --out DIR       where the .deb goes (default .build-deb/, git-ignored)
 #   --version V     package version (default: what `ttad --version` prints)
 #   --print-depends print the Depends field and exit (scripts/systemd-test.sh uses it)
+# environment: TTAD_BIN_DIR, TTAD_VERSION, DEB_MAINTAINER, TTAD_DEB_XZ_LEVEL (xz level, default 1:
+#   fast; 6 makes the package ~13% smaller and takes ~5x longer)
 # Prints the path of the .deb as its last line.
 set -euo pipefail
 
@@ -99,12 +101,12 @@ done
 depends_text=$(IFS=,; echo "${DEPENDS_BASE[*]}" | sed 's/,/, /g')
 for b in ttad ttactl; do
     for soname in $(readelf -d "$STAGE/usr/bin/$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-        path=$("$LDCONFIG" -p | awk -v s="$soname" '$1 == s && /x86-64|x86_64/ { print $NF; exit }')
+        path=$("$LDCONFIG" -p | awk -v s="$soname" '$1 == s && /x86-64|x86_64/ && !found { print $NF; found = 1 }')
         [ -n "$path" ] || die "$b needs $soname, which is not installed here"
         real=$(readlink -f "$path")
-        pkg=$(dpkg -S "$real" 2>/dev/null | head -1 | cut -d: -f1) || true
-        [ -n "$pkg" ] || pkg=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1) || true
-        [ -n "$pkg" ] || pkg=$(dpkg -S "${real#/usr}" 2>/dev/null | head -1 | cut -d: -f1) || true
+        pkg=$(dpkg -S "$real" 2>/dev/null | sed -n '1s/:.*//p') || true
+        [ -n "$pkg" ] || pkg=$(dpkg -S "$path" 2>/dev/null | sed -n '1s/:.*//p') || true
+        [ -n "$pkg" ] || pkg=$(dpkg -S "${real#/usr}" 2>/dev/null | sed -n '1s/:.*//p') || true
         case $pkg in libc6) continue ;; esac
         [[ ", $depends_text, " == *[\ \|]"$pkg"[,\ ]* ]] \
             || die "$b needs $soname from package '${pkg:-?}', which is not in Depends: add it to DEPENDS_BASE"
@@ -186,6 +188,6 @@ EOF
 chmod 755 "$STAGE/DEBIAN/postinst" "$STAGE/DEBIAN/prerm" "$STAGE/DEBIAN/postrm"
 
 DEB=$OUT/ttad_${VERSION}_${ARCH}.deb
-dpkg-deb --root-owner-group -Zxz -z6 --build "$STAGE" "$DEB" >&2
+dpkg-deb --root-owner-group -Zxz -z"${TTAD_DEB_XZ_LEVEL:-1}" --build "$STAGE" "$DEB" >&2
 echo "build-deb: Depends: $depends_text" >&2
 echo "$DEB"

@@ -187,7 +187,7 @@ fi
 check "the .deb installs with apt (Depends satisfied) and creates the ttad user and group" \
     inside sh -c 'dpkg -s ttad >/dev/null && getent passwd ttad >/dev/null && getent group ttad >/dev/null'
 check "installing does not start or enable the daemon" \
-    inside sh -c '! systemctl is-active -q ttad && ! systemctl is-enabled -q ttad'
+    inside sh -c '! systemctl is-active -q ttad && ! systemctl is-enabled -q ttad 2>/dev/null'
 inside useradd --no-create-home --groups ttad operator1 && inside useradd --no-create-home outsider1 \
     || abort "cannot add the test users"
 
@@ -263,7 +263,7 @@ fi
 WATCHDOG=$(inside systemctl show ttad.service -p WatchdogUSec --value)
 log "SIGSTOP to ttad (pid $PID1); WatchdogSec=$WATCHDOG"
 T_STOP=$(date +%s)
-inside kill -STOP "$PID1"
+inside sh -c "kill -STOP $PID1"
 restarted() {
     local pid n
     pid=$(show MainPID); n=$(show NRestarts)
@@ -280,7 +280,7 @@ if wait_for 60 restarted; then
 else
     fail "the frozen daemon was not restarted within 60 s (WatchdogSec=$WATCHDOG)"
     T=10 inside systemctl status --no-pager ttad.service
-    inside kill -CONT "$PID1" 2>/dev/null
+    inside sh -c "kill -CONT $PID1" 2>/dev/null
     PID2=$(show MainPID)
 fi
 
