@@ -101,7 +101,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt_host install "${missing[@]}" || { apt_host update && apt_host install "${missing[@]}"; } \
         || abort "cannot install ${missing[*]} on the host"
 fi
-for tool in systemd-nspawn debootstrap zstd nsenter setsid timeout; do
+command -v pgrep >/dev/null || { apt_host install procps || abort "cannot install procps"; }
+for tool in systemd-nspawn debootstrap zstd nsenter setsid timeout pgrep; do
     command -v "$tool" >/dev/null || abort "$tool is missing on the host"
 done
 
@@ -225,6 +226,12 @@ can_see=no; as outsider1 test -e /run/ttad/ttad.sock 2>/dev/null && can_see=yes
 check "a user outside the ttad group is refused (cannot reach /run/ttad/ttad.sock, ttactl exits 69)" \
     [ $rc -eq 69 -a $can_see = no ]
 
+if inside test -S /run/ttad/events.sock; then
+    ev=$(inside stat -c '%A %U:%G' /run/ttad/events.sock)
+    echo "  /run/ttad/events.sock: $ev"
+    check "the event socket is readable and writable by the ttad group" [ "${ev:4:2}" = rw ]
+fi
+
 # --- 7. Structured journald fields ---------------------------------------------------------------
 journal() { T=30 inside journalctl -b --no-pager -o json "$@"; }
 ready_json=$(journal -u ttad.service TTAD_EVENT=ready _PID="$PID1")
@@ -259,8 +266,16 @@ else
     log "SKIP: this ttactl has no submit command (no task, attempt fields or history to check yet)"
 fi
 
-# --- 9. The watchdog: freeze the daemon, systemd must kill and restart it -----------------------
-WATCHDOG=$(inside systemctl show ttad.service -p WatchdogUSec --value)
+# --- 9. The watchdog: a live daemon keeps it fed; a frozen one is killed and restarted ----------
+WATCHDOG=$(show WatchdogUSec)
+wd_seconds=$(sed -n 's/^\([0-9]*\)s$/\1/p' <<< "$WATCHDOG")
+[ -n "$wd_seconds" ] || wd_seconds=10
+fed_since=$(show WatchdogTimestampMonotonic)
+log "ttad must stay up past WatchdogSec=$WATCHDOG while it sends WATCHDOG=1 (waiting $((wd_seconds + 2)) s)"
+sleep $((wd_seconds + 2))
+fed_now=$(show WatchdogTimestampMonotonic)
+check "a live daemon keeps the watchdog fed: same MainPID and NRestarts after $((wd_seconds + 2)) s, WATCHDOG=1 seen" \
+    [ "$(show MainPID)" = "$PID1" -a "$(show NRestarts)" = "$RESTARTS1" -a "$fed_now" != "$fed_since" -a "$fed_now" != 0 ]
 log "SIGSTOP to ttad (pid $PID1); WatchdogSec=$WATCHDOG"
 T_STOP=$(date +%s)
 inside sh -c "kill -STOP $PID1"
@@ -303,6 +318,22 @@ stopping=$(journal -u ttad.service TTAD_EVENT=stopping _PID="$PID2" | grep -c '"
 check "systemctl stop: the daemon exits 0 (Result=success) and logs TTAD_EVENT=stopping" \
     [ $stop_rc -eq 0 -a "$result" = "ActiveState=inactive ExecMainCode=1 ExecMainStatus=0 Result=success " -a "$stopping" -ge 1 ]
 check "the runtime directory and socket are gone after stop" inside test ! -e /run/ttad/ttad.sock
+
+# A bad config exits 78 (EX_CONFIG), and RestartPreventExitStatus=78 keeps systemd from looping.
+scheduled() { T=10 inside journalctl -b --no-pager -u ttad.service -o cat | grep -c 'Scheduled restart job'; }
+restarts_before=$(scheduled)
+inside cp /etc/ttad/ttad.yaml /etc/ttad/ttad.yaml.good
+inside sh -c 'echo "no_such_key: 1" >> /etc/ttad/ttad.yaml'
+T=40 inside systemctl start ttad.service 2>/dev/null
+sleep 3
+bad=$(inside systemctl show ttad.service -p ActiveState -p ExecMainStatus | sort | tr '\n' ' ')
+bad="${bad}restarts=$(( $(scheduled) - restarts_before ))"
+echo "  with a bad ttad.yaml: $bad"
+T=10 inside journalctl -b --no-pager -u ttad.service -o cat -n 3 | sed 's/^/  journal: /'
+check "a bad ttad.yaml: ttad exits 78 and systemd does not restart it" \
+    [ "$bad" = "ActiveState=failed ExecMainStatus=78 restarts=0" ]
+inside mv /etc/ttad/ttad.yaml.good /etc/ttad/ttad.yaml
+inside systemctl reset-failed ttad.service
 
 # --- 12. systemd-analyze -------------------------------------------------------------------------
 verify=$(T=60 inside systemd-analyze verify /lib/systemd/system/ttad.service 2>&1)
