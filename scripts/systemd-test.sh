@@ -348,4 +348,31 @@ echo "systemd-test: $score_line"
 check "systemd-analyze security ttad.service: exposure ${score:-?} <= $SECURITY_MAX" \
     awk -v s="${score:-99}" -v m="$SECURITY_MAX" 'BEGIN { exit !(s <= m) }'
 
+# --- 13. The documented drop-ins ---------------------------------------------------------------
+inside mkdir -p /etc/systemd/system/ttad.service.d
+for example in device-access tcp; do
+    cp "$REPO/systemd/ttad-$example.conf.example" "$ROOTFS/etc/systemd/system/ttad.service.d/$example.conf"
+    inside systemctl daemon-reload
+    v=$(T=60 inside systemd-analyze verify /lib/systemd/system/ttad.service 2>&1)
+    [ -n "$v" ] && echo "$v" | sed "s/^/  verify with $example.conf: /"
+    sc=$(T=60 inside systemd-analyze security --no-pager ttad.service 2>&1 | sed -n 's/.*Overall exposure level for ttad.service: *//p')
+    echo "systemd-test: with ttad-$example.conf.example: exposure $sc"
+    ok=no
+    if [ $example = device-access ]; then
+        # The daemon must still start and answer with the device drop-in (no serial port here).
+        T=40 inside systemctl start ttad.service && wait_for 15 ping_as operator1 2 >/dev/null && ok=yes
+        groups=$(inside sh -c 'grep ^Groups: /proc/$(systemctl show ttad -p MainPID --value)/status')
+        echo "  ttad's $groups (dialout is $(inside getent group dialout | cut -d: -f3))"
+        T=40 inside systemctl stop ttad.service
+    else
+        ok=yes
+    fi
+    what="drop-in ttad-$example.conf.example: systemd-analyze verify is clean"
+    [ $example = device-access ] && what="$what, ttad starts with it and answers"
+    check "$what" \
+        [ -z "$(grep -i ttad <<< "$v")" -a $ok = yes ]
+    rm -f "$ROOTFS/etc/systemd/system/ttad.service.d/$example.conf"
+done
+inside systemctl daemon-reload
+
 finish
