@@ -256,7 +256,9 @@ if has_command submit; then
     four_attempts() { [ "$(attempts | grep -c '"TTAD_EVENT":"attempt_finished"')" -ge 4 ]; }
     wait_for 240 four_attempts
     att=$(attempts)
-    echo "$att" | head -4 | grep -o '"TTAD_[A-Z_]*":"[^"]*"' | paste -sd' ' | fold -w 160 | sed 's/^/  journal: /'
+    head -4 <<< "$att" | while IFS= read -r entry; do
+        echo "  journal: $(grep -o '"TTAD_[A-Z_]*":"[^"]*"' <<< "$entry" | paste -sd' ')"
+    done
     fields_ok=1
     for f in TTAD_TASK_ID TTAD_ATTEMPT TTAD_TEMPERATURE TTAD_STEPS TTAD_SUCCESS TTAD_REWARD; do
         n=$(grep -c "\"$f\":\"" <<< "$att")
