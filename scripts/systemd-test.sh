@@ -380,4 +380,24 @@ for example in device-access tcp; do
 done
 inside systemctl daemon-reload
 
+# --- 14. Upgrade (reinstall) and purge -----------------------------------------------------------
+T=40 inside systemctl start ttad.service
+pid_before=$(show MainPID)
+inside sh -c 'echo "# local edit" >> /etc/ttad/ttad.yaml'
+T=300 inside env DEBIAN_FRONTEND=noninteractive dpkg -i /root/ttad.deb > "$WORK/reinstall.log" 2>&1
+reinstall_rc=$?
+wait_for 20 active_ready
+pid_after=$(show MainPID)
+kept=no; inside grep -q '^# local edit' /etc/ttad/ttad.yaml && kept=yes
+echo "  reinstall: dpkg exit $reinstall_rc, pid $pid_before -> $pid_after, local edit of ttad.yaml kept: $kept"
+check "upgrading the package restarts a running daemon and keeps the edited ttad.yaml (conffile)" \
+    [ $reinstall_rc -eq 0 -a "$pid_after" != "$pid_before" -a "$pid_after" != 0 -a $kept = yes ]
+T=300 inside env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q ttad > "$WORK/purge.log" 2>&1
+purge_rc=$?
+left=$(inside sh -c 'for f in /usr/bin/ttad /usr/bin/ttactl /lib/systemd/system/ttad.service /etc/ttad/ttad.yaml /var/lib/ttad /run/ttad /etc/systemd/system/multi-user.target.wants/ttad.service; do [ -e "$f" ] && echo "$f"; done')
+echo "  purge: apt-get exit $purge_rc; left behind: ${left:-nothing}"
+still=no; inside systemctl is-active -q ttad.service && still=yes
+check "apt-get purge stops the daemon and removes its files, state and enablement" \
+    [ $purge_rc -eq 0 -a -z "$left" -a $still = no ]
+
 finish
