@@ -13,7 +13,8 @@
 #   TTAD_SYSTEMD_TEST_DIR    work folder (default .build-systemd/, git-ignored); holds the cached
 #                            root file system tarball, rootfs-bookworm-<hash>.tar.zst
 #   TTAD_SECURITY_MAX=2.0    highest acceptable `systemd-analyze security` exposure score
-#   TTAD_KEEP_ROOTFS=1       leave the container's root file system in place afterwards
+#   TTAD_KEEP_ROOTFS=1       leave the container's root file system (.build-systemd/rootfs.PID) afterwards
+#   TTAD_DEBIAN_MIRROR=url   use this mirror instead of the one in the host's apt configuration
 # It installs systemd-container, debootstrap and zstd on the host with apt-get if they are missing,
 # takes the Debian mirror from the host's apt configuration, and always powers the container off.
 # The last line is `systemd-test: N passed, M failed`; the exit status is non-zero on any failure.
@@ -64,7 +65,8 @@ cleanup() {
     if [ -z "${TTAD_KEEP_ROOTFS:-}" ] && [ -d "$ROOTFS" ] && ! { [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; }; then
         rm -rf --one-file-system "$ROOTFS"
     fi
-    rm -rf --one-file-system "$WORK/rootfs.new.$$" "$CACHE.tmp.$$"
+    rm -rf --one-file-system "$WORK/rootfs.new.$$"
+    [ -n "$CACHE" ] && rm -f "$CACHE.tmp.$$"
     exit $rc
 }
 trap cleanup EXIT
@@ -73,7 +75,7 @@ trap 'echo "systemd-test: interrupted"; exit 130' INT TERM
 # Runs a command inside the container (bounded by ${T:-60} seconds).
 inside() { timeout "${T:-60}" nsenter -t "$LEADER" -a -- env -i PATH=$PATH_IN LANG=C.UTF-8 "$@"; }
 # Runs a command inside the container as USER with USER's groups (from /etc/group).
-as() { local user=$1; shift; inside setpriv --reuid="$user" --regid="$user" --init-groups --reset-env -- "$@"; }
+run_as() { local user=$1; shift; inside setpriv --reuid="$user" --regid="$user" --init-groups --reset-env -- "$@"; }
 # Polls `"$@"` every half second until it succeeds or SECONDS pass. Returns its last status.
 wait_for() {
     local seconds=$1; shift
@@ -216,16 +218,16 @@ perms=$(inside stat -c '%a %U:%G' /run/ttad /run/ttad/ttad.sock | tr '\n' ' ')
 echo "  /run/ttad and ttad.sock: $perms"
 check "/run/ttad is 0750 and ttad.sock 0660, both ttad:ttad" [ "$perms" = "750 ttad:ttad 660 ttad:ttad " ]
 
-ping_as() { as "$1" /usr/bin/ttactl ping --timeout "${2:-5}"; }
+ping_as() { run_as "$1" /usr/bin/ttactl ping --timeout "${2:-5}"; }
 out=$(ping_as operator1 2>&1); rc=$?
 echo "  operator1 (group ttad)\$ ttactl ping -> $out"
 check "ttactl ping answers a member of the ttad group" [ $rc -eq 0 ]
-out=$(as operator1 /usr/bin/ttactl status 2>&1); rc=$?
+out=$(run_as operator1 /usr/bin/ttactl status 2>&1); rc=$?
 echo "$out" | sed 's/^/  operator1$ ttactl status | /'
 check "ttactl status answers with health ok" [ $rc -eq 0 -a -n "$(echo "$out" | grep 'health: *ok')" ]
 out=$(ping_as outsider1 2 2>&1); rc=$?
 echo "  outsider1 (not in ttad)\$ ttactl ping -> exit $rc: $out"
-can_see=no; as outsider1 test -e /run/ttad/ttad.sock 2>/dev/null && can_see=yes
+can_see=no; run_as outsider1 test -e /run/ttad/ttad.sock 2>/dev/null && can_see=yes
 check "a user outside the ttad group is refused (cannot reach /run/ttad/ttad.sock, ttactl exits 69)" \
     [ $rc -eq 69 -a $can_see = no ]
 
@@ -249,7 +251,7 @@ has_command() { grep -qE "^[[:space:]]+$1([[:space:]]|$)" <<< "$help"; }
 TASK_ID=
 if has_command submit; then
     log "ttactl submit --task reach --attempts 4"
-    out=$(T=300 as operator1 /usr/bin/ttactl submit --task reach --attempts 4 2>&1); rc=$?
+    out=$(T=300 run_as operator1 /usr/bin/ttactl submit --task reach --attempts 4 2>&1); rc=$?
     echo "$out" | tail -5 | sed 's/^/  operator1$ ttactl submit | /'
     check "ttactl submit --task reach --attempts 4 is accepted" [ $rc -eq 0 ]
     attempts() { journal -u ttad.service TTAD_EVENT=attempt_finished; }
@@ -306,7 +308,7 @@ fi
 
 # --- 10. History survives the restart (when this build has `history`) ----------------------------
 if has_command history && [ -n "$TASK_ID" ]; then
-    out=$(as operator1 /usr/bin/ttactl history --json 2>&1); rc=$?
+    out=$(run_as operator1 /usr/bin/ttactl history --json 2>&1); rc=$?
     listed=no; grep -qF "$TASK_ID" <<< "$out" && listed=yes
     echo "$out" | head -20 | sed 's/^/  operator1$ ttactl history --json | /'
     check "ttactl history --json still lists task $TASK_ID after the restart" [ $rc -eq 0 -a $listed = yes ]
