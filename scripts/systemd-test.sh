@@ -5,8 +5,8 @@
 # frozen daemon, history surviving the restart, a clean stop, `systemd-analyze verify` and the
 # `systemd-analyze security` exposure score.
 #
-# usage: sudo scripts/systemd-test.sh   (root, Debian 12 host; measured with built binaries: ~50 s with
-#        the cached root file system, ~85 s without it; a clean release build adds several minutes)
+# usage: sudo scripts/systemd-test.sh   (root, Debian 12 host; measured with built binaries: ~70 s with
+#        the cached root file system, 1.5-3 min without it; a clean release build adds several minutes)
 # environment:
 #   TTAD_DEB=path            test this .deb instead of building one with scripts/build-deb.sh
 #   TTAD_BIN_DIR=dir         build the .deb from prebuilt ttad and ttactl in dir
