@@ -191,7 +191,7 @@ if ! apt_in install /root/ttad.deb > "$WORK/apt-install.log" 2>&1; then
     apt_in install /root/ttad.deb >> "$WORK/apt-install.log" 2>&1 || { tail -20 "$WORK/apt-install.log"; }
 fi
 check "the .deb installs with apt (Depends satisfied) and creates the ttad user and group" \
-    inside sh -c 'dpkg -s ttad >/dev/null && getent passwd ttad >/dev/null && getent group ttad >/dev/null'
+    inside sh -c 'dpkg-query -W -f="\${Status}" ttad | grep -qx "install ok installed" && getent passwd ttad >/dev/null && getent group ttad >/dev/null'
 check "installing does not start or enable the daemon" \
     inside sh -c '! systemctl is-active -q ttad && ! systemctl is-enabled -q ttad 2>/dev/null'
 inside useradd --no-create-home --groups ttad operator1 && inside useradd --no-create-home outsider1 \
