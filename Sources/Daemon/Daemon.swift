@@ -51,7 +51,7 @@ public final class Daemon: Service, @unchecked Sendable {
         queue = TaskQueue(capacity: config.queueCapacity)
 
         let context = try ZMQContext()
-        events = try EventPublisher(context: context, endpoint: config.eventEndpoint, logger: logger)
+        events = try EventPublisher(context: context, endpoint: config.eventEndpoint, mode: config.socketMode, logger: logger)
         let recorder = TaskRecorder(history: history, events: events, logger: logger, watchdog: watchdog, counters: counters)
         let control = ControlLoop(queue: queue, adaptation: adaptation, history: history, recorder: recorder, events: events,
                                   counters: counters, watchdog: watchdog, notifier: notifier, logger: logger)

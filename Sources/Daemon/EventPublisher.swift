@@ -9,11 +9,12 @@ final class EventPublisher: Sendable {
     private let socket: Mutex<ZMQSocket?>
     private let logger: Logger
 
-    init(context: ZMQContext, endpoint: String, logger: Logger) throws {
+    init(context: ZMQContext, endpoint: String, mode: UInt16, logger: Logger) throws {
         let socket = try ZMQSocket(context, .pub)
         try socket.setHighWaterMark(10_000)
         try RequestServer.prepareIPC(endpoint)
         try socket.bind(endpoint)
+        try RequestServer.setMode(mode, endpoint: endpoint)
         self.socket = Mutex(socket)
         self.logger = logger
     }

@@ -29,11 +29,7 @@ final class RequestServer: @unchecked Sendable {
         try socket.setSendTimeout(.seconds(1))
         try Self.prepareIPC(config.requestEndpoint)
         try socket.bind(config.requestEndpoint)
-        if let path = Self.ipcPath(config.requestEndpoint) {
-            guard chmod(path, mode_t(config.socketMode)) == 0 else {
-                throw DaemonError.startup("cannot set mode \(String(config.socketMode, radix: 8)) on \(path): \(String(cString: strerror(errno)))")
-            }
-        }
+        try Self.setMode(config.socketMode, endpoint: config.requestEndpoint)
         if let tcp = config.tcpEndpoint, let keyFile = config.curveSecretKeyFile {
             let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             let s = try ZMQSocket(context, .router)
@@ -50,6 +46,14 @@ final class RequestServer: @unchecked Sendable {
     /// The path of an ipc:// endpoint, or nil for other transports.
     static func ipcPath(_ endpoint: String) -> String? {
         endpoint.hasPrefix("ipc://") ? String(endpoint.dropFirst("ipc://".count)) : nil
+    }
+
+    /// Gives an ipc:// socket file `mode` (libzmq creates it under the umask).
+    static func setMode(_ mode: UInt16, endpoint: String) throws {
+        guard let path = ipcPath(endpoint) else { return }
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw DaemonError.startup("cannot set mode \(String(mode, radix: 8)) on \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Creates the socket's folder and removes a stale socket file left by a killed daemon.
