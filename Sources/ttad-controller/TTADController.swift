@@ -32,6 +32,9 @@ struct TTADController: ParsableCommand {
     var verbose = false
 
     func run() throws {
+        // A parent may have left SIGTERM ignored (inherited across exec); a controller must stop when told.
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
         let robotConfig = try RobotConfig.load(path: config)
         let robot = try MuJoCoRobot(config: robotConfig)
         let context = try ZMQContext()
