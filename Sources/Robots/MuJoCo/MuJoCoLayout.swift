@@ -41,6 +41,11 @@ struct MuJoCoLayout: Sendable {
         }
         joints = try settings.joints.map(joint)
         actuators = try settings.actuators.map { name in
+            // "#<n>" picks an actuator by index: third-party models (gymnasium's) leave motors unnamed.
+            if name.hasPrefix("#"), let index = Int(name.dropFirst()) {
+                guard index >= 0, index < model.nu else { throw missing("actuator", name) }
+                return index
+            }
             guard let id = model.id(of: .actuator, named: name) else { throw missing("actuator", name) }
             return id
         }

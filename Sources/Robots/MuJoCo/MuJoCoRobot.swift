@@ -85,3 +85,8 @@ public final class MuJoCoRobot: Robot, @unchecked Sendable {
     /// Whether the e-stop is latched.
     public var isEmergencyStopped: Bool { emergencyStopLatch.isPressed }
 }
+
+extension MuJoCoRobot {
+    /// The robot joints (the order of the safety state's arrays).
+    public var jointNames: [String] { settings.joints }
+}

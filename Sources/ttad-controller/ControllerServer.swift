@@ -1,0 +1,128 @@
+import Foundation
+import Robots
+import ZeroMQ
+
+/// The request loop: one simulation at a time, answering hello, reset, step, stop and estop.
+struct ControllerServer {
+    let robot: MuJoCoRobot
+    let socket: ZMQSocket
+    let fault: Fault?
+    let resetWait: Duration
+    let heartbeat: Duration
+    let verbose: Bool
+    private var simulation: MuJoCoSimulation?
+    /// Steps served since start (what the faults count).
+    private var stepsServed = 0
+    /// Between a stop/estop and the next reset, steps are refused.
+    private var halted = true
+
+    init(robot: MuJoCoRobot, socket: ZMQSocket, fault: Fault?, resetWait: Duration, heartbeat: Duration, verbose: Bool) {
+        self.robot = robot
+        self.socket = socket
+        self.fault = fault
+        self.resetWait = resetWait
+        self.heartbeat = heartbeat
+        self.verbose = verbose
+    }
+
+    mutating func serve() throws {
+        while true {
+            // A bounded wait keeps the loop responsive; a controller has nothing else to do meanwhile.
+            guard try socket.poll(.in, timeout: .seconds(1)) else { continue }
+            let message = try socket.receive()
+            guard message.count >= 2 else { continue }
+            let identity = message[0]
+            let header: BridgeProtocol.Header
+            do { header = try BridgeProtocol.decodeHeader(message[1]) } catch {
+                log("ignoring an undecodable request: \(error)")
+                continue
+            }
+            if verbose || header.type == .stop || header.type == .estop { log("\(header.type.rawValue) seq=\(header.seq)") }
+            if case .silentAfter(let n) = fault, stepsServed >= n {
+                log("silent: dropping \(header.type.rawValue) seq=\(header.seq)")
+                continue
+            }
+            let reply = handle(header, frames: Array(message.dropFirst(2)), identity: identity)
+            try socket.send([identity] + reply)
+        }
+    }
+
+    private mutating func handle(_ header: BridgeProtocol.Header, frames: [[UInt8]], identity: [UInt8]) -> [[UInt8]] {
+        var reply = BridgeProtocol.Header(type: header.type, seq: header.seq)
+        let config = robot.config
+        switch header.type {
+        case .hello:
+            reply.robot = config.name
+            reply.observationSize = config.observationSize
+            reply.actionSize = config.actionSize
+            reply.actionLow = config.actionLow
+            reply.actionHigh = config.actionHigh
+            reply.joints = robot.jointNames
+            reply.endEffector = config.safety.workspace?.point != nil
+            reply.controlPeriod = robot.controlPeriod
+            return [BridgeProtocol.encode(reply)]
+        case .reset:
+            let task = ResolvedTask(
+                name: header.task ?? "", params: header.params ?? [:], dynamics: header.dynamics ?? [:], seed: header.seed ?? 0)
+            let sim: MuJoCoSimulation
+            do {
+                sim = try robot.makeSimulation(task)
+                try sim.reset(task: task, index: header.index ?? 0)
+            } catch {
+                return errorReply(header, "\(error)")
+            }
+            simulation = sim
+            waitForScene(header, identity: identity)
+            halted = false
+            return [BridgeProtocol.encode(reply), BridgeProtocol.encode(sim.observation()), BridgeProtocol.encodeState(sim.safetyState)]
+        case .step:
+            guard let simulation, !halted else { return errorReply(header, "no attempt running (reset first; stopped or e-stopped)") }
+            guard frames.count == 1, let action = try? BridgeProtocol.decodeFloats(frames[0], count: config.actionSize, what: "action") else {
+                return errorReply(header, "a step needs one action frame of \(config.actionSize) float32")
+            }
+            if case .dieAfter(let n) = fault, stepsServed >= n {
+                log("dying mid-attempt after \(stepsServed) steps")
+                exit(3)
+            }
+            // The controller clamps too: it never trusts its client with the motors.
+            let clamped = action.enumerated().map { min(max($0.element, config.actionLow[$0.offset]), config.actionHigh[$0.offset]) }
+            simulation.apply(clamped)
+            simulation.advance()
+            stepsServed += 1
+            if case .garbageAfter(let n) = fault, stepsServed > n {
+                return [[0xDE, 0xAD, 0xBE, 0xEF], [1, 2, 3]]
+            }
+            if case .late(let ms) = fault { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
+            reply.success = simulation.isSuccess
+            return [BridgeProtocol.encode(reply), BridgeProtocol.encode(simulation.observation()), BridgeProtocol.encodeState(simulation.safetyState)]
+        case .stop, .estop:
+            simulation?.zeroControls()
+            halted = true
+            return [BridgeProtocol.encode(reply)]
+        case .heartbeat, .error:
+            return errorReply(header, "\(header.type.rawValue) is not a request")
+        }
+    }
+
+    /// Simulates a person setting the scene: waits, sending heartbeats so ttad knows we are alive.
+    private func waitForScene(_ header: BridgeProtocol.Header, identity: [UInt8]) {
+        guard resetWait > .zero else { return }
+        let end = ContinuousClock.now + resetWait
+        while ContinuousClock.now < end {
+            let beat = BridgeProtocol.Header(type: .heartbeat, seq: header.seq)
+            try? socket.send([identity, BridgeProtocol.encode(beat)])
+            let left = end - ContinuousClock.now
+            Thread.sleep(forTimeInterval: Self.seconds(min(left, heartbeat)))
+        }
+    }
+
+    private func errorReply(_ header: BridgeProtocol.Header, _ message: String) -> [[UInt8]] {
+        var reply = BridgeProtocol.Header(type: .error, seq: header.seq)
+        reply.message = message
+        return [BridgeProtocol.encode(reply)]
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

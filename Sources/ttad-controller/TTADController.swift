@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Robots
+import ZeroMQ
+
+/// `ttad-controller`: the reference robot controller for the bridge protocol (docs/bridge-protocol.md).
+///
+/// Serves a MuJoCo robot-config over a ROUTER socket, as a real robot's controller would serve
+/// its hardware, and can be told to misbehave so the fault handling on ttad's side can be tested.
+@main
+struct TTADController: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ttad-controller",
+        abstract: "Serve a MuJoCo robot-config over ttad's bridge protocol.")
+
+    @Option(help: "The MuJoCo robot-config to serve, e.g. robot-configs/reacher2.yaml.")
+    var config: String
+
+    @Option(help: "ZeroMQ endpoint to bind, e.g. ipc:///tmp/ttad-controller.sock or tcp://*:5600.")
+    var endpoint: String
+
+    @Option(help: "Misbehave: late:<ms> (answer steps late), silent-after:<n>, garbage-after:<n>, die-after:<n> (n = steps served).")
+    var fault: Fault?
+
+    @Option(name: .customLong("reset-wait-ms"), help: "Wait this long at every reset (as if a person set the scene), sending heartbeats.")
+    var resetWaitMs: Int = 0
+
+    @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval while a request takes long.")
+    var heartbeatMs: Int = 200
+
+    @Flag(help: "Log every request to stderr.")
+    var verbose = false
+
+    func run() throws {
+        // A parent may have left SIGTERM ignored (inherited across exec); a controller must stop when told.
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
+        let robotConfig = try RobotConfig.load(path: config)
+        let robot = try MuJoCoRobot(config: robotConfig)
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .router)
+        try socket.setMaxMessageSize(16 << 20)
+        try socket.bind(endpoint)
+        log("serving \(robotConfig.name) on \(endpoint)\(fault.map { " with fault \($0)" } ?? "")")
+        var server = ControllerServer(
+            robot: robot, socket: socket, fault: fault, resetWait: .milliseconds(resetWaitMs),
+            heartbeat: .milliseconds(heartbeatMs), verbose: verbose)
+        try server.serve()
+    }
+}
+
+/// A way for the controller to misbehave, for fault tests.
+enum Fault: ExpressibleByArgument, CustomStringConvertible {
+    case late(milliseconds: Int)
+    case silentAfter(Int)
+    case garbageAfter(Int)
+    case dieAfter(Int)
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let n = Int(parts[1]), n >= 0 else { return nil }
+        switch parts[0] {
+        case "late": self = .late(milliseconds: n)
+        case "silent-after": self = .silentAfter(n)
+        case "garbage-after": self = .garbageAfter(n)
+        case "die-after": self = .dieAfter(n)
+        default: return nil
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .late(let ms): "late:\(ms)"
+        case .silentAfter(let n): "silent-after:\(n)"
+        case .garbageAfter(let n): "garbage-after:\(n)"
+        case .dieAfter(let n): "die-after:\(n)"
+        }
+    }
+}
+
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("ttad-controller: \(message)\n".utf8))
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import Robots
+
+/// The bridge against the real `ttad-controller` over real ipc sockets.
+@Suite(.serialized, .enabled(if: ControllerProcess.controllerBinary != nil, "ttad-controller is not built"))
+struct BridgeTests {
+    static let task = TaskRequest(name: "reach", params: ["target_x": 0.05, "target_y": 0.15], seed: 11)
+
+    static func actions(_ step: Int) -> [Float] { [Float(0.6 * sin(Double(step) / 4)), Float(-0.8 * cos(Double(step) / 5))] }
+
+    @Test func aFullAttemptOverTheBridgeMatchesMuJoCoDirectly() throws {
+        let controller = try ControllerProcess.reference()
+        defer { controller.terminate() }
+        let bridge = try BridgeRobot(config: try TestSupport.bridgeConfig(endpoint: controller.endpoint))
+        let direct = try MuJoCoRobot(config: try TestSupport.load("reacher2"))
+        let overBridge = try bridge.makeAttempt(task: Self.task, index: 3)
+        let inProcess = try direct.makeAttempt(task: Self.task, index: 3)
+        #expect(try overBridge.reset(deadline: .seconds(5)) == inProcess.reset(deadline: .seconds(5)))
+        var step = 0
+        while true {
+            let a = try overBridge.step(Self.actions(step)), b = try inProcess.step(Self.actions(step))
+            #expect(a.observation == b.observation, "step \(step)")
+            #expect(a.done == b.done && a.success == b.success && a.abort == nil && b.abort == nil)
+            step += 1
+            if a.done || b.done { break }
+        }
+        #expect(overBridge.steps == 50 && abs(overBridge.smallestSafetyMargin - inProcess.smallestSafetyMargin) < 1e-5)
+        #expect((overBridge as! BridgeAttempt).stopAcknowledged, "the attempt's end sent stop")
+        let hello = try bridge.capabilities()
+        #expect(hello.robot == "reacher2" && hello.joints == ["shoulder", "elbow"] && hello.endEffector == true)
+    }
+
+    @Test func aLateControllerIsAHardwareFaultAndGetsStop() throws {
+        let controller = try ControllerProcess.reference(["--fault", "late:300"])
+        let bridge = try BridgeRobot(config: try TestSupport.bridgeConfig(endpoint: controller.endpoint, stepDeadline: .milliseconds(80)))
+        let attempt = try bridge.makeAttempt(task: Self.task, index: 0) as! BridgeAttempt
+        _ = try attempt.reset(deadline: .seconds(5))
+        let started = ContinuousClock.now
+        let outcome = try attempt.step([0.1, 0.1])
+        let took = ContinuousClock.now - started
+        #expect(outcome.done && outcome.abort?.kind == "hardware_fault", "\(String(describing: outcome.abort))")
+        #expect("\(outcome.abort!)".contains("no reply within"))
+        #expect(took < .milliseconds(80) + .milliseconds(600), "deadline plus the stop's own deadline: \(took)")
+        #expect(attempt.stopAcknowledged, "stop reached the controller on a fresh socket")
+        let log = controller.terminate()
+        #expect(log.contains("stop seq="), "the controller saw stop: \(log)")
+    }
+
+    @Test func aSilentControllerIsAHardwareFaultWithinTheDeadline() throws {
+        let controller = try ControllerProcess.reference(["--fault", "silent-after:3"])
+        defer { controller.terminate() }
+        let bridge = try BridgeRobot(config: try TestSupport.bridgeConfig(endpoint: controller.endpoint, stepDeadline: .milliseconds(100)))
+        let attempt = try bridge.makeAttempt(task: Self.task, index: 0) as! BridgeAttempt
+        _ = try attempt.reset(deadline: .seconds(5))
+        for i in 0..<3 { #expect(try attempt.step(Self.actions(i)).abort == nil) }
+        let started = ContinuousClock.now
+        let outcome = try attempt.step([0, 0])
+        let stepTook = ContinuousClock.now - started
+        #expect(outcome.abort?.kind == "hardware_fault")
+        // 100 ms for the step, then at most the 500 ms stop deadline: never a hang.
+        #expect(stepTook < .milliseconds(1000), "\(stepTook)")
+        #expect(!attempt.stopAcknowledged, "a silent controller cannot acknowledge")
+        #expect(throws: RobotError.self) { try attempt.step([0, 0]) }
+    }
+
+    @Test func garbageFromTheControllerIsAHardwareFault() throws {
+        let controller = try ControllerProcess.reference(["--fault", "garbage-after:2"])
+        defer { controller.terminate() }
+        let bridge = try BridgeRobot(config: try TestSupport.bridgeConfig(endpoint: controller.endpoint))
+        let attempt = try bridge.makeAttempt(task: Self.task, index: 0)
+        _ = try attempt.reset(deadline: .seconds(5))
+        #expect(try attempt.step([0, 0]).abort == nil)
+        #expect(try attempt.step([0, 0]).abort == nil)
+        let outcome = try attempt.step([0, 0])
+        #expect(outcome.abort?.kind == "hardware_fault" && "\(outcome.abort!)".contains("garbage"), "\(String(describing: outcome.abort))")
+    }
+
+    @Test func aDeadControllerIsAHardwareFaultAndARestartedOneServesTheNextAttempt() throws {
+        let endpoint = ControllerProcess.freshEndpoint()
+        let first = try ControllerProcess.reference(endpoint: endpoint, ["--fault", "die-after:5"])
+        let bridge = try BridgeRobot(config: try TestSupport.bridgeConfig(endpoint: endpoint, stepDeadline: .milliseconds(200)))
+        let attempt = try bridge.makeAttempt(task: Self.task, index: 0)
+        _ = try attempt.reset(deadline: .seconds(5))
+        var outcome = try attempt.step([0, 0])
+        while !outcome.done { outcome = try attempt.step([0.2, 0]) }
+        #expect(outcome.abort?.kind == "hardware_fault", "\(String(describing: outcome.abort))")
+        #expect(attempt.steps == 6)
+        #expect(first.waitForExit(within: 5) && first.terminationStatus == 3)
+        first.terminate()
+
+        let second = try ControllerProcess.reference(endpoint: endpoint)
+        defer { second.terminate() }
+        let again = try bridge.makeAttempt(task: Self.task, index: 1)
+        _ = try again.reset(deadline: .seconds(5))
+        var last = try again.step([0, 0])
+        while !last.done { last = try again.step([0, 0]) }
+        #expect(last.abort == nil && again.steps == 50, "reconnected after the restart")
+    }
+
+    @Test func anUnreachableControllerFailsResetWithinTheHelloDeadline() throws {
+        var config = try TestSupport.bridgeConfig(endpoint: ControllerProcess.freshEndpoint())
+        guard case .bridge(var settings) = config.backend else { return }
+        settings.helloDeadline = .milliseconds(200)
+        config.backend = .bridge(settings)
+        let attempt = try BridgeRobot(config: config).makeAttempt(task: Self.task, index: 0)
+        let started = ContinuousClock.now
+        #expect(throws: RobotError.self) { try attempt.reset(deadline: .seconds(5)) }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func aLongResetIsKeptAliveByHeartbeats() throws {
+        let controller = try ControllerProcess.reference(["--reset-wait-ms", "1200", "--heartbeat-ms", "100"])
+        defer { controller.terminate() }
+        var config = try TestSupport.bridgeConfig(endpoint: controller.endpoint)
+        guard case .bridge(var settings) = config.backend else { return }
+        settings.heartbeatTimeout = .milliseconds(500)  // shorter than the wait: only heartbeats keep it alive
+        config.backend = .bridge(settings)
+        let attempt = try BridgeRobot(config: config).makeAttempt(task: Self.task, index: 0)
+        #expect(try attempt.reset(deadline: .seconds(5)).count == 10)
+    }
+
+    @Test func eStopFromAnotherThreadAbortsABridgedAttemptAtOnce() throws {
+        let controller = try ControllerProcess.reference(["--fault", "late:400"])
+        defer { controller.terminate() }
+        let bridge = try BridgeRobot(config: try TestSupport.bridgeConfig(endpoint: controller.endpoint, stepDeadline: .seconds(5)))
+        let attempt = try bridge.makeAttempt(task: Self.task, index: 0)
+        _ = try attempt.reset(deadline: .seconds(5))
+        let presser = Thread {
+            Thread.sleep(forTimeInterval: 0.1)
+            bridge.emergencyStop()
+        }
+        presser.start()
+        let started = ContinuousClock.now
+        let outcome = try attempt.step([0.1, 0])  // the controller takes 400 ms; the e-stop comes at 100 ms
+        #expect(outcome.abort == .estop)
+        #expect(ContinuousClock.now - started < .milliseconds(400) + .milliseconds(600))
+        #expect(throws: RobotError.emergencyStopped) { try bridge.makeAttempt(task: Self.task, index: 1).reset(deadline: .seconds(1)) }
+        bridge.clearEmergencyStop()
+    }
+}
