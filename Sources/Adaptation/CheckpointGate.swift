@@ -2,7 +2,9 @@
 /// is not worse than the last good one by more than a margin; if it is worse, or it makes the
 /// robot trip its safety envelope more often, it is rolled back.
 ///
-/// Both sides are judged on attempts actually run on the robot (at the scheduled temperatures),
+/// A rollback needs the drop to exceed both the margin and what sampling noise explains (a
+/// one-sided two-proportion z-test at 95%). Both sides are judged on attempts actually run on the
+/// robot (at the scheduled temperatures),
 /// the last good checkpoint over a sliding window, the candidates over everything since the last
 /// promotion.
 public struct CheckpointGate: Sendable, Equatable {
@@ -55,7 +57,12 @@ public struct CheckpointGate: Sendable, Equatable {
         }
         guard candidate.count >= minAttempts else { return .undecided }
         let goodSuccess = Self.rate(good, \.success), candidateSuccess = Self.rate(candidate, \.success)
-        if candidateSuccess < goodSuccess - margin {
+        // Worse by more than the margin, and by more than sampling noise could explain (a one-sided
+        // two-proportion z-test at 95%): tasks differ, and 16 attempts of one policy vary a lot.
+        let pooled = (goodSuccess * Double(good.count) + candidateSuccess * Double(candidate.count)) / Double(good.count + candidate.count)
+        let standardError = (pooled * (1 - pooled) * (1 / Double(good.count) + 1 / Double(candidate.count))).squareRoot()
+        let drop = goodSuccess - candidateSuccess
+        if drop > margin, drop > 1.645 * standardError {
             return .rollback(String(format: "success fell from %.0f%% (last good, %d attempts) to %.0f%% (%d attempts), more than the %.0f-point margin",
                                     goodSuccess * 100, good.count, candidateSuccess * 100, candidate.count, margin * 100))
         }

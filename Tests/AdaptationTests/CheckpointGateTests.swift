@@ -34,6 +34,13 @@ import Testing
         #expect(g.candidate.isEmpty && g.good.count == 8)
     }
 
+    @Test func aDropWithinSamplingNoiseIsNotARollback() {
+        var g = gate()
+        g.record(Self.samples(successes: 5, of: 8), underGood: true)   // 62.5%
+        g.record(Self.samples(successes: 3, of: 8) + Self.samples(successes: 4, of: 8), underGood: false)  // 43.75%
+        #expect(g.judge() == .promote, "18.75 points lower is past the margin but well within noise at 8 vs 16 attempts")
+    }
+
     @Test func moreSafetyAbortsUnderTheNewPolicyRollItBack() {
         var g = gate()
         g.record(Self.samples(successes: 4, of: 8), underGood: true)
