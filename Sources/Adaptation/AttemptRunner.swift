@@ -45,15 +45,22 @@ struct AttemptRunner {
         var attempts: [any RobotAttempt] = []
         defer { attempts.forEach { $0.stop() } }
         var observations: [[Float]] = []
-        for index in indices {
+        var finished: [StepOutcome?] = Array(repeating: nil, count: indices.count)
+        var cancelled = Array(repeating: false, count: indices.count)
+        for (slot, index) in indices.enumerated() {
             observer.attemptStarted(plan, index: index, temperature: temperatures[index])
             let attempt = try robot.makeAttempt(task: task, index: index)
             attempts.append(attempt)
-            observations.append(try attempt.reset(deadline: .seconds(60)))
+            do {
+                observations.append(try attempt.reset(deadline: .seconds(60)))
+            } catch {
+                // A controller that cannot reset is a hardware fault of this attempt, not a crash of the task.
+                observations.append([Float](repeating: 0, count: obsSize))
+                finished[slot] = StepOutcome(observation: observations[slot], done: true, success: false,
+                                             abort: .hardwareFault("reset failed: \(error)"))
+            }
         }
         var trajectories = indices.map { Trajectory(observations: [], samples: [], temperature: Float(temperatures[$0]), reward: 0) }
-        var finished: [StepOutcome?] = Array(repeating: nil, count: indices.count)
-        var cancelled = Array(repeating: false, count: indices.count)
         var batch = [Float](repeating: 0, count: indices.count * obsSize)
         var batchTemperatures = [Float](repeating: 0, count: indices.count)
 
@@ -81,7 +88,12 @@ struct AttemptRunner {
             for (k, slot) in live.enumerated() {
                 trajectories[slot].observations += observations[slot]
                 trajectories[slot].samples.append(samples[k])
-                let outcome = try attempts[slot].step(samples[k].action)
+                let outcome: StepOutcome
+                do { outcome = try attempts[slot].step(samples[k].action) } catch {
+                    attempts[slot].stop()
+                    outcome = StepOutcome(observation: observations[slot], done: true, success: false,
+                                          abort: .hardwareFault("step failed: \(error)"))
+                }
                 observations[slot] = outcome.observation
                 if outcome.done { finished[slot] = outcome }
             }

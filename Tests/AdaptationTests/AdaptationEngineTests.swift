@@ -111,6 +111,33 @@ import Testing
     }
 }
 
+extension AdaptationEngineTests {
+    @Test func repeatedHardwareFaultsPauseAdaptationAndDegradeUntilResumed() throws {
+        let dir = try Self.robotFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A bridge robot whose controller is not there: every reset misses its deadline.
+        var yaml = try String(contentsOfFile: Self.repoRobots + "/bridge-example.yaml", encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: "ipc://\(dir)/nobody.sock")
+            .replacingOccurrences(of: "hello_deadline_ms: 2000", with: "hello_deadline_ms: 150")
+        try yaml.write(toFile: dir + "/robots/bridge-example.yaml", atomically: true, encoding: .utf8)
+        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+        #expect(engine.robots["bridge-example"] == "bridge")
+        for i in 0..<3 {
+            var plan = Self.plan(i, attempts: 1)
+            plan.robot = "bridge-example"
+            let outcome = try engine.run(plan, observer: Recorder(), cancellation: Cancellation())
+            #expect(outcome.attempts.first?.abortReason?.hasPrefix("hardware_fault") == true, "\(outcome.attempts)")
+            #expect(!outcome.update.attempted, "a hardware fault judges the robot, not the policy")
+        }
+        #expect(engine.degradedReason?.contains("hardware faults") == true)
+        #expect(!engine.isAdapting)
+        // The simulated robot still runs; a person's resume clears the degraded state.
+        _ = try engine.run(Self.plan(9), observer: Recorder(), cancellation: Cancellation())
+        engine.isAdapting = true
+        #expect(engine.degradedReason == nil)
+    }
+}
+
 final class MessageBox: @unchecked Sendable {
     private var items: [String] = []
     private let lock = NSLock()
