@@ -22,6 +22,9 @@ struct RobotsBench: ParsableCommand {
     @Option(help: "Repetitions; the best of each side is reported.")
     var repeats = 3
 
+    @Flag(help: "Also time the parts of setting up an attempt.")
+    var detail = false
+
     func run() throws {
         let robotConfig = try RobotConfig.load(path: config)
         let robot = try MuJoCoRobot(config: robotConfig)
@@ -79,23 +82,23 @@ struct RobotsBench: ParsableCommand {
             bestRaw = min(bestRaw, seconds(ContinuousClock.now - start))
         }
 
-        if ProcessInfo.processInfo.environment["TTAD_BENCH_DETAIL"] != nil {
+        if detail {
             let task = TaskRequest(name: family, seed: 5)
             let clock = ContinuousClock()
             var t0 = clock.now
             for _ in 0..<1000 { _ = try robotConfig.resolve(task) }
-            print("resolve: \(clock.now - t0) / 1000")
+            print("  per call: resolve \((clock.now - t0) / 1000)", terminator: "")
             let resolved = try robotConfig.resolve(task)
             t0 = clock.now
             for _ in 0..<1000 { _ = try robot.makeSimulation(resolved) }
-            print("makeSimulation: \(clock.now - t0) / 1000")
+            print(", makeSimulation \((clock.now - t0) / 1000)", terminator: "")
             let sim = try robot.makeSimulation(resolved)
             t0 = clock.now
             for _ in 0..<1000 { try sim.reset(task: resolved, index: 1) }
-            print("sim.reset: \(clock.now - t0) / 1000")
+            print(", reset \((clock.now - t0) / 1000)", terminator: "")
             t0 = clock.now
             for _ in 0..<1000 { _ = try robot.makeAttempt(task: task, index: 1) }
-            print("makeAttempt: \(clock.now - t0) / 1000")
+            print(", makeAttempt \((clock.now - t0) / 1000)")
         }
         let ours = Double(robotSteps) / bestOurs, raw = Double(robotSteps) / bestRaw
         print("robots benchmark: \(robotConfig.name), N=\(attempts), \(tasks) tasks, \(robotSteps) robot steps (\(physicsSteps) mj_step), best of \(repeats)")
