@@ -138,4 +138,15 @@ struct BridgeTests {
         #expect(throws: RobotError.emergencyStopped) { try bridge.makeAttempt(task: Self.task, index: 1).reset(deadline: .seconds(1)) }
         bridge.clearEmergencyStop()
     }
+
+    @Test func aControllerThatDisagreesWithTheConfigIsRefusedByName() throws {
+        let controller = try ControllerProcess.reference()
+        defer { controller.terminate() }
+        var config = try TestSupport.bridgeConfig(endpoint: controller.endpoint)
+        config.observationSize = 12
+        let attempt = try BridgeRobot(config: config).makeAttempt(task: Self.task, index: 0)
+        #expect { try attempt.reset(deadline: .seconds(5)) } throws: {
+            "\($0)".contains("sends observations of 10 floats, the config says 12")
+        }
+    }
 }
