@@ -82,3 +82,37 @@ extension MJData {
         forward()
     }
 }
+
+extension MJData {
+    /// Back to the model's initial state like `reset()`, but touching only the state that
+    /// carries over between steps (qpos, qvel, act, ctrl, warm start, applied forces, mocap poses,
+    /// time, warnings), then `forward`.
+    ///
+    /// `mj_resetData` also clears the whole scratch stack, which costs as much as dozens of steps on
+    /// a small model; attempts reset often, so they use this.
+    public func resetState() {
+        let m = model.pointer.pointee
+        let d = pointer
+        d.pointee.time = 0
+        for i in 0..<model.nq { d.pointee.qpos[i] = m.qpos0[i] }
+        for i in 0..<model.nv {
+            d.pointee.qvel[i] = 0
+            d.pointee.qacc_warmstart[i] = 0
+            d.pointee.qfrc_applied[i] = 0
+        }
+        for i in 0..<Int(m.na) {
+            d.pointee.act[i] = 0
+            d.pointee.act_dot[i] = 0
+        }
+        for i in 0..<model.nu { d.pointee.ctrl[i] = 0 }
+        for i in 0..<(6 * model.nbody) { d.pointee.xfrc_applied[i] = 0 }
+        for body in 0..<model.nbody {
+            let mocap = Int(m.body_mocapid[body])
+            guard mocap >= 0 else { continue }
+            for k in 0..<3 { d.pointee.mocap_pos[3 * mocap + k] = m.body_pos[3 * body + k] }
+            for k in 0..<4 { d.pointee.mocap_quat[4 * mocap + k] = m.body_quat[4 * body + k] }
+        }
+        withUnsafeMutableBytes(of: &d.pointee.warning) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+        mj_forward(model.pointer, d)
+    }
+}

@@ -93,6 +93,7 @@ struct ControllerServer {
                 return [[0xDE, 0xAD, 0xBE, 0xEF], [1, 2, 3]]
             }
             if case .late(let ms) = fault { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
+            if case .lateOnce(let ms) = fault, stepsServed == 1 { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
             reply.success = simulation.isSuccess
             return [BridgeProtocol.encode(reply), BridgeProtocol.encode(simulation.observation()), BridgeProtocol.encodeState(simulation.safetyState)]
         case .stop, .estop:

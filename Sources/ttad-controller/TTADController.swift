@@ -19,7 +19,7 @@ struct TTADController: ParsableCommand {
     @Option(help: "ZeroMQ endpoint to bind, e.g. ipc:///tmp/ttad-controller.sock or tcp://*:5600.")
     var endpoint: String
 
-    @Option(help: "Misbehave: late:<ms> (answer steps late), silent-after:<n>, garbage-after:<n>, die-after:<n> (n = steps served).")
+    @Option(help: "Misbehave: late:<ms> (answer steps late), late-once:<ms> (only the first step), silent-after:<n>, garbage-after:<n>, die-after:<n> (n = steps served).")
     var fault: Fault?
 
     @Option(name: .customLong("reset-wait-ms"), help: "Wait this long at every reset (as if a person set the scene), sending heartbeats.")
@@ -52,6 +52,8 @@ struct TTADController: ParsableCommand {
 /// A way for the controller to misbehave, for fault tests.
 enum Fault: ExpressibleByArgument, CustomStringConvertible {
     case late(milliseconds: Int)
+    /// Only the first step is answered late: the client gives up, and its next attempt must not be fooled by the stale reply.
+    case lateOnce(milliseconds: Int)
     case silentAfter(Int)
     case garbageAfter(Int)
     case dieAfter(Int)
@@ -61,6 +63,7 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
         guard parts.count == 2, let n = Int(parts[1]), n >= 0 else { return nil }
         switch parts[0] {
         case "late": self = .late(milliseconds: n)
+        case "late-once": self = .lateOnce(milliseconds: n)
         case "silent-after": self = .silentAfter(n)
         case "garbage-after": self = .garbageAfter(n)
         case "die-after": self = .dieAfter(n)
@@ -71,6 +74,7 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
     var description: String {
         switch self {
         case .late(let ms): "late:\(ms)"
+        case .lateOnce(let ms): "late-once:\(ms)"
         case .silentAfter(let n): "silent-after:\(n)"
         case .garbageAfter(let n): "garbage-after:\(n)"
         case .dieAfter(let n): "die-after:\(n)"

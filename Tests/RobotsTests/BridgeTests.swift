@@ -138,4 +138,32 @@ struct BridgeTests {
         #expect(throws: RobotError.emergencyStopped) { try bridge.makeAttempt(task: Self.task, index: 1).reset(deadline: .seconds(1)) }
         bridge.clearEmergencyStop()
     }
+
+    @Test func aControllerThatDisagreesWithTheConfigIsRefusedByName() throws {
+        let controller = try ControllerProcess.reference()
+        defer { controller.terminate() }
+        var config = try TestSupport.bridgeConfig(endpoint: controller.endpoint)
+        config.observationSize = 12
+        let attempt = try BridgeRobot(config: config).makeAttempt(task: Self.task, index: 0)
+        #expect { try attempt.reset(deadline: .seconds(5)) } throws: {
+            "\($0)".contains("sends observations of 10 floats, the config says 12")
+        }
+    }
+
+    @Test func aStaleReplyIsNeverTakenForTheAnswerToANewRequest() throws {
+        let controller = try ControllerProcess.reference(["--fault", "late-once:250"])
+        defer { controller.terminate() }
+        let bridge = try BridgeRobot(config: try TestSupport.bridgeConfig(endpoint: controller.endpoint, stepDeadline: .milliseconds(100)))
+        let first = try bridge.makeAttempt(task: Self.task, index: 0)
+        _ = try first.reset(deadline: .seconds(5))
+        #expect(try first.step([0.5, 0.5]).abort?.kind == "hardware_fault")
+        // The late reply to that step is still on its way; the next attempt must see only its own replies.
+        let direct = try MuJoCoRobot(config: try TestSupport.load("reacher2")).makeAttempt(task: Self.task, index: 1)
+        let again = try bridge.makeAttempt(task: Self.task, index: 1)
+        #expect(try again.reset(deadline: .seconds(5)) == direct.reset(deadline: .seconds(5)))
+        for step in 0..<20 {
+            let a = try again.step(Self.actions(step)), b = try direct.step(Self.actions(step))
+            #expect(a.abort == nil && a.observation == b.observation, "step \(step)")
+        }
+    }
 }

@@ -92,7 +92,11 @@ final class ControllerProcess {
                 _ = waitForExit(within: 2)
             }
         }
-        return (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        // Leave no files behind in /tmp: the log, and the ipc socket file if the controller left one.
+        try? FileManager.default.removeItem(atPath: logPath)
+        if endpoint.hasPrefix("ipc://") { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst(6))) }
+        return log
     }
 
     /// Waits (bounded) for the process to exit on its own.

@@ -21,6 +21,24 @@ import Testing
         #expect(settings.frameSkip == 2)
     }
 
+    @Test func theBridgeExampleDescribesTheControllerAndItsDeadlines() throws {
+        let config = try TestSupport.load("bridge-example")
+        guard case .bridge(let settings) = config.backend else { Issue.record("bridge-example is a bridge robot"); return }
+        #expect(settings.endpoint == "ipc:///tmp/ttad-controller.sock")
+        #expect(settings.resetDeadline == .seconds(30) && settings.stopDeadline == .milliseconds(500))
+        #expect(config.observationSize == 10 && config.actionSize == 2 && config.stepDeadline == .milliseconds(100))
+        #expect(config.tasks["reach"]?.success == nil, "the controller decides success")
+        #expect(try makeRobot(config) is BridgeRobot)
+    }
+
+    @Test func aBridgeConfigMayNotDescribeTheControllersInternals() throws {
+        let text = try String(contentsOfFile: TestSupport.configPath("bridge-example"), encoding: .utf8) + "joints: [shoulder]\n"
+        let path = try TestSupport.writeTemp(text)
+        #expect { try RobotConfig.load(path: path) } throws: {
+            ($0 as? RobotConfigError)?.keyPath == "joints" && "\($0)".contains("not used with a bridge backend")
+        }
+    }
+
     @Test func otherModulesSectionsAreKeptAsRawYAML() throws {
         let reacher = try TestSupport.load("reacher2")
         let policy = try #require(reacher.policySection)

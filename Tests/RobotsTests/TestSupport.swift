@@ -12,16 +12,11 @@ enum TestSupport {
     static func configPath(_ name: String) -> String { configsDir + "/\(name).yaml" }
     static func load(_ name: String) throws -> RobotConfig { try RobotConfig.load(path: configPath(name)) }
 
-    /// Writes `text` to a fresh temporary YAML file (inside robot-configs' parent folder layout
-    /// when `beside` is true, so relative model paths resolve) and returns its path.
-    static func writeTemp(_ text: String, name: String = "robot", besideConfigs: Bool = false) throws -> String {
-        let dir: String
-        if besideConfigs {
-            dir = configsDir
-        } else {
-            dir = NSTemporaryDirectory() + "ttad-robots-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
+    /// Writes `text` to a fresh temporary YAML file named `<name>.yaml` (the stem is the robot's name) and returns its path.
+    static func writeTemp(_ text: String, name: String = "robot") throws -> String {
+        // One folder for all test runs, one subfolder per file.
+        let dir = NSTemporaryDirectory() + "ttad-robots-tests/\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/\(name).yaml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

@@ -13,6 +13,7 @@ public final class MuJoCoAttempt: RobotAttempt {
     private var envelope: SafetyEnvelope
     private var phase = Phase.ready
     private var observation: [Float] = []
+    private var state = SafetyState(jointPositions: [], jointVelocities: [], endEffector: nil)
     public private(set) var steps = 0
     public private(set) var lastAppliedAction: [Float] = []
     /// Why the attempt was aborted, if it was.
@@ -65,7 +66,8 @@ public final class MuJoCoAttempt: RobotAttempt {
         if simulation.isUnstable { return end(.hardwareFault("simulation diverged at step \(steps)")) }
         observation = simulation.observation()
         if took > config.stepDeadline { return end(.hardwareFault("simulated step took \(took), over the \(config.stepDeadline) deadline")) }
-        if let violation = envelope.check(simulation.safetyState) { return end(.safety(violation.reason)) }
+        simulation.updateSafetyState(&state)
+        if let violation = envelope.check(state) { return end(.safety(violation.reason)) }
         let success = simulation.isSuccess
         let done = success || steps >= config.maxSteps
         if done { finish() }

@@ -17,6 +17,8 @@ public final class MuJoCoRobot: Robot, @unchecked Sendable {
     // Guards `shifted`: makeAttempt may be called from several threads.
     private let lock = NSLock()
     private var shifted: [[String: Double]: MJModel] = [:]
+    /// Spare MJData per model, from ended attempts (guarded by `lock`).
+    private var spareData: [ObjectIdentifier: [MJData]] = [:]
 
     /// Loads the model and resolves every name the config uses; fails naming what does not match.
     public init(config: RobotConfig) throws {
@@ -46,7 +48,25 @@ public final class MuJoCoRobot: Robot, @unchecked Sendable {
 
     /// A raw simulation (no envelope) of a resolved task, on the model shifted by its dynamics factors.
     public func makeSimulation(_ task: ResolvedTask) throws -> MuJoCoSimulation {
-        try MuJoCoSimulation(model: model(for: task.dynamics), layout: layout, resetNoise: settings.resetNoise)
+        let model = model(for: task.dynamics)
+        let key = ObjectIdentifier(model)
+        lock.lock()
+        let spare = spareData[key]?.popLast()
+        lock.unlock()
+        let data = try spare ?? MJData(model: model)
+        // Every attempt resets its data before use, so a recycled one carries nothing over.
+        return MuJoCoSimulation(data: data, layout: layout, resetNoise: settings.resetNoise) { [weak self] data in
+            self?.giveBack(data)
+        }
+    }
+
+    private func giveBack(_ data: MJData) {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = ObjectIdentifier(data.model)
+        // Keep a few per model, and only for models still in use (base or cached), so memory stays bounded.
+        guard data.model === baseModel || shifted.values.contains(where: { $0 === data.model }) else { return }
+        if spareData[key, default: []].count < 64 { spareData[key, default: []].append(data) }
     }
 
     /// The compiled model for a set of dynamics factors: the base model when all are 1, else a scaled copy (cached).
@@ -60,7 +80,10 @@ public final class MuJoCoRobot: Robot, @unchecked Sendable {
         Self.apply(factors, to: model)
         // A handful of task shifts are live at a time; drop old ones rather than grow without bound.
         // (Attempts keep their own model alive through their MJData.)
-        if shifted.count >= 16 { shifted.removeAll() }
+        if shifted.count >= 16 {
+            for model in shifted.values { spareData[ObjectIdentifier(model)] = nil }
+            shifted.removeAll()
+        }
         shifted[factors] = model
         return model
     }

@@ -13,12 +13,18 @@ public final class MuJoCoSimulation {
     private var task: ResolvedTask?
     private var observationBuffer: [Float]
 
-    init(model: MJModel, layout: MuJoCoLayout, resetNoise: Double) throws {
-        data = try MJData(model: model)
+    /// Gives the data back for reuse when the simulation ends (mj_makeData is costly next to a step).
+    private let recycle: (@Sendable (MJData) -> Void)?
+
+    init(data: MJData, layout: MuJoCoLayout, resetNoise: Double, recycle: (@Sendable (MJData) -> Void)? = nil) {
+        self.data = data
         self.layout = layout
         self.resetNoise = resetNoise
+        self.recycle = recycle
         observationBuffer = Array(repeating: 0, count: layout.observation.count)
     }
+
+    deinit { recycle?(data) }
 
     /// The robot joints' names, the order of `safetyState`'s arrays.
     public var jointNames: [String] { layout.joints.map(\.name) }
@@ -27,7 +33,7 @@ public final class MuJoCoSimulation {
     public func reset(task: ResolvedTask, index: Int) throws {
         guard let bindings = layout.bindings[task.name] else { throw RobotError.invalidTask("unknown task family \"\(task.name)\"") }
         self.task = task
-        data.reset()
+        data.resetState()
         if resetNoise > 0 {
             var rng = SeededRandom(seed: task.seed, stream: UInt64(index) &+ 1)
             for joint in layout.joints { data.qpos[joint.qpos] += rng.uniform(-resetNoise, resetNoise) }
@@ -79,10 +85,21 @@ public final class MuJoCoSimulation {
 
     /// Joint positions and velocities of the robot joints, and the end effector (if the workspace names one).
     public var safetyState: SafetyState {
-        SafetyState(
-            jointPositions: layout.joints.map { data.qpos[$0.qpos] },
-            jointVelocities: layout.joints.map { data.qvel[$0.dof] },
-            endEffector: layout.endEffector.map(position))
+        var state = SafetyState(jointPositions: [], jointVelocities: [], endEffector: nil)
+        updateSafetyState(&state)
+        return state
+    }
+
+    /// Writes the safety state into `state`, reusing its storage (no allocation per step).
+    public func updateSafetyState(_ state: inout SafetyState) {
+        let n = layout.joints.count
+        if state.jointPositions.count != n { state.jointPositions = Array(repeating: 0, count: n) }
+        if state.jointVelocities.count != n { state.jointVelocities = Array(repeating: 0, count: n) }
+        for (i, joint) in layout.joints.enumerated() {
+            state.jointPositions[i] = data.qpos[joint.qpos]
+            state.jointVelocities[i] = data.qvel[joint.dof]
+        }
+        state.endEffector = layout.endEffector.map(position)
     }
 
     /// Whether the current task's success condition holds.
