@@ -312,6 +312,12 @@ if has_command history && [ -n "$TASK_ID" ]; then
     listed=no; grep -qF "$TASK_ID" <<< "$out" && listed=yes
     echo "$out" | head -20 | sed 's/^/  operator1$ ttactl history --json | /'
     check "ttactl history --json still lists task $TASK_ID after the restart" [ $rc -eq 0 -a $listed = yes ]
+    # The restarted daemon runs its last good checkpoint (a verified file), never a half-judged candidate.
+    st=$(run_as operator1 /usr/bin/ttactl status --json 2>&1)
+    live=$(sed -n 's/.*"checkpoint" *: *"\([^"]*\)".*/\1/p' <<< "$st" | head -1)
+    good=$(sed -n 's/.*"last_good_checkpoint" *: *"\([^"]*\)".*/\1/p' <<< "$st" | head -1)
+    echo "  after the restart: live checkpoint $live, last good $good"
+    check "the restarted daemon came back on its last good checkpoint" [ -n "$live" -a "$live" = "$good" ]
 else
     log "SKIP: history check (needs ttactl history and a submitted task)"
 fi

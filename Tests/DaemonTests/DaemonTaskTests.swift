@@ -107,6 +107,21 @@ import ZeroMQ
         #expect(daemon.terminate() == 0)
     }
 
+    @Test func sighupAndReloadReReadTheRobotConfigsAndServingGoesOn() throws {
+        let daemon = try DaemonProcess()
+        try daemon.waitUntilServing()
+        let client = try daemon.client()
+        let ack = try client.call(Request(operation: .reload), as: AckResult.self)
+        #expect(ack.message.contains("reacher2"))
+        kill(daemon.process.processIdentifier, SIGHUP)
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(10)
+        while clock.now < end, !daemon.log.contains("(SIGHUP)") { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(daemon.log.contains("reloaded robot-configs (SIGHUP)"))
+        #expect(try client.call(Request(operation: .ping), as: Pong.self).pong)
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test func sigtermDuringATaskStopsSafelyAndTheTaskShowsInterrupted() throws {
         let daemon = try DaemonProcess()
         try daemon.waitUntilServing()
