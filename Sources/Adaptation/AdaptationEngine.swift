@@ -142,10 +142,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             }
             var updateRNG = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
             let report = lineage.trainer.update(group: results.map(\.trajectory), advantages: advantages, rng: &updateRNG)
-            var summary = UpdateSummary(
-                attempted: true, accepted: report.accepted, refusal: report.refusal, policyLoss: report.policyLoss,
-                approxKL: report.approxKL, clipFraction: report.clipFraction, gradNorm: report.gradNorm,
-                entropy: report.entropy, epochs: report.epochs, seconds: report.seconds, parent: lineage.live)
+            var summary = UpdateSummary(report, parent: lineage.live)
             if report.accepted {
                 let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
                 do {

@@ -1,3 +1,5 @@
+import Learning
+
 /// What one attempt came to.
 public struct AttemptReport: Sendable, Equatable {
     public var index: Int
@@ -41,6 +43,13 @@ public struct UpdateSummary: Sendable, Equatable {
         self.attempted = attempted; self.skipped = skipped; self.accepted = accepted; self.refusal = refusal
         self.policyLoss = policyLoss; self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm
         self.entropy = entropy; self.epochs = epochs; self.seconds = seconds; self.parent = parent; self.candidate = candidate
+    }
+
+    /// What the trainer reported, for an update made from `parent`.
+    init(_ report: UpdateReport, parent: String?) {
+        self.init(attempted: true, accepted: report.accepted, refusal: report.refusal, policyLoss: report.policyLoss,
+                  approxKL: report.approxKL, clipFraction: report.clipFraction, gradNorm: report.gradNorm,
+                  entropy: report.entropy, epochs: report.epochs, seconds: report.seconds, parent: parent)
     }
 
     /// No update, and why.

@@ -85,9 +85,7 @@ public final class OfflineAdaptation {
             var update = UpdateSummary.skipped("adapt is off")
             if adapt, let advantages = GroupAdvantage.advantages(rewards: results.map(\.report.reward)) {
                 let report = trainer.update(group: results.map(\.trajectory), advantages: advantages, rng: &rng)
-                update = UpdateSummary(attempted: true, accepted: report.accepted, refusal: report.refusal, policyLoss: report.policyLoss,
-                                       approxKL: report.approxKL, clipFraction: report.clipFraction, gradNorm: report.gradNorm,
-                                       entropy: report.entropy, epochs: report.epochs, seconds: report.seconds)
+                update = UpdateSummary(report, parent: nil)
             }
             return TaskOutcome(checkpoint: nil, attempts: results.map(\.report), update: update, cancelled: false)
         }

@@ -28,10 +28,20 @@ public struct Request: Sendable, Equatable {
             throw WireError(.tooLarge, "request is \(bytes.count) bytes; the limit is \(WireVersion.maxRequestBytes)")
         }
         let data = Data(bytes)
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-            throw WireError(.malformed, "request must be a JSON object")
+        let envelope: Envelope
+        do { envelope = try WireCoding.decoder.decode(Envelope.self, from: data) } catch let error as DecodingError {
+            // Not JSON, or JSON but not an object: malformed. Otherwise a field is at fault.
+            switch error {
+            case .dataCorrupted(let context) where context.codingPath.isEmpty:
+                throw WireError(.malformed, "request is not valid JSON")
+            case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+                throw WireError(.malformed, "request must be a JSON object")
+            default:
+                throw WireCoding.describe(error, prefix: "")
+            }
+        } catch {
+            throw WireError(.malformed, "request could not be read")
         }
-        let envelope: Envelope = try decode(data, prefix: "")
         guard envelope.v == WireVersion.current else {
             throw WireError(.unsupportedVersion, field: "v", "version \(envelope.v) is not supported; this daemon speaks \(WireVersion.current)")
         }

@@ -61,6 +61,7 @@ struct WireBench: ParsableCommand {
             }
         }
         let rss = Self.rssMB(pid: process.processIdentifier)
+        let anon = Self.rssMB(pid: process.processIdentifier, field: "RssAnon:")
 
         let ours = Self.percentiles(samples), floor = Self.percentiles(raw)
         print("request round trip over ipc://, \(count) pings (microseconds)")
@@ -68,7 +69,7 @@ struct WireBench: ParsableCommand {
         print(String(format: "  ttad ping (JSON, ROUTER) p50 %7.1f  p99 %7.1f", ours.p50, ours.p99))
         print(String(format: "  ratio ttad / raw         p50 %7.2fx p99 %7.2fx   (goal: within 2x)", ours.p50 / floor.p50, ours.p99 / floor.p99))
         print(String(format: "start-up to READY=1: %.0f ms (checkpoint loaded, sockets bound)", Self.micros(ready) / 1000))
-        print(String(format: "daemon RSS after %d tasks: %.1f MB (goal: under 50 MB)", tasks, rss))
+        print(String(format: "daemon RSS after %d tasks: %.1f MB (goal: under 50 MB), of which %.1f MB private (RssAnon); the rest is shared library pages", tasks, rss, anon))
     }
 
     private func rawRoundTrips(endpoint: String) throws -> [Double] {
@@ -106,9 +107,9 @@ struct WireBench: ParsableCommand {
         return (s[s.count / 2], s[min(s.count - 1, Int(Double(s.count) * 0.99))])
     }
 
-    static func rssMB(pid: Int32) -> Double {
+    static func rssMB(pid: Int32, field: String = "VmRSS:") -> Double {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
         return kb / 1024
     }
