@@ -17,4 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The checkpoint interop test reads our safetensors files with the reference Python package.
 python3 -c "import safetensors, numpy" 2>/dev/null || python3 -m pip install -q safetensors numpy
+# Optional: gymnasium ships reacher.xml, a model we did not write, for the third-party MJCF test.
+python3 -c "import gymnasium" 2>/dev/null || python3 -m pip install -q gymnasium 2>/dev/null \
+  || echo "setup: gymnasium not installed; the third-party MJCF test will skip"
 command -v swift >/dev/null || { echo "setup: no swift on PATH (this machine kind ships Swift 6.3 in /opt/swift)"; exit 1; }
