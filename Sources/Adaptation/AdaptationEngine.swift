@@ -86,11 +86,11 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     }
 
     public func run(_ plan: TaskPlan, observer: any AdaptationObserver, cancellation: Cancellation) throws -> TaskOutcome {
-        let (lineage, policy, checkpoint, generation) = try withLock { () throws -> (PolicyLineage, Policy, String, Int) in
+        let (lineage, policy, checkpoint, generation, shift) = try withLock { () throws -> (PolicyLineage, Policy, String, Int, Double) in
             guard let lineage = lineages[plan.robot] else { throw AdaptationError(.notFound, field: "robot", "robot \(plan.robot) is gone (reloaded?)") }
-            return (lineage, lineage.policy, lineage.live, lineage.generation)
+            return (lineage, lineage.policy, lineage.live, lineage.generation, lineage.temperatureShift)
         }
-        let temperatures = TemperatureSchedule.temperatures(count: plan.attempts, base: plan.temperatureBase, range: plan.temperatureRange)
+        let temperatures = TemperatureSchedule.temperatures(count: plan.attempts, base: max(0, plan.temperatureBase + shift), range: plan.temperatureRange)
         let reward: any RewardFunction = plan.rewardMode == "binary" ? BinaryReward() : EfficiencyReward()
         var rng = PolicyRNG(seed: plan.seed)
         let runner = AttemptRunner(robot: lineage.profile.robot, policy: policy, reward: reward, checkpoint: checkpoint)
@@ -109,6 +109,9 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 log(degraded!)
             }
             if cancelled { return .skipped("the task was cut short") }
+            if lineage.profile.settings.adaptiveTemperature {
+                lineage.temperatureShift = Self.adaptedShift(lineage.temperatureShift, reports: reports, settings: lineage.profile.settings)
+            }
             if faults > 0 || results.contains(where: { $0.abort == .estop }) {
                 return .skipped("attempt(s) ended by a hardware fault or e-stop")
             }
@@ -164,6 +167,18 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         observer.updateFinished(plan, update)
         for event in events { observer.checkpointEvent(event, taskId: plan.id) }
         return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
+    }
+
+    /// Adaptive temperature: every attempt succeeded alike, explore more; none succeeded, move
+    /// toward greedy; otherwise the group already carries signal and the shift stays.
+    static func adaptedShift(_ shift: Double, reports: [AttemptReport], settings: AdaptationSettings) -> Double {
+        guard !reports.isEmpty else { return shift }
+        let rewards = reports.map(\.reward)
+        var next = shift
+        // "Alike": every attempt succeeded and the rewards differ by less than 0.05.
+        if reports.allSatisfy(\.success), rewards.max()! - rewards.min()! < 0.05 { next += settings.temperatureStep }
+        if reports.allSatisfy({ !$0.success }) { next -= settings.temperatureStep }
+        return min(settings.temperatureShiftMax, max(settings.temperatureShiftMin, next))
     }
 
     /// Back to the last good checkpoint with a fresh optimizer. Caller holds the lock.

@@ -29,6 +29,15 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
     public var keepRecent = 8
     /// Seed of a freshly initialised policy (no checkpoint yet). Default 1.
     public var initSeed: UInt64 = 1
+    /// Adaptive temperature (beyond the seed): after a group where every attempt succeeded with the
+    /// same reward, shift the schedule up by `temperature_step` (explore more); after a group where
+    /// none succeeded, shift it down (toward greedy). Default false.
+    public var adaptiveTemperature = false
+    /// The size of one adaptive shift. Default 0.05.
+    public var temperatureStep = 0.05
+    /// Bounds on the adaptive shift added to T_0. Default [-0.4, 0.4].
+    public var temperatureShiftMin = -0.4
+    public var temperatureShiftMax = 0.4
     /// Fault injection: multiplies the learning rate, to prove the watchdog rolls back a blown
     /// update. Default 1. Never set it on a real robot.
     public var debugLearningRateMultiplier = 1.0
@@ -42,6 +51,8 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         case safetyAbortMargin = "safety_abort_margin", hardwareFaultLimit = "hardware_fault_limit"
         case keepRecent = "keep_recent", initSeed = "init_seed"
         case debugLearningRateMultiplier = "debug_learning_rate_multiplier"
+        case adaptiveTemperature = "adaptive_temperature", temperatureStep = "temperature_step"
+        case temperatureShiftMin = "temperature_shift_min", temperatureShiftMax = "temperature_shift_max"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -60,6 +71,10 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         keepRecent = try c.decodeIfPresent(Int.self, forKey: .keepRecent) ?? d.keepRecent
         initSeed = try c.decodeIfPresent(UInt64.self, forKey: .initSeed) ?? d.initSeed
         debugLearningRateMultiplier = try c.decodeIfPresent(Double.self, forKey: .debugLearningRateMultiplier) ?? d.debugLearningRateMultiplier
+        adaptiveTemperature = try c.decodeIfPresent(Bool.self, forKey: .adaptiveTemperature) ?? false
+        temperatureStep = try c.decodeIfPresent(Double.self, forKey: .temperatureStep) ?? 0.05
+        temperatureShiftMin = try c.decodeIfPresent(Double.self, forKey: .temperatureShiftMin) ?? -0.4
+        temperatureShiftMax = try c.decodeIfPresent(Double.self, forKey: .temperatureShiftMax) ?? 0.4
     }
 
     private struct Defaults {
@@ -82,6 +97,8 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         guard gateWindow >= 1 else { throw bad(.gateWindow, "an integer >= 1") }
         guard hardwareFaultLimit >= 1 else { throw bad(.hardwareFaultLimit, "an integer >= 1") }
         guard keepRecent >= 1 else { throw bad(.keepRecent, "an integer >= 1") }
+        guard temperatureStep.isFinite, temperatureStep >= 0 else { throw bad(.temperatureStep, "a number >= 0") }
+        guard temperatureShiftMin <= 0, temperatureShiftMax >= 0 else { throw bad(.temperatureShiftMin, "shift_min <= 0 <= shift_max") }
         guard debugLearningRateMultiplier.isFinite, debugLearningRateMultiplier > 0 else { throw bad(.debugLearningRateMultiplier, "a number > 0") }
     }
 

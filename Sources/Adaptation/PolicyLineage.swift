@@ -17,6 +17,8 @@ final class PolicyLineage {
     /// Bumped on every rollback, so a task that started before one does not update the new policy.
     private(set) var generation = 0
     var consecutiveHardwareFaults = 0
+    /// The adaptive-temperature shift added to T_0 (0 unless `adaptive_temperature` is on).
+    var temperatureShift = 0.0
     /// Said once at start-up when the pointed-to good checkpoint could not be used.
     private(set) var startupFallback: String?
 

@@ -17,10 +17,14 @@ struct Experiment: ParsableCommand {
     @Option(help: "Seeds (runs per arm).") var seeds: Int = 5
     @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable).") var dynamicsPairs: [String] = ["damping_scale=3", "gear_scale=0.6"]
     @Option(help: "Greedy evaluation episodes after the run.") var evalEpisodes: Int = 100
-    @Option(help: "Arms, comma separated: no-adapt, adapt, binary, fixed-temp.") var arms: String = "no-adapt,adapt,binary,fixed-temp"
+    @Option(help: "Arms, comma separated: no-adapt, adapt, binary, fixed-temp, adaptive-temp.") var arms: String = "no-adapt,adapt,binary,fixed-temp,adaptive-temp"
     @Option(help: "Write the results as JSON here.") var json: String?
 
-    struct Arm { var name: String; var adapt: Bool; var reward: String; var base: Double; var range: Double }
+    struct Arm {
+        var name: String; var adapt: Bool; var reward: String; var base: Double; var range: Double
+        /// Lines added to the robot-config's `adaptation:` section for this arm.
+        var adaptationOverrides = ""
+    }
 
     struct RunResult: Codable {
         var arm: String; var seed: Int
@@ -45,6 +49,8 @@ struct Experiment: ParsableCommand {
             "adapt": Arm(name: "adapt", adapt: true, reward: "efficiency", base: 0.6, range: 0.3),
             "binary": Arm(name: "binary", adapt: true, reward: "binary", base: 0.6, range: 0.3),
             "fixed-temp": Arm(name: "fixed-temp", adapt: true, reward: "efficiency", base: 0.75, range: 0),
+            "adaptive-temp": Arm(name: "adaptive-temp", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+                                 adaptationOverrides: "  adaptive_temperature: true\n"),
         ]
         let chosen = try arms.split(separator: ",").map { name -> Arm in
             guard let arm = known[String(name)] else { throw ValidationError("unknown arm \(name); known: \(known.keys.sorted().joined(separator: ", "))") }
@@ -87,7 +93,14 @@ struct Experiment: ParsableCommand {
         // A robot-config folder holding just this robot (the engine loads a whole folder).
         let robots = "\(dir)/robots"
         try FileManager.default.createDirectory(atPath: robots, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: "\(robots)/\(robot).yaml", withDestinationPath: "\(robotPath)/\(robot).yaml")
+        if arm.adaptationOverrides.isEmpty {
+            try FileManager.default.createSymbolicLink(atPath: "\(robots)/\(robot).yaml", withDestinationPath: "\(robotPath)/\(robot).yaml")
+        } else {
+            let yaml = try String(contentsOfFile: "\(robotPath)/\(robot).yaml", encoding: .utf8)
+            guard yaml.contains("\nadaptation:\n") else { throw ValidationError("\(robot).yaml has no adaptation: section to extend") }
+            try yaml.replacingOccurrences(of: "\nadaptation:\n", with: "\nadaptation:\n" + arm.adaptationOverrides)
+                .write(toFile: "\(robots)/\(robot).yaml", atomically: true, encoding: .utf8)
+        }
         for sub in ["models", "checkpoints"] where FileManager.default.fileExists(atPath: "\(robotPath)/\(sub)") {
             try FileManager.default.createSymbolicLink(atPath: "\(robots)/\(sub)", withDestinationPath: "\(robotPath)/\(sub)")
         }

@@ -55,3 +55,22 @@ import Testing
         #expect(g.good.count == 32)
     }
 }
+
+@Suite struct AdaptiveTemperatureTests {
+    static func reports(_ outcomes: [(Bool, Double)]) -> [AttemptReport] {
+        outcomes.enumerated().map { AttemptReport(index: $0.offset, temperature: 0.6, steps: 10, success: $0.element.0, reward: $0.element.1, abortReason: nil, checkpoint: nil) }
+    }
+
+    @Test func allAlikeExploresMoreNoneSucceedingMovesTowardGreedyMixedStays() {
+        var settings = AdaptationSettings()
+        settings.adaptiveTemperature = true
+        let alike = Self.reports(Array(repeating: (true, 0.8), count: 4))
+        let none = Self.reports(Array(repeating: (false, 0.0), count: 4))
+        let mixed = Self.reports([(true, 0.8), (false, 0), (true, 0.6), (false, 0)])
+        #expect(abs(AdaptationEngine.adaptedShift(0, reports: alike, settings: settings) - 0.05) < 1e-12)
+        #expect(abs(AdaptationEngine.adaptedShift(0, reports: none, settings: settings) + 0.05) < 1e-12)
+        #expect(AdaptationEngine.adaptedShift(0.1, reports: mixed, settings: settings) == 0.1)
+        #expect(AdaptationEngine.adaptedShift(0.4, reports: alike, settings: settings) == 0.4, "bounded by temperature_shift_max")
+        #expect(AdaptationEngine.adaptedShift(-0.4, reports: none, settings: settings) == -0.4, "bounded by temperature_shift_min")
+    }
+}
