@@ -70,10 +70,10 @@ final class ControlLoop: @unchecked Sendable {
             "event": "task_started", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
             "checkpoint": "\(adaptation.liveCheckpoint ?? "")",
         ])
-        var started_ = Event(kind: .taskStarted, taskId: plan.id)
-        started_.attempts = plan.attempts
-        started_.checkpoint = adaptation.liveCheckpoint
-        events.publish(started_)
+        var startedEvent = Event(kind: .taskStarted, taskId: plan.id)
+        startedEvent.attempts = plan.attempts
+        startedEvent.checkpoint = adaptation.liveCheckpoint
+        events.publish(startedEvent)
         notifier.status("running task \(plan.id) (\(plan.task) on \(plan.robot)); \(queue.count) queued")
 
         var finished = Event(kind: .taskFinished, taskId: plan.id)
