@@ -15,7 +15,7 @@ public struct Reply<Result: Codable & Sendable>: Codable, Sendable {
 
     /// The one JSON frame sent back.
     public func encoded() -> [UInt8] {
-        [UInt8]((try? WireCoding.encoder.encode(self)) ?? Data(#"{"v":1,"ok":false,"error":{"code":"internal","message":"reply could not be encoded"}}"#.utf8))
+        [UInt8]((try? WireCoding.sharedEncoder.encode(self)) ?? Data(#"{"v":1,"ok":false,"error":{"code":"internal","message":"reply could not be encoded"}}"#.utf8))
     }
 
     /// Reads a reply frame; the error names what did not fit.

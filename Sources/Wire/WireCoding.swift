@@ -2,8 +2,14 @@ import Foundation
 
 /// The JSON conventions of the wire: snake_case keys, sorted for stable output.
 public enum WireCoding {
-    /// The encoder every message goes through.
-    public static var encoder: JSONEncoder {
+    /// The encoder every message goes through (a fresh one: callers may change its options).
+    public static var encoder: JSONEncoder { makeEncoder() }
+
+    /// Shared coders for the request path; JSONEncoder/JSONDecoder are thread-safe once configured.
+    static let sharedEncoder = makeEncoder()
+    static let sharedDecoder = makeDecoder()
+
+    private static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
@@ -12,7 +18,9 @@ public enum WireCoding {
     }
 
     /// The decoder every message goes through.
-    public static var decoder: JSONDecoder {
+    public static var decoder: JSONDecoder { sharedDecoder }
+
+    private static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
