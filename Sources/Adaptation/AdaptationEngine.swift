@@ -143,8 +143,14 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward)) else {
                 return .skipped("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
             }
+            let settings = lineage.profile.settings
+            if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
+                return .skipped("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
+            }
+            let chosen = Self.selectForTraining(advantages: advantages, topK: settings.trainTopK)
             var updateRNG = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
-            let report = lineage.trainer.update(group: results.map(\.trajectory), advantages: advantages, rng: &updateRNG)
+            let report = lineage.trainer.update(group: chosen.map { results[$0].trajectory }, advantages: chosen.map { advantages[$0] },
+                                                rng: &updateRNG)
             var summary = UpdateSummary(report, parent: lineage.live)
             if report.accepted {
                 let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
@@ -167,6 +173,13 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         observer.updateFinished(plan, update)
         for event in events { observer.checkpointEvent(event, taskId: plan.id) }
         return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
+    }
+
+    /// Selective training: the indices of the `topK` attempts with the largest |advantage| (all
+    /// of them when `topK` is 0 or at least N), in their original order.
+    static func selectForTraining(advantages: [Double], topK: Int) -> [Int] {
+        guard topK > 0, topK < advantages.count else { return Array(advantages.indices) }
+        return advantages.indices.sorted { abs(advantages[$0]) > abs(advantages[$1]) }.prefix(topK).sorted()
     }
 
     /// Adaptive temperature: every attempt succeeded alike, explore more; none succeeded, move

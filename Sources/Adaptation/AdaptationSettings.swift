@@ -38,6 +38,12 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
     /// Bounds on the adaptive shift added to T_0. Default [-0.4, 0.4].
     public var temperatureShiftMin = -0.4
     public var temperatureShiftMax = 0.4
+    /// Selective training (beyond the seed): train only on the K attempts whose advantages are
+    /// largest in magnitude (the most informative); 0 trains on all N. Default 0.
+    public var trainTopK = 0
+    /// Selective training: skip groups where every attempt succeeded or every one failed, as
+    /// SimpleVLA-RL drops groups outside [0.1, 0.9] success. Default false.
+    public var informativeGroupsOnly = false
     /// Fault injection: multiplies the learning rate, to prove the watchdog rolls back a blown
     /// update. Default 1. Never set it on a real robot.
     public var debugLearningRateMultiplier = 1.0
@@ -53,6 +59,7 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         case debugLearningRateMultiplier = "debug_learning_rate_multiplier"
         case adaptiveTemperature = "adaptive_temperature", temperatureStep = "temperature_step"
         case temperatureShiftMin = "temperature_shift_min", temperatureShiftMax = "temperature_shift_max"
+        case trainTopK = "train_top_k", informativeGroupsOnly = "informative_groups_only"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +82,8 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         temperatureStep = try c.decodeIfPresent(Double.self, forKey: .temperatureStep) ?? 0.05
         temperatureShiftMin = try c.decodeIfPresent(Double.self, forKey: .temperatureShiftMin) ?? -0.4
         temperatureShiftMax = try c.decodeIfPresent(Double.self, forKey: .temperatureShiftMax) ?? 0.4
+        trainTopK = try c.decodeIfPresent(Int.self, forKey: .trainTopK) ?? 0
+        informativeGroupsOnly = try c.decodeIfPresent(Bool.self, forKey: .informativeGroupsOnly) ?? false
     }
 
     private struct Defaults {
@@ -97,6 +106,7 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         guard gateWindow >= 1 else { throw bad(.gateWindow, "an integer >= 1") }
         guard hardwareFaultLimit >= 1 else { throw bad(.hardwareFaultLimit, "an integer >= 1") }
         guard keepRecent >= 1 else { throw bad(.keepRecent, "an integer >= 1") }
+        guard trainTopK >= 0 else { throw bad(.trainTopK, "an integer >= 0 (0: all attempts)") }
         guard temperatureStep.isFinite, temperatureStep >= 0 else { throw bad(.temperatureStep, "a number >= 0") }
         guard temperatureShiftMin <= 0, temperatureShiftMax >= 0 else { throw bad(.temperatureShiftMin, "shift_min <= 0 <= shift_max") }
         guard debugLearningRateMultiplier.isFinite, debugLearningRateMultiplier > 0 else { throw bad(.debugLearningRateMultiplier, "a number > 0") }

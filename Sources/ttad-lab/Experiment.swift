@@ -17,7 +17,7 @@ struct Experiment: ParsableCommand {
     @Option(help: "Seeds (runs per arm).") var seeds: Int = 5
     @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable).") var dynamicsPairs: [String] = ["damping_scale=3", "gear_scale=0.6"]
     @Option(help: "Greedy evaluation episodes after the run.") var evalEpisodes: Int = 100
-    @Option(help: "Arms, comma separated: no-adapt, adapt, binary, fixed-temp, adaptive-temp.") var arms: String = "no-adapt,adapt,binary,fixed-temp,adaptive-temp"
+    @Option(help: "Arms, comma separated: no-adapt, adapt, binary, fixed-temp, adaptive-temp, selective.") var arms: String = "no-adapt,adapt,binary,fixed-temp,adaptive-temp,selective"
     @Option(help: "Write the results as JSON here.") var json: String?
 
     struct Arm {
@@ -51,6 +51,8 @@ struct Experiment: ParsableCommand {
             "fixed-temp": Arm(name: "fixed-temp", adapt: true, reward: "efficiency", base: 0.75, range: 0),
             "adaptive-temp": Arm(name: "adaptive-temp", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
                                  adaptationOverrides: "  adaptive_temperature: true\n"),
+            "selective": Arm(name: "selective", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+                             adaptationOverrides: "  train_top_k: 4\n  informative_groups_only: true\n"),
         ]
         let chosen = try arms.split(separator: ",").map { name -> Arm in
             guard let arm = known[String(name)] else { throw ValidationError("unknown arm \(name); known: \(known.keys.sorted().joined(separator: ", "))") }

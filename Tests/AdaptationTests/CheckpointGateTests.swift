@@ -74,3 +74,12 @@ import Testing
         #expect(AdaptationEngine.adaptedShift(-0.4, reports: none, settings: settings) == -0.4, "bounded by temperature_shift_min")
     }
 }
+
+@Suite struct SelectiveTrainingTests {
+    @Test func topKKeepsTheLargestAdvantagesInOrder() {
+        let advantages = [0.1, -1.5, 0.9, -0.2, 1.2]
+        #expect(AdaptationEngine.selectForTraining(advantages: advantages, topK: 3) == [1, 2, 4])
+        #expect(AdaptationEngine.selectForTraining(advantages: advantages, topK: 0) == [0, 1, 2, 3, 4])
+        #expect(AdaptationEngine.selectForTraining(advantages: advantages, topK: 9) == [0, 1, 2, 3, 4])
+    }
+}
