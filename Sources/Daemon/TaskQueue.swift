@@ -44,7 +44,4 @@ final class TaskQueue: @unchecked Sendable {
             return true
         }
     }
-
-    /// Whether a task is waiting here.
-    func contains(id: String) -> Bool { condition.withLock { items.contains { $0.plan.id == id } } }
 }

@@ -186,13 +186,6 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Checkpoint events, newest first.
-    public func checkpointEvents(limit: Int = 100) throws -> [CheckpointEventRow] {
-        try pool.read { db in
-            try CheckpointEventRow.fetchAll(db, sql: "SELECT * FROM checkpoint_events ORDER BY id DESC LIMIT ?", arguments: [limit])
-        }
-    }
-
     /// Counts of tasks by state.
     public func countsByState() throws -> [String: Int] {
         try pool.read { db in
