@@ -72,6 +72,9 @@ public protocol RobotAttempt: AnyObject {
     var steps: Int { get }
     /// Min distance to any safety limit seen so far (normalised: 1 far away, 0 at a limit), for a later reward term.
     var smallestSafetyMargin: Double { get }
+    /// How far the attempt got toward its success condition, 0 (no closer than at the start) to 1
+    /// (reached), for the progress reward term; nil when the robot cannot measure it.
+    var progress: Double? { get }
 }
 
 /// Makes the robot a config describes: `MuJoCoRobot` for `backend.type: mujoco`, `BridgeRobot` for `bridge`.

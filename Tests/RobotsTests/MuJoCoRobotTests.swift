@@ -23,13 +23,41 @@ import Testing
         #expect(abs(q0) <= 0.1 && abs(q1) <= 0.1 && (q0 != 0 || q1 != 0), "reset noise of +-0.1 rad")
     }
 
-    @Test func attemptsDifferByIndexButRepeatExactly() throws {
-        let robot = try MuJoCoRobot(config: try TestSupport.load("reacher2"))
-        func firstObservation(_ index: Int) throws -> [Float] {
-            try robot.makeAttempt(task: Self.reachTask, index: index).reset(deadline: .seconds(1))
+    @Test func theAttemptsOfATaskShareTheirStartUnlessTheConfigDrawsOnePerAttempt() throws {
+        // By default the N attempts of a task start alike, so they differ only by their sampling
+        // and the group-relative advantage compares like with like.
+        let shared = try MuJoCoRobot(config: try TestSupport.load("reacher2"))
+        func firstObservation(_ robot: MuJoCoRobot, _ index: Int, seed: UInt64 = 42) throws -> [Float] {
+            try robot.makeAttempt(task: TaskRequest(name: "reach", params: Self.reachTask.params, seed: seed), index: index)
+                .reset(deadline: .seconds(1))
         }
-        #expect(try firstObservation(0) == firstObservation(0))
-        #expect(try firstObservation(0) != firstObservation(1))
+        #expect(try firstObservation(shared, 0) == firstObservation(shared, 1))
+        #expect(try firstObservation(shared, 0) != firstObservation(shared, 0, seed: 43), "another task, another start")
+        // reset.noise_per_attempt: true draws a start per attempt, the same one every time.
+        let yaml = try String(contentsOfFile: TestSupport.configPath("reacher2"), encoding: .utf8)
+            .replacingOccurrences(of: "models/reacher2.xml", with: TestSupport.configsDir + "/models/reacher2.xml")
+            .replacingOccurrences(of: "  joint_noise: 0.1", with: "  joint_noise: 0.1\n  noise_per_attempt: true")
+        let perAttempt = try MuJoCoRobot(config: RobotConfig.load(path: TestSupport.writeTemp(yaml, name: "reacher2")))
+        #expect(try firstObservation(perAttempt, 0) == firstObservation(perAttempt, 0))
+        #expect(try firstObservation(perAttempt, 0) != firstObservation(perAttempt, 1))
+    }
+
+    @Test func progressMeasuresTheShareOfTheWayToTheTarget() throws {
+        let robot = try MuJoCoRobot(config: try TestSupport.load("reacher2"))
+        // Doing nothing gets nowhere; the sane controller gets all the way (and succeeds).
+        let idle = try robot.makeAttempt(task: Self.reachTask, index: 0)
+        _ = try idle.reset(deadline: .seconds(1))
+        for _ in 0..<5 { _ = try idle.step([0, 0]) }
+        #expect(try #require(idle.progress) < 0.05)
+        let reaching = try robot.makeAttempt(task: Self.reachTask, index: 0)
+        var o = try reaching.reset(deadline: .seconds(1))
+        var done = false, success = false
+        while !done {
+            let outcome = try reaching.step(TestSupport.reacherController(observation: o))
+            (o, done, success) = (outcome.observation, outcome.done, outcome.success)
+        }
+        #expect(success)
+        #expect(try #require(reaching.progress) == 1)
     }
 
     @Test func aSanePolicyReachesTheTargetWithoutTouchingTheEnvelope() throws {

@@ -26,6 +26,8 @@ public final class BridgeAttempt: RobotAttempt {
     }
 
     public var smallestSafetyMargin: Double { envelope?.smallestMargin ?? 1 }
+    /// The bridge protocol carries no distance to the goal: the progress term is not available.
+    public var progress: Double? { nil }
 
     /// Connects if needed (hello), sends the task, and waits up to `deadline` for the controller to
     /// be ready (a person may be setting the scene; the controller sends heartbeats meanwhile).

@@ -19,12 +19,16 @@ public struct MuJoCoSettings: Sendable {
     public var actuators: [String]
     /// The observation vector, block by block.
     public var observation: [ObservationItem]
-    /// Uniform noise (+-) added to each robot joint's initial position at reset, drawn from the task seed and attempt index.
+    /// Uniform noise (+-) added to each robot joint's initial position at reset, drawn from the task seed.
     public var resetNoise: Double
+    /// false (default): all N attempts of a task start from the same noisy state, so they differ
+    /// only by their sampling and the group-relative advantage compares like with like. true: each
+    /// attempt draws its own start (from the task seed and the attempt index).
+    public var resetNoisePerAttempt: Bool
 
     public init(
         modelPath: String, frameSkip: Int = 1, timestep: Double? = nil, joints: [String], actuators: [String],
-        observation: [ObservationItem], resetNoise: Double = 0
+        observation: [ObservationItem], resetNoise: Double = 0, resetNoisePerAttempt: Bool = false
     ) {
         self.modelPath = modelPath
         self.frameSkip = frameSkip
@@ -33,6 +37,7 @@ public struct MuJoCoSettings: Sendable {
         self.actuators = actuators
         self.observation = observation
         self.resetNoise = resetNoise
+        self.resetNoisePerAttempt = resetNoisePerAttempt
     }
 }
 

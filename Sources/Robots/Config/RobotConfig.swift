@@ -110,18 +110,19 @@ public struct RobotConfig: Sendable {
             if let declared = try action.optional("size"), try declared.int() != actionSize {
                 throw declared.error("\(actuators.count) actuators are listed, not \(try declared.int())")
             }
-            var resetNoise = 0.0
+            var resetNoise = 0.0, noisePerAttempt = false
             if let reset = try root.optional("reset") {
-                try reset.onlyKeys(["joint_noise"])
+                try reset.onlyKeys(["joint_noise", "noise_per_attempt"])
                 if let noise = try reset.optional("joint_noise") {
                     resetNoise = try noise.double()
                     guard resetNoise >= 0 else { throw noise.error("expected a number >= 0") }
                 }
+                if let perAttempt = try reset.optional("noise_per_attempt") { noisePerAttempt = try perAttempt.bool() }
             }
             if let timestep { controlPeriod = timestep * Double(frameSkip) }
             backend = .mujoco(MuJoCoSettings(
                 modelPath: modelPath, frameSkip: frameSkip, timestep: timestep, joints: joints, actuators: actuators,
-                observation: items, resetNoise: resetNoise))
+                observation: items, resetNoise: resetNoise, resetNoisePerAttempt: noisePerAttempt))
         case "bridge":
             try backendNode.onlyKeys([
                 "type", "endpoint", "hello_deadline_ms", "reset_deadline_ms", "stop_deadline_ms",

@@ -31,6 +31,18 @@ public final class MuJoCoAttempt: RobotAttempt {
 
     public var smallestSafetyMargin: Double { envelope.smallestMargin }
 
+    /// Success distance at reset and the closest since (distance conditions only).
+    private var initialDistance: Double?
+    private var closestDistance: Double?
+
+    /// 1 - (closest - tolerance) / (initial - tolerance), clamped to [0, 1]: the share of the way
+    /// from the start to the tolerance that the attempt covered at its best moment.
+    public var progress: Double? {
+        guard let initialDistance, let closestDistance, let tolerance = simulation.successDistance?.tolerance else { return nil }
+        guard initialDistance > tolerance else { return 1 }
+        return min(1, max(0, (initialDistance - closestDistance) / (initialDistance - tolerance)))
+    }
+
     /// Resets at once (a simulation never waits for a person; `deadline` is not needed).
     public func reset(deadline: Duration) throws -> [Float] {
         guard !latch.isPressed else { throw RobotError.emergencyStopped }
@@ -38,6 +50,8 @@ public final class MuJoCoAttempt: RobotAttempt {
         envelope.reset()
         steps = 0
         abort = nil
+        initialDistance = simulation.successDistance?.distance
+        closestDistance = initialDistance
         if let violation = envelope.check(simulation.safetyState) {
             phase = .finished
             throw RobotError.simulation("the initial state already breaks the safety envelope: \(violation)")
@@ -69,6 +83,7 @@ public final class MuJoCoAttempt: RobotAttempt {
         simulation.updateSafetyState(&state)
         if let violation = envelope.check(state) { return end(.safety(violation.reason)) }
         let success = simulation.isSuccess
+        if let d = simulation.successDistance?.distance, let closest = closestDistance { closestDistance = min(closest, d) }
         let done = success || steps >= config.maxSteps
         if done { finish() }
         return StepOutcome(observation: observation, done: done, success: success)

@@ -55,7 +55,8 @@ public final class MuJoCoRobot: Robot, @unchecked Sendable {
         lock.unlock()
         let data = try spare ?? MJData(model: model)
         // Every attempt resets its data before use, so a recycled one carries nothing over.
-        return MuJoCoSimulation(data: data, layout: layout, resetNoise: settings.resetNoise) { [weak self] data in
+        return MuJoCoSimulation(data: data, layout: layout, resetNoise: settings.resetNoise,
+                                 resetNoisePerAttempt: settings.resetNoisePerAttempt) { [weak self] data in
             self?.giveBack(data)
         }
     }

@@ -10,16 +10,18 @@ public final class MuJoCoSimulation {
     public let data: MJData
     private let layout: MuJoCoLayout
     private let resetNoise: Double
+    private let resetNoisePerAttempt: Bool
     private var task: ResolvedTask?
     private var observationBuffer: [Float]
 
     /// Gives the data back for reuse when the simulation ends (mj_makeData is costly next to a step).
     private let recycle: (@Sendable (MJData) -> Void)?
 
-    init(data: MJData, layout: MuJoCoLayout, resetNoise: Double, recycle: (@Sendable (MJData) -> Void)? = nil) {
+    init(data: MJData, layout: MuJoCoLayout, resetNoise: Double, resetNoisePerAttempt: Bool = false, recycle: (@Sendable (MJData) -> Void)? = nil) {
         self.data = data
         self.layout = layout
         self.resetNoise = resetNoise
+        self.resetNoisePerAttempt = resetNoisePerAttempt
         self.recycle = recycle
         observationBuffer = Array(repeating: 0, count: layout.observation.count)
     }
@@ -29,13 +31,14 @@ public final class MuJoCoSimulation {
     /// The robot joints' names, the order of `safetyState`'s arrays.
     public var jointNames: [String] { layout.joints.map(\.name) }
 
-    /// Back to the initial state for `task`: joint noise drawn from (task seed, `index`), task parameters written into the scene.
+    /// Back to the initial state for `task`: joint noise drawn from the task seed (and `index` when
+    /// the config draws a start per attempt), task parameters written into the scene.
     public func reset(task: ResolvedTask, index: Int) throws {
         guard let bindings = layout.bindings[task.name] else { throw RobotError.invalidTask("unknown task family \"\(task.name)\"") }
         self.task = task
         data.resetState()
         if resetNoise > 0 {
-            var rng = SeededRandom(seed: task.seed, stream: UInt64(index) &+ 1)
+            var rng = SeededRandom(seed: task.seed, stream: resetNoisePerAttempt ? UInt64(index) &+ 1 : 1)
             for joint in layout.joints { data.qpos[joint.qpos] += rng.uniform(-resetNoise, resetNoise) }
         }
         for (param, binding) in bindings {
@@ -100,6 +103,13 @@ public final class MuJoCoSimulation {
             state.jointVelocities[i] = data.qvel[joint.dof]
         }
         state.endEffector = layout.endEffector.map(position)
+    }
+
+    /// The current task's success distance and its tolerance (nil: no distance condition).
+    public var successDistance: (distance: Double, tolerance: Double)? {
+        guard let task, let (a, b, tolerance) = layout.success[task.name] else { return nil }
+        let d = position(a) - position(b)
+        return ((d * d).sum().squareRoot(), tolerance)
     }
 
     /// Whether the current task's success condition holds.
