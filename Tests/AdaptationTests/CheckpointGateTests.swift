@@ -41,6 +41,23 @@ import Testing
         #expect(g.judge() == .promote, "18.75 points lower is past the margin but well within noise at 8 vs 16 attempts")
     }
 
+    @Test func aDropExplainedByHarderTasksIsNotARollback() {
+        // Tasks, not attempts, are the independent units: attempts of one task succeed or fail
+        // together. Good: 50% over 4 tasks that were all-or-nothing; candidate: 12.5% over 2 tasks.
+        // Over attempts (32 vs 16) a z-test would call that a drop; over tasks it is within chance.
+        var g = gate()
+        for k in [8, 0, 8, 0] { g.record(Self.samples(successes: k, of: 8), underGood: true) }
+        g.record(Self.samples(successes: 0, of: 8), underGood: false)
+        g.record(Self.samples(successes: 2, of: 8), underGood: false)
+        #expect(g.judge() == .promote)
+        // The same drop, seen consistently over enough tasks, is a rollback.
+        var h = CheckpointGate(minAttempts: 16, margin: 0.15, window: 64, safetyAbortMargin: 0.25)
+        for k in [6, 5, 6, 5, 6, 5, 6, 5] { h.record(Self.samples(successes: k, of: 8), underGood: true) }
+        for k in [1, 2, 1, 2] { h.record(Self.samples(successes: k, of: 8), underGood: false) }
+        guard case .rollback(let why) = h.judge() else { Issue.record("expected a rollback"); return }
+        #expect(why.contains("8 tasks") && why.contains("4 tasks"))
+    }
+
     @Test func moreSafetyAbortsUnderTheNewPolicyRollItBack() {
         var g = gate()
         g.record(Self.samples(successes: 4, of: 8), underGood: true)
