@@ -91,7 +91,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             return (lineage, lineage.policy, lineage.live, lineage.generation, lineage.temperatureShift)
         }
         let temperatures = TemperatureSchedule.temperatures(count: plan.attempts, base: max(0, plan.temperatureBase + shift), range: plan.temperatureRange)
-        let reward: any RewardFunction = plan.rewardMode == "binary" ? BinaryReward() : EfficiencyReward()
+        let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: lineage.profile.settings.rewardWeights)
         var rng = PolicyRNG(seed: plan.seed)
         let runner = AttemptRunner(robot: lineage.profile.robot, policy: policy, reward: reward, checkpoint: checkpoint)
         let results = try runner.run(plan, temperatures: temperatures, observer: observer, cancellation: cancellation, rng: &rng)

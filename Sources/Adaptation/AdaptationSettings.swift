@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import Yams
 
 /// The robot-config's `adaptation:` section: defaults for submits, the evaluation gate, retention
@@ -44,6 +45,9 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
     /// Selective training: skip groups where every attempt succeeded or every one failed, as
     /// SimpleVLA-RL drops groups outside [0.1, 0.9] success. Default false.
     public var informativeGroupsOnly = false
+    /// Multi-objective reward (beyond the seed): weights of the progress, smoothness and
+    /// safety-margin terms added to the task reward (`MultiObjectiveReward`). Default all 0.
+    public var rewardWeights = RewardWeights()
     /// Fault injection: multiplies the learning rate, to prove the watchdog rolls back a blown
     /// update. Default 1. Never set it on a real robot.
     public var debugLearningRateMultiplier = 1.0
@@ -60,6 +64,7 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         case adaptiveTemperature = "adaptive_temperature", temperatureStep = "temperature_step"
         case temperatureShiftMin = "temperature_shift_min", temperatureShiftMax = "temperature_shift_max"
         case trainTopK = "train_top_k", informativeGroupsOnly = "informative_groups_only"
+        case rewardWeights = "reward_weights"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -84,6 +89,7 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         temperatureShiftMax = try c.decodeIfPresent(Double.self, forKey: .temperatureShiftMax) ?? 0.4
         trainTopK = try c.decodeIfPresent(Int.self, forKey: .trainTopK) ?? 0
         informativeGroupsOnly = try c.decodeIfPresent(Bool.self, forKey: .informativeGroupsOnly) ?? false
+        rewardWeights = try c.decodeIfPresent(RewardWeights.self, forKey: .rewardWeights) ?? RewardWeights()
     }
 
     private struct Defaults {
@@ -109,6 +115,11 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         guard trainTopK >= 0 else { throw bad(.trainTopK, "an integer >= 0 (0: all attempts)") }
         guard temperatureStep.isFinite, temperatureStep >= 0 else { throw bad(.temperatureStep, "a number >= 0") }
         guard temperatureShiftMin <= 0, temperatureShiftMax >= 0 else { throw bad(.temperatureShiftMin, "shift_min <= 0 <= shift_max") }
+        for (name, w) in [("progress", rewardWeights.progress), ("smoothness", rewardWeights.smoothness), ("safety_margin", rewardWeights.safetyMargin)] {
+            guard w.isFinite, w >= 0 else {
+                throw AdaptationError(.invalid, field: "\(file): adaptation.reward_weights.\(name)", "expected a number >= 0, got \(w)")
+            }
+        }
         guard debugLearningRateMultiplier.isFinite, debugLearningRateMultiplier > 0 else { throw bad(.debugLearningRateMultiplier, "a number > 0") }
     }
 

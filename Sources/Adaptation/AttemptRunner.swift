@@ -103,7 +103,10 @@ struct AttemptRunner {
             let outcome = finished[slot]!
             let steps = attempts[slot].steps
             let success = outcome.success && outcome.abort == nil && !cancelled[slot]
-            let value = reward.reward(AttemptOutcome(success: success, steps: steps, maxSteps: config.maxSteps))
+            let value = reward.reward(AttemptOutcome(
+                success: success, steps: steps, maxSteps: config.maxSteps,
+                actionChange: Self.actionChange(trajectories[slot].samples, low: config.actionLow, high: config.actionHigh),
+                safetyMargin: attempts[slot].smallestSafetyMargin, progress: attempts[slot].progress))
             trajectories[slot].reward = value
             let abortText = outcome.abort?.description ?? (cancelled[slot] ? "cancelled" : nil)
             let report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
@@ -111,5 +114,21 @@ struct AttemptRunner {
             observer.attemptFinished(plan, report)
             return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort, cancelled: cancelled[slot])
         }
+    }
+
+    /// Mean over consecutive steps of the squared action change, each dimension over its range:
+    /// the smoothness term's C (0 for fewer than two steps).
+    static func actionChange(_ samples: [ActionSample], low: [Float], high: [Float]) -> Double {
+        guard samples.count > 1, !low.isEmpty else { return 0 }
+        var sum = 0.0
+        for t in 1..<samples.count {
+            for d in low.indices {
+                let range = Double(high[d] - low[d])
+                guard range > 0 else { continue }
+                let change = Double(samples[t].action[d] - samples[t - 1].action[d]) / range
+                sum += change * change
+            }
+        }
+        return sum / Double((samples.count - 1) * low.count)
     }
 }

@@ -77,7 +77,7 @@ public final class OfflineAdaptation {
             let plan = TaskPlan(id: "offline", robot: profile.config.name, task: task, params: params, dynamics: dynamics,
                                 attempts: attempts, temperatureBase: temperatureBase, temperatureRange: temperatureRange,
                                 rewardMode: rewardMode, adapt: adapt, priority: 0, seed: seed)
-            let reward: any RewardFunction = rewardMode == "binary" ? BinaryReward() : EfficiencyReward()
+            let reward = MultiObjectiveReward.make(mode: rewardMode, weights: profile.settings.rewardWeights)
             var rng = PolicyRNG(seed: seed)
             let runner = AttemptRunner(robot: profile.robot, policy: trainer.policy, reward: reward, checkpoint: nil)
             let temperatures = TemperatureSchedule.temperatures(count: attempts, base: temperatureBase, range: temperatureRange)

@@ -82,7 +82,10 @@ final class PolicyLineage {
     /// Makes `id` (or the last good one) the live policy, with a fresh optimizer. Returns its id.
     func load(_ id: String?) throws -> String {
         let loaded = try id.map { try store.load(id: $0) } ?? store.loadLastGood()
+        // The adapted step size carries over: it reflects how spread the policy is, not which checkpoint.
+        let learningRate = trainer.learningRate
         trainer = PPOTrainer(policy: loaded.policy, reference: reference, config: profile.learning)
+        trainer.learningRate = learningRate
         trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
         trainer.resetOptimizer()
         live = loaded.info.id

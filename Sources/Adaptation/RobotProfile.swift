@@ -20,6 +20,17 @@ struct RobotProfile: Sendable {
         settings = try AdaptationSettings.decode(AdaptationSettings.self, section: config.adaptationSection, name: "adaptation",
                                                  file: config.path, empty: AdaptationSettings())
         try settings.validate(file: config.path)
+        if let trainable = learning.trainable {
+            // Every name must pick at least one tensor of this policy, or a typo would freeze it all.
+            let names = Policy(config: policy, seed: 0).tensorLayout.map(\.name)
+            for prefix in trainable where !names.contains(where: { $0 == prefix || $0.hasPrefix(prefix + ".") }) {
+                throw AdaptationError(.invalid, field: "\(config.path): learning.trainable",
+                                      "\"\(prefix)\" names no tensor of this policy (its tensors: \(names.joined(separator: ", ")))")
+            }
+            if trainable.isEmpty {
+                throw AdaptationError(.invalid, field: "\(config.path): learning.trainable", "an empty list freezes the whole policy; leave it out to train everything")
+            }
+        }
         robot = try makeRobot(config)
     }
 

@@ -34,6 +34,23 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     /// parameters too large).
     public var adamEps: Double = 1e-5
 
+    /// Adaptive step size (as legged_gym's PPO): after each update, divide the learning rate by
+    /// 1.5 when approx-KL exceeded 2 x `desiredKL` (or the update was refused), multiply it by 1.5
+    /// when approx-KL stayed under `desiredKL` / 2, within [`learningRateMin`, `learningRateMax`].
+    /// The right step depends on how spread the policy is (a gaussian with std 0.03 tolerates a
+    /// step 10x smaller than one with std 0.5); this finds it. Default true.
+    public var adaptiveLearningRate: Bool = true
+    /// The approx-KL per update the adaptive step size aims for. Default 0.01.
+    public var desiredKL: Double = 0.01
+    /// Bounds of the adaptive learning rate. Defaults 1e-5 and 1e-2.
+    public var learningRateMin: Double = 1e-5
+    public var learningRateMax: Double = 1e-2
+    /// Which parameter tensors the update may change, by name prefix ("head" is `head.weight`,
+    /// `head.bias` and `head.log_std`; "layers.1" the second hidden layer). nil (default): all.
+    /// Adapting a few tensors instead of the whole network spends each update's KL budget on fewer
+    /// directions, so less of it goes to noise; the rest keeps what pretraining learned.
+    public var trainable: [String]? = nil
+
     /// The defaults.
     public init() {}
 
@@ -54,7 +71,9 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         case learningRate = "learning_rate", clipLow = "clip_low", clipHigh = "clip_high", epochs, minibatches
         case maxGradNorm = "max_grad_norm", klCoef = "kl_coef", entropyCoef = "entropy_coef"
         case targetKL = "target_kl", hardKL = "hard_kl", adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
-        case adamEps = "adam_eps"
+        case adamEps = "adam_eps", trainable
+        case adaptiveLearningRate = "adaptive_learning_rate", desiredKL = "desired_kl"
+        case learningRateMin = "learning_rate_min", learningRateMax = "learning_rate_max"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,6 +93,11 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         adamBeta1 = try c.decodeIfPresent(Double.self, forKey: .adamBeta1) ?? d.adamBeta1
         adamBeta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2) ?? d.adamBeta2
         adamEps = try c.decodeIfPresent(Double.self, forKey: .adamEps) ?? d.adamEps
+        trainable = try c.decodeIfPresent([String].self, forKey: .trainable)
+        adaptiveLearningRate = try c.decodeIfPresent(Bool.self, forKey: .adaptiveLearningRate) ?? d.adaptiveLearningRate
+        desiredKL = try c.decodeIfPresent(Double.self, forKey: .desiredKL) ?? d.desiredKL
+        learningRateMin = try c.decodeIfPresent(Double.self, forKey: .learningRateMin) ?? d.learningRateMin
+        learningRateMax = try c.decodeIfPresent(Double.self, forKey: .learningRateMax) ?? d.learningRateMax
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -92,5 +116,10 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         try c.encode(adamBeta1, forKey: .adamBeta1)
         try c.encode(adamBeta2, forKey: .adamBeta2)
         try c.encode(adamEps, forKey: .adamEps)
+        try c.encodeIfPresent(trainable, forKey: .trainable)
+        try c.encode(adaptiveLearningRate, forKey: .adaptiveLearningRate)
+        try c.encode(desiredKL, forKey: .desiredKL)
+        try c.encode(learningRateMin, forKey: .learningRateMin)
+        try c.encode(learningRateMax, forKey: .learningRateMax)
     }
 }

@@ -19,13 +19,25 @@ public final class PPOTrainer: @unchecked Sendable {
     /// The frozen policy the KL penalty pulls toward (usually the checkpoint adaptation started from).
     public let reference: Policy?
     /// The hyperparameters.
-    public var config: PPOConfig
+    public var config: PPOConfig {
+        didSet {
+            if config.trainable != oldValue.trainable { trainableMask = Self.mask(policy: policy, trainable: config.trainable) }
+            if config.learningRate != oldValue.learningRate || config.adaptiveLearningRate != oldValue.adaptiveLearningRate {
+                learningRate = config.learningRate
+            }
+        }
+    }
+    /// The step size the next update takes: `config.learningRate`, then adapted after each update
+    /// when `config.adaptiveLearningRate` is on.
+    public var learningRate: Double
     /// Fault injection for tests: multiplies the learning rate (default 1).
     public var debugLearningRateMultiplier: Double = 1
 
     private let adam: AdamOptimizer
     private var gradient: [Float]
     private var workspace: PolicyWorkspace?
+    /// 1 for parameters `config.trainable` selects, 0 for frozen ones; nil when all train.
+    private var trainableMask: [Float]?
 
     /// A trainer for `policy` (and optionally a `reference` of the same architecture).
     public init(policy: Policy, reference: Policy?, config: PPOConfig) {
@@ -33,8 +45,21 @@ public final class PPOTrainer: @unchecked Sendable {
         self.policy = policy
         self.reference = reference
         self.config = config
+        learningRate = config.learningRate
         adam = AdamOptimizer(parameterCount: policy.parameterCount)
         gradient = [Float](repeating: 0, count: policy.parameterCount)
+        trainableMask = Self.mask(policy: policy, trainable: config.trainable)
+    }
+
+    /// The gradient mask for `trainable` name prefixes (nil: every parameter trains).
+    static func mask(policy: Policy, trainable: [String]?) -> [Float]? {
+        guard let trainable else { return nil }
+        var mask = [Float](repeating: 0, count: policy.parameterCount)
+        for tensor in policy.tensorLayout where trainable.contains(where: { tensor.name == $0 || tensor.name.hasPrefix($0 + ".") }) {
+            let count = tensor.shape.reduce(1, *)
+            for i in tensor.offset..<(tensor.offset + count) { mask[i] = 1 }
+        }
+        return mask
     }
 
     /// Adam steps taken so far.
@@ -43,6 +68,20 @@ public final class PPOTrainer: @unchecked Sendable {
     /// One update from a group of attempts, each step weighted by its attempt's advantage
     /// (`advantages[i]` for `group[i]`, e.g. from `GroupAdvantage`). Steps sampled at T == 0 are left out.
     public func update(group: [Trajectory], advantages: [Double], rng: inout PolicyRNG) -> UpdateReport {
+        var report = step(group: group, advantages: advantages, rng: &rng)
+        report.learningRate = learningRate
+        if config.adaptiveLearningRate, report.samples > 0 {
+            // Refused for a KL past the hard limit, or too far: smaller steps. Barely moved: larger.
+            if !report.accepted || report.approxKL > 2 * config.desiredKL {
+                learningRate = max(config.learningRateMin, learningRate / 1.5)
+            } else if report.approxKL < config.desiredKL / 2 {
+                learningRate = min(config.learningRateMax, learningRate * 1.5)
+            }
+        }
+        return report
+    }
+
+    private func step(group: [Trajectory], advantages: [Double], rng: inout PolicyRNG) -> UpdateReport {
         let start = ContinuousClock.now
         let cfg = policy.config
         func seconds() -> Double {
@@ -116,7 +155,7 @@ public final class PPOTrainer: @unchecked Sendable {
         var dLogProb = mbTemp, dEntropy = mbTemp
         var order = Array(0..<total)
         var steps = 0
-        let lr = config.learningRate * debugLearningRateMultiplier
+        let lr = learningRate * debugLearningRateMultiplier
 
         epochs: for _ in 0..<max(config.epochs, 0) {
             report.epochs += 1
@@ -165,6 +204,10 @@ public final class PPOTrainer: @unchecked Sendable {
                             }
                         }
                     }
+                }
+                if let trainableMask {
+                    // Frozen tensors get no gradient, so Adam never moves them.
+                    gradient.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= trainableMask[i] } }
                 }
                 let norm = gradient.withUnsafeBufferPointer {
                     Double(BLAS.sdot(count: $0.count, x: $0.baseAddress!, y: $0.baseAddress!)).squareRoot()

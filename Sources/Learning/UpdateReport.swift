@@ -24,6 +24,8 @@ public struct UpdateReport: Codable, Sendable, Equatable {
     public var earlyStopped: Bool
     /// Wall time of the update.
     public var seconds: Double
+    /// The learning rate this update used (nil: refused before it ran).
+    public var learningRate: Double?
 
     /// A report.
     public init(
@@ -41,5 +43,6 @@ public struct UpdateReport: Codable, Sendable, Equatable {
         case accepted, refusal, epochs, samples, entropy, seconds
         case policyLoss = "policy_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
         case gradNorm = "grad_norm", klToReference = "kl_to_reference", earlyStopped = "early_stopped"
+        case learningRate = "learning_rate"
     }
 }

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Policy
 import Testing
 @testable import Adaptation
 
@@ -9,12 +10,15 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("robot-configs").path
 
     /// A robot-config folder holding reacher2 with `adaptation` overrides appended.
-    static func robotFolder(adaptation: String = "") throws -> String {
+    static func robotFolder(adaptation: String = "", learning: String = "") throws -> String {
         let dir = NSTemporaryDirectory() + "ttad-engine-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir + "/robots", withIntermediateDirectories: true)
         var yaml = try String(contentsOfFile: repoRobots + "/reacher2.yaml", encoding: .utf8)
         if !adaptation.isEmpty {
             yaml = yaml.replacingOccurrences(of: "adaptation:\n", with: "adaptation:\n" + adaptation)
+        }
+        if !learning.isEmpty {
+            yaml = yaml.replacingOccurrences(of: "\nlearning:\n", with: "\nlearning:\n" + learning)
         }
         try yaml.write(toFile: dir + "/robots/reacher2.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: dir + "/robots/models", withDestinationPath: repoRobots + "/models")
@@ -58,6 +62,49 @@ import Testing
         #expect(engine.liveCheckpoint == update.candidate)
         #expect(engine.lastGoodCheckpoint == initial, "a candidate is not good until the gate says so")
         #expect(recorder.events.contains { $0.kind == .candidate && $0.checkpoint == update.candidate })
+    }
+
+    @Test func rewardWeightsFromTheRobotConfigScoreEveryAttempt() throws {
+        let dir = try Self.robotFolder(adaptation: "  reward_weights: {progress: 0.3, smoothness: 0.2}\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+        var failures: [Double] = [], successes: [Double] = []
+        for i in 0..<6 {
+            let outcome = try engine.run(Self.plan(i), observer: Recorder(), cancellation: Cancellation())
+            for a in outcome.attempts { if a.success { successes.append(a.reward) } else { failures.append(a.reward) } }
+        }
+        // r = efficiency + 0.3 progress - 0.2 action change: failures land in [-0.2, 0.3], successes
+        // in [0.5 + 0.3 - 0.2, 1 + 0.3].
+        #expect(!failures.isEmpty && !successes.isEmpty)
+        #expect(failures.allSatisfy { $0 >= -0.2 && $0 <= 0.3 } && successes.allSatisfy { $0 >= 0.6 && $0 <= 1.3 })
+        #expect(failures.contains { $0 > 0 }, "near misses earn progress credit")
+        #expect(Set(failures).count > 1, "failures are told apart")
+    }
+
+    @Test func aBadRewardWeightOrTrainableNameIsRefusedByName() throws {
+        func failure(adaptation: String = "", learning: String = "") throws -> String {
+            let dir = try Self.robotFolder(adaptation: adaptation, learning: learning)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            do {
+                _ = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+                return "accepted"
+            } catch { return "\(error)" }
+        }
+        let weight = try failure(adaptation: "  reward_weights: {progress: -1}\n")
+        #expect(weight.contains("adaptation.reward_weights.progress") && weight.contains(">= 0"), "\(weight)")
+        let name = try failure(learning: "  trainable: [hed]\n")
+        #expect(name.contains("learning.trainable") && name.contains("\"hed\"") && name.contains("head.weight"), "\(name)")
+        #expect(try failure(learning: "  trainable: [head.weight, head.bias]\n") == "accepted")
+    }
+
+    @Test func actionChangeIsTheMeanSquaredStepOverTheRange() {
+        func samples(_ actions: [[Float]]) -> [ActionSample] { actions.map { ActionSample(action: $0, raw: $0, logProb: 0) } }
+        let low: [Float] = [-1, -1], high: [Float] = [1, 1]
+        #expect(AttemptRunner.actionChange(samples([[0.3, -0.2], [0.3, -0.2], [0.3, -0.2]]), low: low, high: high) == 0)
+        #expect(AttemptRunner.actionChange(samples([[-1, -1], [1, 1], [-1, -1]]), low: low, high: high) == 1)
+        // One dimension jumps half its range once over two steps: (0.5^2 + 0) / 2 dims / 1 change.
+        #expect(abs(AttemptRunner.actionChange(samples([[0, 0], [1, 0]]), low: low, high: high) - 0.125) < 1e-12)
+        #expect(AttemptRunner.actionChange(samples([[0.5, 0.5]]), low: low, high: high) == 0)
     }
 
     @Test func aBlownUpUpdateIsRefusedAndTheLastGoodPolicyComesBack() throws {

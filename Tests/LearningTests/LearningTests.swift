@@ -28,6 +28,37 @@ import Testing
         #expect(r.reward(AttemptOutcome(success: false, steps: 500, maxSteps: 500)) == 0)
     }
 
+    @Test func multiObjectiveRewardAddsItsWeightedTerms() {
+        let near = AttemptOutcome(success: false, steps: 50, maxSteps: 50, actionChange: 0.2, safetyMargin: 0.5, progress: 0.8)
+        let far = AttemptOutcome(success: false, steps: 50, maxSteps: 50, actionChange: 0.2, safetyMargin: 0.5, progress: 0.1)
+        let success = AttemptOutcome(success: true, steps: 25, maxSteps: 50, actionChange: 0.2, safetyMargin: 0.5, progress: 0.9)
+        // All weights 0: exactly the task reward, and the plain type.
+        let plain = MultiObjectiveReward.make(mode: "efficiency", weights: RewardWeights())
+        #expect(plain is EfficiencyReward && MultiObjectiveReward.make(mode: "binary", weights: RewardWeights()) is BinaryReward)
+        #expect(MultiObjectiveReward(task: EfficiencyReward(), weights: RewardWeights()).reward(success) == EfficiencyReward().reward(success))
+        // r = r_task + w_p P - w_s C + w_m M; a success counts P = 1 whatever it measured.
+        let r = MultiObjectiveReward.make(mode: "efficiency", weights: RewardWeights(progress: 0.3, smoothness: 0.5, safetyMargin: 0.1))
+        #expect(abs(r.reward(near) - (0.3 * 0.8 - 0.5 * 0.2 + 0.1 * 0.5)) < 1e-12)
+        #expect(abs(r.reward(success) - (1 / 1.5 + 0.3 - 0.5 * 0.2 + 0.1 * 0.5)) < 1e-12)
+        #expect(r.reward(near) > r.reward(far), "a near miss outscores a wild miss")
+        #expect(r.reward(success) > r.reward(near), "no failure outscores a success")
+        // Without a progress measurement a failure gets no progress credit.
+        var unmeasured = near
+        unmeasured.progress = nil
+        #expect(abs(r.reward(unmeasured) - (-0.5 * 0.2 + 0.1 * 0.5)) < 1e-12)
+        // Smoother and safer attempts score higher, all else equal.
+        var jerky = near, close = near
+        jerky.actionChange = 0.6
+        close.safetyMargin = 0.1
+        #expect(r.reward(jerky) < r.reward(near) && r.reward(close) < r.reward(near))
+    }
+
+    @Test func rewardWeightsDecodeWithDefaults() throws {
+        let w = try JSONDecoder().decode(RewardWeights.self, from: Data(#"{"progress": 0.3, "safety_margin": 0.1}"#.utf8))
+        #expect(w == RewardWeights(progress: 0.3, smoothness: 0, safetyMargin: 0.1) && !w.isZero)
+        #expect(try JSONDecoder().decode(RewardWeights.self, from: Data("{}".utf8)).isZero)
+    }
+
     @Test func advantagesAreNilWithoutVariance() {
         #expect(GroupAdvantage.advantages(rewards: [0, 0, 0, 0]) == nil)
         #expect(GroupAdvantage.advantages(rewards: [0.8, 0.8, 0.8]) == nil)
@@ -269,6 +300,63 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
         #expect(nan.refusal?.contains("non-finite") == true)
         #expect(policy.parameterSnapshot().map(\.bitPattern) == params)
         #expect(trainer.optimizerTensors() == optimizer)
+    }
+
+    @Test func onlyTheTrainableTensorsMove() {
+        let policy = Policy(config: config, seed: 11)
+        var learning = PPOConfig(learningRate: 1e-2, targetKL: nil, hardKL: 100)
+        learning.trainable = ["head.bias"]
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: learning)
+        let before = policy.namedTensors()
+        var rng = PolicyRNG(seed: 12)
+        var accepted = 0
+        while accepted < 3 {
+            if let (g, a) = banditGroup(policy: policy, rng: &rng, best: 1), trainer.update(group: g, advantages: a, rng: &rng).accepted { accepted += 1 }
+        }
+        for (b, a) in zip(before, policy.namedTensors()) {
+            if b.name == "head.bias" { #expect(a.values != b.values, "the trainable tensor moved") } else { #expect(a.values == b.values, "\(b.name) is frozen") }
+        }
+        // A prefix names every tensor under it.
+        #expect(PPOTrainer.mask(policy: policy, trainable: ["head"])!.reduce(0, +) == Float(16 * 16 + 16))
+        #expect(PPOTrainer.mask(policy: policy, trainable: nil) == nil)
+    }
+
+    @Test func theAdaptiveLearningRateShrinksAfterARefusalAndGrowsWhenStepsAreTiny() {
+        let policy = Policy(config: config, seed: 13)
+        var rng = PolicyRNG(seed: 14)
+        // Every update refused (hard limit ~0): the rate falls by 1.5x each time, down to its floor.
+        var strict = PPOConfig(learningRate: 1e-3, targetKL: nil, hardKL: 1e-12)
+        strict.learningRateMin = 4e-4
+        let refusing = PPOTrainer(policy: policy, reference: nil, config: strict)
+        var rates: [Double] = []
+        while rates.count < 3 {
+            guard let (g, a) = banditGroup(policy: policy, rng: &rng, best: 1) else { continue }
+            let report = refusing.update(group: g, advantages: a, rng: &rng)
+            #expect(!report.accepted)
+            rates.append(refusing.learningRate)
+        }
+        #expect(abs(rates[0] - 1e-3 / 1.5) < 1e-12 && abs(rates[1] - 1e-3 / 2.25) < 1e-12 && rates[2] == 4e-4)
+        // Tiny steps (KL far under desired_kl / 2): the rate grows by 1.5x, up to its ceiling.
+        var loose = PPOConfig(learningRate: 1e-7, epochs: 1, minibatches: 1, targetKL: nil, hardKL: 100)
+        loose.learningRateMax = 2e-7
+        let growing = PPOTrainer(policy: policy, reference: nil, config: loose)
+        var grown: [Double] = []
+        while grown.count < 2 {
+            guard let (g, a) = banditGroup(policy: policy, rng: &rng, best: 1) else { continue }
+            #expect(growing.update(group: g, advantages: a, rng: &rng).accepted)
+            grown.append(growing.learningRate)
+        }
+        #expect(abs(grown[0] - 1.5e-7) < 1e-15 && grown[1] == 2e-7)
+        // Off: the rate stays what the config says.
+        var fixed = loose
+        fixed.adaptiveLearningRate = false
+        let steady = PPOTrainer(policy: policy, reference: nil, config: fixed)
+        while true {
+            guard let (g, a) = banditGroup(policy: policy, rng: &rng, best: 1) else { continue }
+            _ = steady.update(group: g, advantages: a, rng: &rng)
+            break
+        }
+        #expect(steady.learningRate == 1e-7)
     }
 
     @Test func hardKLRefusalSaysWhy() {
