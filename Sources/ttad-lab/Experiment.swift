@@ -34,6 +34,10 @@ struct Experiment: ParsableCommand {
         var greedySuccess: Double        // after the run, T = 0, held-out shifted tasks
         var secondsPerTask: Double
         var rollbacks: Int
+        /// Updates made, refused by the trainer (KL past the hard limit, non-finite), skipped (no signal).
+        var updates: Int, refused: Int, skipped: Int
+        /// Mean approx-KL of the updates made.
+        var meanKL: Double
         var successByTask: [Double]
     }
 
@@ -65,9 +69,9 @@ struct Experiment: ParsableCommand {
             for seed in 0..<seeds {
                 results.append(try runOne(arm: arm, seed: seed, dynamics: dynamics, robotPath: robotPath, offline: offline))
                 let r = results.last!
-                print(String(format: "%-10@ seed %d: success %.0f%% (last 10 tasks %.0f%%), greedy after %.0f%%, steps-to-success %@, %.0f ms/task, %d rollbacks",
+                print(String(format: "%-10@ seed %d: success %.0f%% (last 10 tasks %.0f%%), greedy after %.0f%%, steps-to-success %@, %.0f ms/task, updates %d made / %d refused / %d skipped (mean KL %.3f), %d rollbacks",
                              arm.name, seed, r.successRate * 100, r.lastTenSuccessRate * 100, r.greedySuccess * 100,
-                             r.meanStepsToSuccess.map { String(format: "%.1f", $0) } ?? "-", r.secondsPerTask * 1000, r.rollbacks))
+                             r.meanStepsToSuccess.map { String(format: "%.1f", $0) } ?? "-", r.secondsPerTask * 1000, r.updates, r.refused, r.skipped, r.meanKL, r.rollbacks))
                 fflush(nil)
             }
         }
@@ -130,7 +134,9 @@ struct Experiment: ParsableCommand {
                          successRate: successByTask.reduce(0, +) / Double(successByTask.count),
                          lastTenSuccessRate: successByTask.suffix(10).reduce(0, +) / Double(min(10, successByTask.count)),
                          meanStepsToSuccess: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
-                         greedySuccess: greedy, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks, successByTask: successByTask)
+                         greedySuccess: greedy, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks,
+                         updates: observer.accepted, refused: observer.refused, skipped: observer.skipped,
+                         meanKL: observer.accepted > 0 ? observer.klSum / Double(observer.accepted) : 0, successByTask: successByTask)
     }
 
     /// Mean and the half-width of a 95% confidence interval (Student's t).
@@ -147,9 +153,19 @@ struct Experiment: ParsableCommand {
 /// Counts rollbacks during a run.
 final class CountingObserver: AdaptationObserver {
     var rollbacks = 0
+    /// Updates made (accepted), refused by the trainer, and skipped (no reward variance, ...).
+    var accepted = 0, refused = 0, skipped = 0
+    /// Sum of approx-KL and of entropy over the updates made.
+    var klSum = 0.0, entropySum = 0.0
     func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double) {}
     func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport) {}
-    func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) {}
+    func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) {
+        if !update.attempted { skipped += 1 } else if update.accepted {
+            accepted += 1
+            klSum += update.approxKL
+            entropySum += update.entropy
+        } else { refused += 1 }
+    }
     func checkpointEvent(_ event: CheckpointEvent, taskId: String?) { if event.kind == .rollback { rollbacks += 1 } }
     func heartbeat() {}
 }

@@ -8,7 +8,7 @@ struct Lab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ttad-lab",
         abstract: "Pretrain starting policies and run the adaptation experiment in simulation.",
-        subcommands: [Pretrain.self, Experiment.self])
+        subcommands: [Pretrain.self, Experiment.self, Probe.self])
 
     static func main() {
         BLAS.reexecWithNativeKernelIfNeeded()

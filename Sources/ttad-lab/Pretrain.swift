@@ -24,6 +24,7 @@ struct Pretrain: ParsableCommand {
     @Option(help: "rl: attempts per task.") var attempts: Int = 8
     @Option(help: "Task family.") var task: String = "reach"
     @Option(help: "bc: learning rate of the likelihood ascent.") var bcLearningRate: Double = 3e-3
+    @Option(help: "Gaussian head: set the action std to this after training (cloning shrinks it to the fit error, leaving adaptation little to explore with).") var std: Double?
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "Folder to write <robot>.safetensors into.") var output: String = "robot-configs/checkpoints"
 
@@ -34,6 +35,14 @@ struct Pretrain: ParsableCommand {
         case "bc": policy = try behaviourCloning(lab)
         case "rl": policy = try reinforcement(lab)
         default: throw ValidationError("--method must be bc or rl")
+        }
+        if let std {
+            guard policy.config.head == .gaussian, std > 0 else { throw ValidationError("--std needs a gaussian head and a value > 0") }
+            var tensors = policy.namedTensors()
+            for i in tensors.indices where tensors[i].name == "head.log_std" {
+                tensors[i].values = Array(repeating: Float(log(std)), count: tensors[i].values.count)
+            }
+            try policy.load(tensors)
         }
         let greedy = try lab.evaluate(policy: policy, task: task, dynamics: [:], episodes: 200, seed: 424242)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -74,28 +83,39 @@ struct Pretrain: ParsableCommand {
         learning.epochs = 1
         learning.minibatches = 1
         learning.learningRate = bcLearningRate
+        learning.adaptiveLearningRate = false   // a fixed step: this is plain likelihood ascent
+        learning.trainable = nil                // cloning trains the whole network
         let policy = Policy(config: lab.policyConfig, seed: seed)
         let trainer = PPOTrainer(policy: policy, reference: nil, config: learning)
         var rng = PolicyRNG(seed: seed &+ 1)
         let centres = (0..<policy.config.actionSize).map { policy.binCentres(dimension: $0) }
+        let workspace = PolicyWorkspace(config: policy.config, capacity: 256)
         let chunk = 256
         for epoch in 0..<epochs {
             var order = Array(observations.indices)
             order.shuffle(using: &rng)
             var refused = 0
             for start in stride(from: 0, to: order.count, by: chunk) {
-                let rows = order[start..<min(start + chunk, order.count)]
-                var obs: [Float] = [], samples: [ActionSample] = []
+                let rows = Array(order[start..<min(start + chunk, order.count)])
+                var obs: [Float] = [], raws: [Float] = []
                 for i in rows {
-                    let p = policy.binProbabilities(observation: observations[i], temperature: 1)
-                    var raw: [Float] = [], logProb: Float = 0
-                    for d in 0..<actions[i].count {
-                        let bin = centres[d].indices.min { abs(centres[d][$0] - actions[i][d]) < abs(centres[d][$1] - actions[i][d]) }!
-                        raw.append(Float(bin))
-                        logProb += log(max(p[d * policy.config.bins + bin], 1e-30))
-                    }
                     obs += observations[i]
-                    samples.append(ActionSample(action: actions[i], raw: raw, logProb: logProb))
+                    for d in 0..<actions[i].count {
+                        // Binned head: the nearest bin's index; gaussian head: the action itself.
+                        raws.append(policy.config.head == .binned
+                            ? Float(centres[d].indices.min { abs(centres[d][$0] - actions[i][d]) < abs(centres[d][$1] - actions[i][d]) }!)
+                            : actions[i][d])
+                    }
+                }
+                // The behaviour log-probs are the current policy's own (T = 1): the update's first
+                // step is then the plain likelihood gradient.
+                let ones = [Float](repeating: 1, count: rows.count)
+                obs.withUnsafeBufferPointer { o in raws.withUnsafeBufferPointer { r in ones.withUnsafeBufferPointer { t in
+                    policy.evaluate(observations: o.baseAddress!, raw: r.baseAddress!, temperatures: t.baseAddress!, count: rows.count, workspace: workspace)
+                } } }
+                let dims = policy.config.actionSize
+                let samples = rows.indices.map { k in
+                    ActionSample(action: actions[rows[k]], raw: Array(raws[(k * dims)..<((k + 1) * dims)]), logProb: workspace.logProbs[k])
                 }
                 let report = trainer.update(group: [Trajectory(observations: obs, samples: samples, temperature: 1, reward: 1)],
                                             advantages: [1], rng: &rng)
@@ -112,7 +132,9 @@ struct Pretrain: ParsableCommand {
     }
 
     private func reinforcement(_ lab: OfflineAdaptation) throws -> Policy {
-        let session = lab.session(start: Policy(config: lab.policyConfig, seed: seed))
+        var learning = lab.learningConfig
+        learning.trainable = nil   // from scratch: the whole network
+        let session = lab.session(start: Policy(config: lab.policyConfig, seed: seed), learning: learning)
         var recent: [Double] = []
         for i in 0..<tasks {
             let outcome = try session.runTask(task: task, params: [:], dynamics: [:], attempts: attempts,
