@@ -53,8 +53,10 @@ struct Pretrain: ParsableCommand {
     }
 
     private func behaviourCloning(_ lab: OfflineAdaptation) throws -> Policy {
-        let demonstrator = ReacherDemonstrator()
         let config = try RobotConfig.load(path: robotConfig)
+        guard let demonstrator = Demonstrators.make(for: config.name) else {
+            throw ValidationError("no scripted demonstrator for \(config.name); use --method rl")
+        }
         let robot = try makeRobot(config)
         // Demonstrations, with a little action noise so the data covers recoveries (DART).
         var observations: [[Float]] = [], actions: [[Float]] = []

@@ -26,9 +26,12 @@ struct Probe: ParsableCommand {
         let lab = try OfflineAdaptation(robotConfigPath: robotConfig)
         let config = try RobotConfig.load(path: robotConfig)
         let robot = try makeRobot(config)
-        for kp: Float in [60, 120, 240] {
-            var demonstrator = ReacherDemonstrator()
-            demonstrator.kp = kp
+        var demonstrators: [(String, any Demonstrator)] = Demonstrators.make(for: config.name).map { [("scripted controller", $0)] } ?? []
+        if config.name == "reacher2" {
+            // Stiffer gains: how much of the shift a controller that pushes harder recovers.
+            for kp: Float in [120, 240] { var d = ReacherDemonstrator(); d.kp = kp; demonstrators.append(("scripted controller, kp \(Int(kp))", d)) }
+        }
+        for (name, demonstrator) in demonstrators {
             var successes = 0
             for i in 0..<tasks {
                 let attempt = try robot.makeAttempt(task: TaskRequest(name: task, dynamics: dynamics, seed: 5_000_000 + UInt64(i)), index: 0)
@@ -39,7 +42,7 @@ struct Probe: ParsableCommand {
                     if outcome.done { if outcome.success { successes += 1 }; break }
                 }
             }
-            print(String(format: "scripted controller kp %.0f under the shift: %.0f%%", kp, Double(successes) / Double(tasks) * 100))
+            print(String(format: "%@ under the shift: %.0f%%", name, Double(successes) / Double(tasks) * 100))
         }
         let url = URL(fileURLWithPath: checkpoint)
         let store = try CheckpointStore(directory: url.deletingLastPathComponent().path)

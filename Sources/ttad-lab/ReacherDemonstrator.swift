@@ -3,7 +3,7 @@ import Foundation
 /// A scripted demonstrator for reacher2 (docs/experiment.md): Jacobian-transpose control of the
 /// fingertip toward the target with joint damping. It reads reacher2's observation layout
 /// [cos q (2), sin q (2), q' (2), target xy (2), fingertip - target xy (2)] and link lengths.
-struct ReacherDemonstrator {
+struct ReacherDemonstrator: Demonstrator {
     /// Proportional gain on the fingertip error (m), and damping on joint velocity (rad/s).
     var kp: Float = 60
     var kd: Float = 0.08
