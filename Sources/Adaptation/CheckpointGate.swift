@@ -37,6 +37,10 @@ public struct CheckpointGate: Sendable, Equatable {
     public private(set) var goodTasks: [[Sample]] = []
     /// The candidates' tasks since the last promotion.
     public private(set) var candidateTasks: [[Sample]] = []
+    /// The record of the best good checkpoint so far (the highest success rate over at least
+    /// `minAttempts`): candidates are held to it too, so a slow slide that each step stays within
+    /// the margin of the last good checkpoint cannot add up over many promotions.
+    public private(set) var bestTasks: [[Sample]] = []
     /// Every attempt in `goodTasks`.
     public var good: [Sample] { goodTasks.flatMap { $0 } }
     /// Every attempt in `candidateTasks`.
@@ -52,6 +56,7 @@ public struct CheckpointGate: Sendable, Equatable {
         if underGood {
             goodTasks.append(samples)
             trimGood()
+            updateBest()
         } else {
             candidateTasks.append(samples)
         }
@@ -74,18 +79,24 @@ public struct CheckpointGate: Sendable, Equatable {
                                     goodAborts * 100, candidateAborts * 100))
         }
         guard candidate.count >= minAttempts else { return .undecided }
-        let good = self.good, candidate = self.candidate
-        let goodSuccess = Self.rate(good, \.success), candidateSuccess = Self.rate(candidate, \.success)
-        // Worse by more than the margin, and by more than chance could explain (one-sided, 95%).
-        let pooled = (goodSuccess * Double(good.count) + candidateSuccess * Double(candidate.count)) / Double(good.count + candidate.count)
-        let standardError = (Self.varianceOfMean(goodTasks, pooled: pooled) + Self.varianceOfMean(candidateTasks, pooled: pooled)).squareRoot()
-        let drop = goodSuccess - candidateSuccess
-        if drop > margin, drop > 1.645 * standardError {
-            return .rollback(String(format: "success fell from %.0f%% (last good, %d attempts over %d tasks) to %.0f%% (%d attempts over %d tasks), more than the %.0f-point margin",
-                                    goodSuccess * 100, good.count, goodTasks.count, candidateSuccess * 100, candidate.count,
-                                    candidateTasks.count, margin * 100))
+        for (baseline, name) in [(goodTasks, "last good"), (bestTasks, "best good")] where !baseline.isEmpty {
+            if let why = worse(than: baseline, name: name) { return .rollback(why) }
         }
         return .promote
+    }
+
+    /// Why the candidate is worse than `baseline` by more than the margin and more than chance
+    /// could explain (one-sided, 95%), or nil.
+    private func worse(than baseline: [[Sample]], name: String) -> String? {
+        let base = baseline.flatMap { $0 }, candidate = self.candidate
+        let baseSuccess = Self.rate(base, \.success), candidateSuccess = Self.rate(candidate, \.success)
+        let pooled = (baseSuccess * Double(base.count) + candidateSuccess * Double(candidate.count)) / Double(base.count + candidate.count)
+        let standardError = (Self.varianceOfMean(baseline, pooled: pooled) + Self.varianceOfMean(candidateTasks, pooled: pooled)).squareRoot()
+        let drop = baseSuccess - candidateSuccess
+        guard drop > margin, drop > 1.645 * standardError else { return nil }
+        return String(format: "success fell from %.0f%% (%@, %d attempts over %d tasks) to %.0f%% (%d attempts over %d tasks), more than the %.0f-point margin",
+                      baseSuccess * 100, name, base.count, baseline.count, candidateSuccess * 100, candidate.count,
+                      candidateTasks.count, margin * 100)
     }
 
     /// The candidate was promoted: its attempts are now the good checkpoint's record.
@@ -93,13 +104,22 @@ public struct CheckpointGate: Sendable, Equatable {
         goodTasks = candidateTasks
         candidateTasks = []
         trimGood()
+        updateBest()
+    }
+
+    /// The good record becomes the best one when it covers `minAttempts` and beats it.
+    private mutating func updateBest() {
+        let attempts = goodTasks.reduce(0) { $0 + $1.count }
+        if attempts >= minAttempts, bestTasks.isEmpty || Self.rate(good, \.success) > Self.rate(bestTasks.flatMap { $0 }, \.success) {
+            bestTasks = goodTasks
+        }
     }
 
     /// The candidate was rolled back: its attempts no longer count.
     public mutating func rolledBack() { candidateTasks = [] }
 
     /// Starting over on a checkpoint with no record (start-up, a person's rollback to an old one).
-    public mutating func reset() { goodTasks = []; candidateTasks = [] }
+    public mutating func reset() { goodTasks = []; candidateTasks = []; bestTasks = [] }
 
     /// The variance of one side's success rate: the spread of its per-task success rates over the
     /// number of tasks (tasks, not attempts, are the independent units), but never less than the

@@ -17,14 +17,34 @@ struct Experiment: ParsableCommand {
     @Option(help: "Seeds (runs per arm).") var seeds: Int = 5
     @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable).") var dynamicsPairs: [String] = ["damping_scale=3", "gear_scale=0.6"]
     @Option(help: "Greedy evaluation episodes after the run.") var evalEpisodes: Int = 100
-    @Option(help: "Arms, comma separated: no-adapt, adapt, binary, fixed-temp, adaptive-temp, selective.") var arms: String = "no-adapt,adapt,binary,fixed-temp,adaptive-temp,selective"
+    @Option(help: "Arms, comma separated: \(Experiment.knownArms.map(\.name).joined(separator: ", ")).") var arms: String = "no-adapt,adapt,binary,fixed-temp"
+    @Option(help: "Starting checkpoint (default: <robot-configs>/checkpoints/<robot>.safetensors), e.g. a cold start from `pretrain --demos 16`.") var start: String?
     @Option(help: "Write the results as JSON here.") var json: String?
 
     struct Arm {
         var name: String; var adapt: Bool; var reward: String; var base: Double; var range: Double
         /// Lines added to the robot-config's `adaptation:` section for this arm.
         var adaptationOverrides = ""
+        /// Lines added to the robot-config's `learning:` section for this arm.
+        var learningOverrides = ""
     }
+
+    /// Every arm: the plain seed method and one change each (the robot-config's settings otherwise).
+    static let knownArms: [Arm] = [
+        Arm(name: "no-adapt", adapt: false, reward: "efficiency", base: 0.6, range: 0.3),
+        Arm(name: "adapt", adapt: true, reward: "efficiency", base: 0.6, range: 0.3),
+        Arm(name: "binary", adapt: true, reward: "binary", base: 0.6, range: 0.3),
+        Arm(name: "fixed-temp", adapt: true, reward: "efficiency", base: 0.75, range: 0),
+        Arm(name: "adaptive-temp", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+            adaptationOverrides: "  adaptive_temperature: true\n"),
+        Arm(name: "top-k", adapt: true, reward: "efficiency", base: 0.6, range: 0.3, adaptationOverrides: "  train_top_k: 4\n"),
+        Arm(name: "all-groups", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+            adaptationOverrides: "  informative_groups_only: false\n"),
+        Arm(name: "multi-objective", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+            adaptationOverrides: "  reward_weights: {progress: 0.3, smoothness: 0.2, safety_margin: 0.1}\n"),
+        Arm(name: "whole-network", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+            learningOverrides: "  trainable: [layers, head]\n"),
+    ]
 
     struct RunResult: Codable {
         var arm: String; var seed: Int
@@ -48,16 +68,7 @@ struct Experiment: ParsableCommand {
             guard parts.count == 2, let v = Double(parts[1]) else { throw ValidationError("--dynamics \(pair): expected NAME=NUMBER") }
             dynamics[parts[0]] = v
         }
-        let known: [String: Arm] = [
-            "no-adapt": Arm(name: "no-adapt", adapt: false, reward: "efficiency", base: 0.6, range: 0.3),
-            "adapt": Arm(name: "adapt", adapt: true, reward: "efficiency", base: 0.6, range: 0.3),
-            "binary": Arm(name: "binary", adapt: true, reward: "binary", base: 0.6, range: 0.3),
-            "fixed-temp": Arm(name: "fixed-temp", adapt: true, reward: "efficiency", base: 0.75, range: 0),
-            "adaptive-temp": Arm(name: "adaptive-temp", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
-                                 adaptationOverrides: "  adaptive_temperature: true\n"),
-            "selective": Arm(name: "selective", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
-                             adaptationOverrides: "  train_top_k: 4\n  informative_groups_only: true\n"),
-        ]
+        let known = Dictionary(uniqueKeysWithValues: Self.knownArms.map { ($0.name, $0) })
         let chosen = try arms.split(separator: ",").map { name -> Arm in
             guard let arm = known[String(name)] else { throw ValidationError("unknown arm \(name); known: \(known.keys.sorted().joined(separator: ", "))") }
             return arm
@@ -99,16 +110,28 @@ struct Experiment: ParsableCommand {
         // A robot-config folder holding just this robot (the engine loads a whole folder).
         let robots = "\(dir)/robots"
         try FileManager.default.createDirectory(atPath: robots, withIntermediateDirectories: true)
-        if arm.adaptationOverrides.isEmpty {
+        if arm.adaptationOverrides.isEmpty && arm.learningOverrides.isEmpty {
             try FileManager.default.createSymbolicLink(atPath: "\(robots)/\(robot).yaml", withDestinationPath: "\(robotPath)/\(robot).yaml")
         } else {
-            let yaml = try String(contentsOfFile: "\(robotPath)/\(robot).yaml", encoding: .utf8)
-            guard yaml.contains("\nadaptation:\n") else { throw ValidationError("\(robot).yaml has no adaptation: section to extend") }
-            try yaml.replacingOccurrences(of: "\nadaptation:\n", with: "\nadaptation:\n" + arm.adaptationOverrides)
-                .write(toFile: "\(robots)/\(robot).yaml", atomically: true, encoding: .utf8)
+            var yaml = try String(contentsOfFile: "\(robotPath)/\(robot).yaml", encoding: .utf8)
+            for (section, lines) in [("adaptation", arm.adaptationOverrides), ("learning", arm.learningOverrides)] where !lines.isEmpty {
+                guard yaml.contains("\n\(section):\n") else { throw ValidationError("\(robot).yaml has no \(section): section to extend") }
+                // The arm's keys replace the file's own (a YAML mapping must not repeat a key).
+                let keys = Set(lines.split(separator: "\n").compactMap { $0.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } })
+                yaml = Self.removing(keys: keys, fromSection: section, in: yaml)
+                yaml = yaml.replacingOccurrences(of: "\n\(section):\n", with: "\n\(section):\n" + lines)
+            }
+            try yaml.write(toFile: "\(robots)/\(robot).yaml", atomically: true, encoding: .utf8)
         }
-        for sub in ["models", "checkpoints"] where FileManager.default.fileExists(atPath: "\(robotPath)/\(sub)") {
-            try FileManager.default.createSymbolicLink(atPath: "\(robots)/\(sub)", withDestinationPath: "\(robotPath)/\(sub)")
+        if FileManager.default.fileExists(atPath: "\(robotPath)/models") {
+            try FileManager.default.createSymbolicLink(atPath: "\(robots)/models", withDestinationPath: "\(robotPath)/models")
+        }
+        let startingCheckpoint = start.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "\(robotPath)/checkpoints/\(robot).safetensors"
+        if FileManager.default.fileExists(atPath: startingCheckpoint) {
+            try FileManager.default.createDirectory(atPath: "\(robots)/checkpoints", withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: "\(robots)/checkpoints/\(robot).safetensors", withDestinationPath: startingCheckpoint)
+        } else if start != nil {
+            throw ValidationError("--start \(start!): no such file")
         }
         let engine = try AdaptationEngine(robotConfigDirectory: robots, stateDirectory: "\(dir)/state", defaultRobot: robot)
         var successByTask: [Double] = []
@@ -137,6 +160,18 @@ struct Experiment: ParsableCommand {
                          greedySuccess: greedy, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks,
                          updates: observer.accepted, refused: observer.refused, skipped: observer.skipped,
                          meanKL: observer.accepted > 0 ? observer.klSum / Double(observer.accepted) : 0, successByTask: successByTask)
+    }
+
+    /// `yaml` without the lines of top-level `section` that set one of `keys`.
+    static func removing(keys: Set<String>, fromSection section: String, in yaml: String) -> String {
+        var out: [Substring] = [], inside = false
+        for line in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix(" ") && !line.isEmpty { inside = line == "\(section):" }
+            if inside, line.hasPrefix("  "), !line.hasPrefix("   "),
+               let key = line.split(separator: ":").first?.trimmingCharacters(in: .whitespaces), keys.contains(key) { continue }
+            out.append(line)
+        }
+        return out.joined(separator: "\n")
     }
 
     /// Mean and the half-width of a 95% confidence interval (Student's t).

@@ -18,6 +18,9 @@ import Testing
             yaml = yaml.replacingOccurrences(of: "adaptation:\n", with: "adaptation:\n" + adaptation)
         }
         if !learning.isEmpty {
+            // The override replaces the file's own trainable line (a YAML mapping must not repeat a key).
+            yaml = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !(learning.contains("trainable:") && $0.hasPrefix("  trainable:")) }.joined(separator: "\n")
             yaml = yaml.replacingOccurrences(of: "\nlearning:\n", with: "\nlearning:\n" + learning)
         }
         try yaml.write(toFile: dir + "/robots/reacher2.yaml", atomically: true, encoding: .utf8)

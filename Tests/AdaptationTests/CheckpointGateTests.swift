@@ -58,6 +58,20 @@ import Testing
         #expect(why.contains("8 tasks") && why.contains("4 tasks"))
     }
 
+    @Test func aSlowSlideIsHeldToTheBestGoodRecord() {
+        var g = gate()
+        for _ in 0..<4 { g.record(Self.samples(successes: 7, of: 8), underGood: true) }   // 87.5%: the best so far
+        for _ in 0..<4 { g.record(Self.samples(successes: 6, of: 8), underGood: false) }  // 75%: within the margin
+        #expect(g.judge() == .promote)
+        g.promoted()
+        // 62.5% is within the margin of the last good (75%) but 25 points under the best (87.5%).
+        for _ in 0..<4 { g.record(Self.samples(successes: 5, of: 8), underGood: false) }
+        guard case .rollback(let why) = g.judge() else { Issue.record("expected a rollback"); return }
+        #expect(why.contains("best good") && why.contains("88%") && why.contains("62%"), "\(why)")
+        g.reset()
+        #expect(g.bestTasks.isEmpty, "a person's rollback starts the record afresh")
+    }
+
     @Test func moreSafetyAbortsUnderTheNewPolicyRollItBack() {
         var g = gate()
         g.record(Self.samples(successes: 4, of: 8), underGood: true)

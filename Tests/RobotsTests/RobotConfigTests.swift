@@ -42,7 +42,7 @@ import Testing
     @Test func otherModulesSectionsAreKeptAsRawYAML() throws {
         let reacher = try TestSupport.load("reacher2")
         let policy = try #require(reacher.policySection)
-        #expect(policy.contains("hidden_sizes") && policy.contains("binned") && policy.contains("256"))
+        #expect(policy.contains("hidden_sizes") && policy.contains("gaussian") && !policy.contains("bins"))
         #expect(reacher.learningSection?.contains("clip_high: 0.28") == true)
         #expect(reacher.adaptationSection?.contains("reward: efficiency") == true)
     }
