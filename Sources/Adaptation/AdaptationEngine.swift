@@ -158,6 +158,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                     let candidate = try lineage.saveCandidate(metrics: [
                         "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),
                         "approx_kl": report.approxKL, "clip_fraction": report.clipFraction, "grad_norm": report.gradNorm,
+                        "learning_rate": report.learningRate ?? 0,
                     ])
                     summary.candidate = candidate
                     events.append(CheckpointEvent(kind: .candidate, checkpoint: candidate, from: summary.parent, reason: "accepted update after task \(plan.id)"))

@@ -33,6 +33,8 @@ public struct UpdateSummary: Sendable, Equatable {
     public var entropy: Double
     public var epochs: Int
     public var seconds: Double
+    /// The learning rate the update used (nil when none was attempted).
+    public var learningRate: Double?
     /// The checkpoint updated from, and the candidate written (accepted updates only).
     public var parent: String?
     public var candidate: String?
@@ -50,6 +52,7 @@ public struct UpdateSummary: Sendable, Equatable {
         self.init(attempted: true, accepted: report.accepted, refusal: report.refusal, policyLoss: report.policyLoss,
                   approxKL: report.approxKL, clipFraction: report.clipFraction, gradNorm: report.gradNorm,
                   entropy: report.entropy, epochs: report.epochs, seconds: report.seconds, parent: parent)
+        learningRate = report.learningRate
     }
 
     /// No update, and why.

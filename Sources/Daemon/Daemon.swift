@@ -250,7 +250,7 @@ public final class Daemon: Service, @unchecked Sendable {
         let updates = try history.updates(taskId: row.id).map {
             UpdateInfo(accepted: $0.accepted, refusal: $0.refusal, skipped: nil, policyLoss: $0.policyLoss, approxKl: $0.approxKL,
                        clipFraction: $0.clipFraction, gradNorm: $0.gradNorm, entropy: $0.entropy, epochs: $0.epochs,
-                       seconds: $0.seconds, parent: $0.parent, candidate: $0.candidate)
+                       seconds: $0.seconds, parent: $0.parent, candidate: $0.candidate, learningRate: $0.learningRate)
         }
         return TaskInfo(
             taskId: row.id, robot: row.robot, task: row.task, state: row.state, detail: row.detail,

@@ -69,23 +69,25 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
                 try history.record(UpdateRow(taskId: plan.id, parent: update.parent, candidate: update.candidate,
                                              accepted: update.accepted, refusal: update.refusal, policyLoss: update.policyLoss,
                                              approxKL: update.approxKL, clipFraction: update.clipFraction, gradNorm: update.gradNorm,
-                                             entropy: update.entropy, epochs: update.epochs, seconds: update.seconds, createdAt: now))
+                                             entropy: update.entropy, epochs: update.epochs, seconds: update.seconds, createdAt: now,
+                                             learningRate: update.learningRate))
             } catch {
                 logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
             }
             counters.update(accepted: update.accepted)
         }
-        let metadata: Logger.Metadata = [
+        var metadata: Logger.Metadata = [
             "event": "update_finished", "task_id": "\(plan.id)", "accepted": "\(update.accepted)",
             "approx_kl": "\(Self.format(update.approxKL))", "clip_fraction": "\(Self.format(update.clipFraction))",
             "grad_norm": "\(Self.format(update.gradNorm))", "policy_loss": "\(Self.format(update.policyLoss))",
             "checkpoint": "\(update.candidate ?? update.parent ?? "")",
         ]
+        if let learningRate = update.learningRate { metadata["learning_rate"] = "\(Self.format(learningRate))" }
         let line: String
         if let skipped = update.skipped {
             line = "task \(plan.id): no update (\(skipped))"
         } else if update.accepted {
-            line = "task \(plan.id): update accepted, approx KL \(Self.format(update.approxKL)), clip fraction \(Self.format(update.clipFraction)) -> candidate \(update.candidate ?? "-")"
+            line = "task \(plan.id): update accepted, approx KL \(Self.format(update.approxKL)), clip fraction \(Self.format(update.clipFraction)), learning rate \(update.learningRate.map(Self.format) ?? "-") -> candidate \(update.candidate ?? "-")"
         } else {
             line = "task \(plan.id): update refused: \(update.refusal ?? "?")"
         }
@@ -125,7 +127,8 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
     static func info(_ update: UpdateSummary) -> UpdateInfo {
         UpdateInfo(accepted: update.accepted, refusal: update.refusal, skipped: update.skipped, policyLoss: update.policyLoss,
                    approxKl: update.approxKL, clipFraction: update.clipFraction, gradNorm: update.gradNorm, entropy: update.entropy,
-                   epochs: update.epochs, seconds: update.seconds, parent: update.parent, candidate: update.candidate)
+                   epochs: update.epochs, seconds: update.seconds, parent: update.parent, candidate: update.candidate,
+                   learningRate: update.learningRate)
     }
 
     static func format(_ x: Double) -> String { String(format: "%.4g", x) }

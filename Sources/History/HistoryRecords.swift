@@ -95,9 +95,13 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var epochs: Int
     public var seconds: Double
     public var createdAt: Double
+    /// The learning rate the update used (nil in rows written before it was recorded).
+    public var learningRate: Double?
 
     public init(taskId: String, parent: String?, candidate: String?, accepted: Bool, refusal: String?, policyLoss: Double,
-                approxKL: Double, clipFraction: Double, gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, createdAt: Double) {
+                approxKL: Double, clipFraction: Double, gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, createdAt: Double,
+                learningRate: Double? = nil) {
+        self.learningRate = learningRate
         self.taskId = taskId; self.parent = parent; self.candidate = candidate; self.accepted = accepted; self.refusal = refusal
         self.policyLoss = policyLoss; self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm
         self.entropy = entropy; self.epochs = epochs; self.seconds = seconds; self.createdAt = createdAt
@@ -108,7 +112,7 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     enum CodingKeys: String, CodingKey {
         case id, parent, candidate, accepted, refusal, entropy, epochs, seconds
         case taskId = "task_id", policyLoss = "policy_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
-        case gradNorm = "grad_norm", createdAt = "created_at"
+        case gradNorm = "grad_norm", createdAt = "created_at", learningRate = "learning_rate"
     }
 }
 

@@ -86,6 +86,10 @@ public final class HistoryStore: Sendable {
                 t.column("at", .double).notNull()
             }
         }
+        // The adaptive learning rate each update used (nil for updates recorded before it existed).
+        migrator.registerMigration("v2-update-learning-rate") { db in
+            try db.alter(table: "updates") { t in t.add(column: "learning_rate", .double) }
+        }
         return migrator
     }
 

@@ -43,8 +43,12 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     public var seconds: Double
     public var parent: String?
     public var candidate: String?
+    /// The learning rate the update used (the adaptive rate moves it; absent when unknown).
+    public var learningRate: Double?
     public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKl: Double, clipFraction: Double,
-                gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, parent: String?, candidate: String?) {
+                gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, parent: String?, candidate: String?,
+                learningRate: Double? = nil) {
+        self.learningRate = learningRate
         self.accepted = accepted; self.refusal = refusal; self.skipped = skipped; self.policyLoss = policyLoss
         self.approxKl = approxKl; self.clipFraction = clipFraction; self.gradNorm = gradNorm; self.entropy = entropy
         self.epochs = epochs; self.seconds = seconds; self.parent = parent; self.candidate = candidate

@@ -33,6 +33,7 @@ import ZeroMQ
         let successes = info.attempts.filter(\.success).count
         if successes > 0, successes < info.attempts.count {
             #expect(info.updates.count == 1, "a group that mixes successes and failures makes one update")
+            #expect(info.updates.allSatisfy { $0.learningRate.map { $0 > 0 } ?? false }, "each update says the learning rate it used")
         }
 
         // The event socket told the same story.

@@ -33,6 +33,39 @@ import Testing
         #expect(try store.integrityCheck())
     }
 
+    @Test func theLearningRateRoundTripsAndAnOlderDatabaseGainsItsColumn() throws {
+        // A database as the first release wrote it: make one, then take the v2 column and its
+        // migration record back out with Python's sqlite3 (SQLite >= 3.35 drops columns).
+        let path = Self.tempPath()
+        do {
+            let store = try HistoryStore(path: path)
+            try store.insert(Self.task("old", at: 1))
+            try store.record(UpdateRow(taskId: "old", parent: "ck-0", candidate: "ck-1", accepted: true, refusal: nil, policyLoss: 0,
+                                       approxKL: 0.01, clipFraction: 0, gradNorm: 0.1, entropy: 1, epochs: 4, seconds: 0.01, createdAt: 2))
+        }
+        let downgrade = Process()
+        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        downgrade.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("ALTER TABLE updates DROP COLUMN learning_rate")
+            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v2-update-learning-rate'")
+            db.commit()
+            """, path]
+        try downgrade.run()
+        downgrade.waitUntilExit()
+        try #require(downgrade.terminationStatus == 0, "python3 could not rewrite the database")
+
+        let store = try HistoryStore(path: path)
+        #expect(try store.updates(taskId: "old").first?.learningRate == nil, "rows from before the column have no rate")
+        try store.insert(Self.task("new", at: 3))
+        try store.record(UpdateRow(taskId: "new", parent: "ck-1", candidate: "ck-2", accepted: true, refusal: nil, policyLoss: 0,
+                                   approxKL: 0.01, clipFraction: 0, gradNorm: 0.1, entropy: 1, epochs: 4, seconds: 0.01, createdAt: 4,
+                                   learningRate: 4.5e-4))
+        #expect(try store.updates(taskId: "new").first?.learningRate == 4.5e-4)
+        #expect(try store.integrityCheck())
+    }
+
     @Test func unfinishedTasksBecomeInterruptedAfterARestart() throws {
         let path = Self.tempPath()
         do {
