@@ -244,6 +244,15 @@ echo "$ready_json" | head -1 | grep -o '"\(MESSAGE\|PRIORITY\|TTAD_[A-Z_]*\|_SYS
     | tr '\n' ' ' | sed 's/^/  journal: /; s/$/\n/'
 check "journalctl -u ttad -o json has the ready entry with TTAD_EVENT=ready" \
     grep -q '"TTAD_EVENT":"ready"' <<< "$ready_json"
+# The unit hides /proc/cpuinfo (ProcSubset=pid); the kernel choice reads CPUID instead.
+blas_core=$(journal -u ttad.service _PID="$PID1" | grep -o '"TTAD_BLAS_CORE":"[^"]*"' | head -1 | cut -d'"' -f4)
+echo "  journal: OpenBLAS kernel under the unit: ${blas_core:-?}"
+if grep -qw avx2 /proc/cpuinfo; then
+    check "on this AVX2 CPU the daemon runs a vector OpenBLAS kernel, not the generic fallback" \
+        bash -c '[ -n "$1" ] && [ "$1" != Prescott ]' _ "$blas_core"
+else
+    check "the daemon logs its OpenBLAS kernel" [ -n "$blas_core" ]
+fi
 
 # --- 8. A task, when this build of ttactl has `submit` -------------------------------------------
 help=$(inside /usr/bin/ttactl --help 2>&1)

@@ -62,15 +62,11 @@ public enum BLAS {
     /// The kernel OpenBLAS picked for this CPU.
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
-    /// The `OPENBLAS_CORETYPE` to set when OpenBLAS fell back to a generic kernel on a CPU it does
-    /// not know (Debian's 0.3.21 picks "Prescott" on Sapphire Rapids: sgemm runs at ~1/4 speed),
-    /// or nil when the kernel is fine or the variable is already set. OpenBLAS reads the variable
-    /// when it loads, so it must be in the process's environment at start (systemd `Environment=`,
-    /// or re-exec).
-    /// If OpenBLAS fell back to a generic kernel on a CPU it did not recognise, sets
-    /// `OPENBLAS_CORETYPE` to the kernel the CPU supports and re-executes this program (same pid,
-    /// same arguments), since OpenBLAS reads the variable only when it loads. Returns the kernel it
-    /// chose when the re-exec failed; otherwise returns nil (nothing to do) or does not return.
+    /// If OpenBLAS fell back to a generic kernel on a CPU it did not recognise (Debian's 0.3.21
+    /// picks "Prescott" on Sapphire Rapids: sgemm runs at ~1/4 speed), sets `OPENBLAS_CORETYPE` to
+    /// the kernel the CPU supports and re-executes this program (same pid, same arguments), since
+    /// OpenBLAS reads the variable only when it loads. Returns the kernel it chose when the
+    /// re-exec failed; otherwise returns nil (nothing to do) or does not return.
     /// `OPENBLAS_CORETYPE` set by the user is always respected.
     @discardableResult
     public static func reexecWithNativeKernelIfNeeded() -> String? {
@@ -81,17 +77,38 @@ public enum BLAS {
         return core
     }
 
+    /// The `OPENBLAS_CORETYPE` to set when OpenBLAS fell back to a generic kernel on a CPU whose
+    /// vector extensions a better one uses, or nil when the kernel is fine or the variable is
+    /// already set.
     public static var suggestedCoreType: String? {
         guard getenv("OPENBLAS_CORETYPE") == nil else { return nil }
         let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine"]
         guard generic.contains(coreName) else { return nil }
-        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
-        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
-        if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
-        if flags.contains("avx") { return "Sandybridge" }
+        return coreType(for: vectorFeatures)
+    }
+
+    /// The CPU's vector extensions, from CPUID (works where /proc/cpuinfo is hidden, as under the
+    /// unit's `ProcSubset=pid`).
+    public static var vectorFeatures: VectorFeatures { VectorFeatures(rawValue: Int(ttad_cpu_vector_features())) }
+
+    /// The OpenBLAS kernel for a CPU with `features`: SkylakeX with AVX-512, Haswell with AVX2 and
+    /// FMA, Sandybridge with AVX, else nil.
+    static func coreType(for features: VectorFeatures) -> String? {
+        if features.contains(.avx512) { return "SkylakeX" }
+        if features.isSuperset(of: [.avx2, .fma]) { return "Haswell" }
+        if features.contains(.avx) { return "Sandybridge" }
         return nil
+    }
+
+    /// x86 vector extensions usable by this process (the CPU has them and the OS saves their registers).
+    public struct VectorFeatures: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let avx = VectorFeatures(rawValue: 1)
+        public static let fma = VectorFeatures(rawValue: 2)
+        public static let avx2 = VectorFeatures(rawValue: 4)
+        /// AVX-512 F, DQ, BW and VL together (what OpenBLAS's SkylakeX kernel needs).
+        public static let avx512 = VectorFeatures(rawValue: 8)
     }
 }
 

@@ -31,6 +31,7 @@ struct TTAD: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ttad")
+        logger.info("OpenBLAS kernel \(BLAS.coreName)", metadata: ["blas_core": "\(BLAS.coreName)"])
         let daemonConfig: DaemonConfig
         do { daemonConfig = try DaemonConfig.load(path: config) } catch {
             logger.critical("\(error)")

@@ -80,4 +80,24 @@ import Testing
         }
         #expect(!BLAS.coreName.isEmpty)
     }
+
+    @Test func cpuidAgreesWithTheKernelsCpuFlags() throws {
+        // The CPUID probe replaces /proc/cpuinfo (hidden under ProcSubset=pid); where the file is
+        // readable, the kernel's flags must say the same.
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let line = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+        let flags = Set(line.split(separator: " ").map(String.init))
+        let features = BLAS.vectorFeatures
+        #expect(features.contains(.avx) == flags.contains("avx"))
+        #expect(features.contains(.fma) == flags.contains("fma"))
+        #expect(features.contains(.avx2) == flags.contains("avx2"))
+        #expect(features.contains(.avx512) == flags.isSuperset(of: ["avx512f", "avx512dq", "avx512bw", "avx512vl"]))
+    }
+
+    @Test func theKernelForEachFeatureSet() {
+        #expect(BLAS.coreType(for: [.avx, .fma, .avx2, .avx512]) == "SkylakeX")
+        #expect(BLAS.coreType(for: [.avx, .fma, .avx2]) == "Haswell")
+        #expect(BLAS.coreType(for: [.avx]) == "Sandybridge")
+        #expect(BLAS.coreType(for: []) == nil)
+    }
 }
