@@ -91,17 +91,25 @@ public struct Request: Sendable, Equatable {
 
     /// Encodes this request as the one JSON frame a client sends.
     public func encoded() -> [UInt8] {
-        var object: [String: Any] = ["v": WireVersion.current, "op": operation.rawValue]
-        if let id { object["id"] = id }
-        let argsData: Data? = switch args {
-        case .none: nil
-        case .submit(let a): try? WireCoding.encoder.encode(a)
-        case .task(let a): try? WireCoding.encoder.encode(a)
-        case .history(let a): try? WireCoding.encoder.encode(a)
-        case .rollback(let a): try? WireCoding.encoder.encode(a)
+        func frame<A: Encodable>(_ args: A?) -> [UInt8] {
+            let message = Outgoing(v: WireVersion.current, op: operation.rawValue, id: id, args: args)
+            return [UInt8]((try? WireCoding.sharedEncoder.encode(message)) ?? Data())
         }
-        if let argsData, let json = try? JSONSerialization.jsonObject(with: argsData) { object["args"] = json }
-        return [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+        return switch args {
+        case .none: frame(Empty?.none)
+        case .submit(let a): frame(a)
+        case .task(let a): frame(a)
+        case .history(let a): frame(a)
+        case .rollback(let a): frame(a)
+        }
+    }
+
+    /// The envelope as sent: one encoder pass over the whole request.
+    private struct Outgoing<A: Encodable>: Encodable {
+        let v: Int
+        let op: String
+        let id: String?
+        let args: A?
     }
 
     private struct Envelope: Decodable {

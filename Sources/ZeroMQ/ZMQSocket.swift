@@ -171,8 +171,25 @@ public final class ZMQSocket: @unchecked Sendable {
 
     /// Sends a multipart message, waiting at most `deadline` for the socket to accept it.
     public func send(_ frames: [[UInt8]], deadline: Duration) throws {
+        // A socket with room takes the message at once: no poll (a syscall) on the common path.
+        if try sendWithoutWaiting(frames) { return }
         guard try poll(.out, timeout: deadline) else { throw ZMQError("send", code: EAGAIN) }
         try send(frames)
+    }
+
+    /// Sends `frames` if the socket can take them now; false (nothing sent) if it would block.
+    private func sendWithoutWaiting(_ frames: [[UInt8]]) throws -> Bool {
+        let socket = try live("send")
+        for (index, frame) in frames.enumerated() {
+            let flags = ZMQ_DONTWAIT | (index < frames.count - 1 ? ZMQ_SNDMORE : 0)
+            let rc = frame.withUnsafeBytes { zmq_send(socket, $0.baseAddress, frame.count, flags) }
+            if rc < 0 {
+                // Only the first frame can find the socket full; later frames of a message follow it.
+                if index == 0 && zmq_errno() == EAGAIN { return false }
+                throw ZMQError("send")
+            }
+        }
+        return true
     }
 
     /// Receives one whole multipart message (blocking at most the receive timeout).

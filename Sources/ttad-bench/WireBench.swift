@@ -18,9 +18,6 @@ struct WireBench: ParsableCommand {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
 
-        // Raw libzmq REQ/REP echo over ipc://, the floor any ZeroMQ daemon sits on.
-        let raw = try rawRoundTrips(endpoint: "ipc://\(dir)/raw.sock")
-
         // The daemon, started the way systemd starts it: we hold the notify socket.
         let notify = try DatagramSocket(path: "\(dir)/notify.sock")
         let config = """
@@ -46,12 +43,24 @@ struct WireBench: ParsableCommand {
         guard let ready else { throw ValidationError("ttad did not send READY=1 within 60 s") }
 
         let client = try WireClient(endpoint: "ipc://\(dir)/ttad.sock", timeout: .seconds(5))
-        var samples: [Double] = []
-        for _ in 0..<100 { _ = try client.call(Request(operation: .ping), as: Pong.self) }
-        for _ in 0..<count {
-            let t0 = ContinuousClock.now
-            _ = try client.call(Request(operation: .ping), as: Pong.self)
-            samples.append(Self.micros(ContinuousClock.now - t0))
+        // Raw libzmq REQ/REP echo over ipc:// in another process, the floor any ZeroMQ daemon sits
+        // on, measured in blocks alternating with the daemon's, so a noisy neighbour slows both alike.
+        let rawEcho = try RawEcho(endpoint: "ipc://\(dir)/raw.sock")
+        defer { rawEcho.stop() }
+        var samples: [Double] = [], raw: [Double] = []
+        for _ in 0..<100 { _ = try client.call(Request(operation: .ping), as: Pong.self); try rawEcho.roundTrip() }
+        let block = 250
+        while samples.count < count {
+            for _ in 0..<min(block, count - samples.count) {
+                let t0 = ContinuousClock.now
+                _ = try client.call(Request(operation: .ping), as: Pong.self)
+                samples.append(Self.micros(ContinuousClock.now - t0))
+            }
+            for _ in 0..<block where raw.count < count {
+                let t0 = ContinuousClock.now
+                try rawEcho.roundTrip()
+                raw.append(Self.micros(ContinuousClock.now - t0))
+            }
         }
         for seed in 0..<tasks {
             let id = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", seed: UInt64(seed)))), as: SubmitResult.self).taskId
@@ -72,32 +81,6 @@ struct WireBench: ParsableCommand {
         print(String(format: "daemon RSS after %d tasks: %.1f MB (goal: under 50 MB), of which %.1f MB private (RssAnon); the rest is shared library pages", tasks, rss, anon))
     }
 
-    private func rawRoundTrips(endpoint: String) throws -> [Double] {
-        let context = try ZMQContext()
-        let server = try ZMQSocket(context, .rep)
-        try server.bind(endpoint)
-        let stop = StopBox()
-        let thread = Thread {
-            while !stop.stopped {
-                guard let frames = try? server.receive(deadline: .milliseconds(100)) else { continue }
-                try? server.send(frames)
-            }
-        }
-        thread.start()
-        defer { stop.stopped = true; Thread.sleep(forTimeInterval: 0.2) }
-        let client = try ZMQSocket(context, .req)
-        try client.connect(endpoint)
-        let payload = Request(operation: .ping).encoded()
-        var samples: [Double] = []
-        for i in 0..<(count + 100) {
-            let t0 = ContinuousClock.now
-            try client.send([payload], deadline: .seconds(5))
-            _ = try client.receive(deadline: .seconds(5))
-            if i >= 100 { samples.append(Self.micros(ContinuousClock.now - t0)) }
-        }
-        return samples
-    }
-
     static func micros(_ d: Duration) -> Double {
         Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
     }
@@ -115,7 +98,6 @@ struct WireBench: ParsableCommand {
     }
 }
 
-final class StopBox: @unchecked Sendable { var stopped = false }
 
 /// An AF_UNIX datagram socket standing in for systemd's notify socket.
 final class DatagramSocket {
@@ -141,4 +123,50 @@ final class DatagramSocket {
         return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
     }
     deinit { close(fd); unlink(path) }
+}
+
+/// `ttad-bench raw-echo`: a raw libzmq REP socket that echoes every request, in its own process
+/// (as the daemon is), for `wire`'s floor. Runs until killed.
+struct RawEchoServer: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "raw-echo", abstract: "A raw libzmq REP echo server (for `wire`).",
+                                                    shouldDisplay: false)
+    @Argument(help: "The endpoint to bind.") var endpoint: String
+
+    func run() throws {
+        let context = try ZMQContext()
+        let server = try ZMQSocket(context, .rep)
+        try server.bind(endpoint)
+        while true {
+            guard let frames = try? server.receive(deadline: .seconds(1)) else { continue }
+            try? server.send(frames)
+        }
+    }
+}
+
+/// A REQ client of `ttad-bench raw-echo` running in a child process.
+final class RawEcho {
+    private let context: ZMQContext
+    private let client: ZMQSocket
+    private let server = Process()
+    private let payload = Request(operation: .ping).encoded()
+
+    init(endpoint: String) throws {
+        server.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        server.arguments = ["raw-echo", endpoint]
+        try server.run()
+        context = try ZMQContext()
+        client = try ZMQSocket(context, .req)
+        try client.connect(endpoint)
+    }
+
+    /// One request and its echo.
+    func roundTrip() throws {
+        try client.send([payload], deadline: .seconds(5))
+        _ = try client.receive(deadline: .seconds(5))
+    }
+
+    func stop() {
+        server.terminate()
+        server.waitUntilExit()
+    }
 }
