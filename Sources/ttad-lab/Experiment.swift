@@ -1,7 +1,9 @@
 import Adaptation
 import ArgumentParser
 import Foundation
+import Learning
 import Policy
+import Robots
 
 /// `ttad-lab experiment`: does test-time adaptation work? The same held-out tasks (shifted
 /// dynamics, unseen targets), the same starting checkpoint, several seeds, one arm per question.
@@ -59,6 +61,11 @@ struct Experiment: ParsableCommand {
         /// Mean approx-KL of the updates made.
         var meanKL: Double
         var successByTask: [Double]
+        /// Mean efficiency reward 1/(1 + steps/max_steps) (0 on failure) of each task's attempts,
+        /// whatever reward the arm trained on, so arms compare on one scale.
+        var efficiencyByTask: [Double]
+        /// Mean steps of each task's successful attempts (nil: none succeeded).
+        var stepsToSuccessByTask: [Double?]
     }
 
     func run() throws {
@@ -95,6 +102,23 @@ struct Experiment: ParsableCommand {
                 return String(format: "%5.1f ± %4.1f", m * scale, h * scale)
             }
             print("\(arm.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(ci(rs.map(\.successRate)))     \(ci(rs.map(\.lastTenSuccessRate)))      \(ci(rs.map(\.greedySuccess)))     \(ci(rs.compactMap(\.meanStepsToSuccess), 1))      \(String(format: "%.0f", rs.map(\.secondsPerTask).reduce(0, +) / Double(rs.count) * 1000))")
+        }
+        print("\nas tasks go by (mean over seeds, per block of \(Self.block) tasks): success % / mean efficiency reward / steps to success")
+        for arm in chosen {
+            let rs = results.filter { $0.arm == arm.name }
+            var cells: [String] = []
+            for start in stride(from: 0, to: tasks, by: Self.block) {
+                let end = min(start + Self.block, tasks)
+                func blockMean(_ series: (RunResult) -> [Double?]) -> Double? {
+                    let xs = rs.flatMap { series($0)[start..<end].compactMap { $0 } }
+                    return xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
+                }
+                let success = blockMean { $0.successByTask.map(Optional.some) } ?? 0
+                let efficiency = blockMean { $0.efficiencyByTask.map(Optional.some) } ?? 0
+                let steps = blockMean { $0.stepsToSuccessByTask }
+                cells.append(String(format: "%.0f/%.2f/%@", success * 100, efficiency, steps.map { String(format: "%.0f", $0) } ?? "-"))
+            }
+            print("\(arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
         }
         if let json {
             let encoder = JSONEncoder()
@@ -134,8 +158,9 @@ struct Experiment: ParsableCommand {
             throw ValidationError("--start \(start!): no such file")
         }
         let engine = try AdaptationEngine(robotConfigDirectory: robots, stateDirectory: "\(dir)/state", defaultRobot: robot)
-        var successByTask: [Double] = []
+        var successByTask: [Double] = [], efficiencyByTask: [Double] = [], stepsToSuccessByTask: [Double?] = []
         var steps: [Int] = []
+        let maxSteps = try RobotConfig.load(path: "\(robots)/\(robot).yaml").maxSteps
         var rollbacks = 0
         let observer = CountingObserver()
         let clock = ContinuousClock()
@@ -147,7 +172,12 @@ struct Experiment: ParsableCommand {
                                 priority: 0, seed: 9_000_000 + UInt64(seed) * 10_000 + UInt64(i))
             let outcome = try engine.run(plan, observer: observer, cancellation: Cancellation())
             successByTask.append(outcome.successRate)
-            steps += outcome.attempts.filter(\.success).map(\.steps)
+            let succeeded = outcome.attempts.filter(\.success).map(\.steps)
+            steps += succeeded
+            efficiencyByTask.append(outcome.attempts.map {
+                EfficiencyReward().reward(AttemptOutcome(success: $0.success, steps: $0.steps, maxSteps: maxSteps))
+            }.reduce(0, +) / Double(max(outcome.attempts.count, 1)))
+            stepsToSuccessByTask.append(succeeded.isEmpty ? nil : Double(succeeded.reduce(0, +)) / Double(succeeded.count))
         }
         rollbacks = observer.rollbacks
         let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
@@ -159,8 +189,12 @@ struct Experiment: ParsableCommand {
                          meanStepsToSuccess: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
                          greedySuccess: greedy, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks,
                          updates: observer.accepted, refused: observer.refused, skipped: observer.skipped,
-                         meanKL: observer.accepted > 0 ? observer.klSum / Double(observer.accepted) : 0, successByTask: successByTask)
+                         meanKL: observer.accepted > 0 ? observer.klSum / Double(observer.accepted) : 0, successByTask: successByTask,
+                         efficiencyByTask: efficiencyByTask, stepsToSuccessByTask: stepsToSuccessByTask)
     }
+
+    /// Tasks per block in the "as tasks go by" table.
+    static let block = 10
 
     /// `yaml` without the lines of top-level `section` that set one of `keys`.
     static func removing(keys: Set<String>, fromSection section: String, in yaml: String) -> String {
