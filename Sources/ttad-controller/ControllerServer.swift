@@ -11,6 +11,8 @@ struct ControllerServer {
     let heartbeat: Duration
     let verbose: Bool
     private var simulation: MuJoCoSimulation?
+    /// The success distance and tolerance at the last reset, for the `progress` field.
+    private var startDistance: (distance: Double, tolerance: Double)?
     /// Steps served since start (what the faults count).
     private var stepsServed = 0
     /// Between a stop/estop and the next reset, steps are refused.
@@ -72,6 +74,7 @@ struct ControllerServer {
                 return errorReply(header, "\(error)")
             }
             simulation = sim
+            startDistance = sim.successDistance
             waitForScene(header, identity: identity)
             halted = false
             return [BridgeProtocol.encode(reply), BridgeProtocol.encode(sim.observation()), BridgeProtocol.encodeState(sim.safetyState)]
@@ -95,6 +98,11 @@ struct ControllerServer {
             if case .late(let ms) = fault { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
             if case .lateOnce(let ms) = fault, stepsServed == 1 { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
             reply.success = simulation.isSuccess
+            // The optional progress field: the share of the way from the start to the tolerance.
+            if let start = startDistance, let now = simulation.successDistance {
+                reply.progress = start.distance > start.tolerance
+                    ? min(1, max(0, (start.distance - now.distance) / (start.distance - start.tolerance))) : 1
+            }
             return [BridgeProtocol.encode(reply), BridgeProtocol.encode(simulation.observation()), BridgeProtocol.encodeState(simulation.safetyState)]
         case .stop, .estop:
             simulation?.zeroControls()

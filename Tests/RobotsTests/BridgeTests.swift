@@ -26,6 +26,9 @@ struct BridgeTests {
             if a.done || b.done { break }
         }
         #expect(overBridge.steps == 50 && abs(overBridge.smallestSafetyMargin - inProcess.smallestSafetyMargin) < 1e-5)
+        // The reference controller reports progress; the attempt keeps its best, as MuJoCo's own does.
+        let bridged = try #require(overBridge.progress), local = try #require(inProcess.progress)
+        #expect(abs(bridged - local) < 1e-6 && bridged > 0, "progress \(bridged) over the bridge, \(local) in process")
         #expect((overBridge as! BridgeAttempt).stopAcknowledged, "the attempt's end sent stop")
         let hello = try bridge.capabilities()
         #expect(hello.robot == "reacher2" && hello.joints == ["shoulder", "elbow"] && hello.endEffector == true)

@@ -26,8 +26,8 @@ public final class BridgeAttempt: RobotAttempt {
     }
 
     public var smallestSafetyMargin: Double { envelope?.smallestMargin ?? 1 }
-    /// The bridge protocol carries no distance to the goal: the progress term is not available.
-    public var progress: Double? { nil }
+    /// The best `progress` the controller reported during the attempt (nil: it reports none).
+    public private(set) var progress: Double?
 
     /// Connects if needed (hello), sends the task, and waits up to `deadline` for the controller to
     /// be ready (a person may be setting the scene; the controller sends heartbeats meanwhile).
@@ -75,6 +75,7 @@ public final class BridgeAttempt: RobotAttempt {
         }
         self.envelope = envelope
         steps = 0
+        progress = nil
         abort = nil
         phase = .running
         return observation
@@ -120,6 +121,12 @@ public final class BridgeAttempt: RobotAttempt {
         self.envelope = envelope
         if let violation { return end(.safety(violation.reason)) }
         let success = reply.header.success ?? false
+        // Optional and only a reward term: a value out of range is clamped, a non-finite one ignored.
+        if let reported = reply.header.progress, reported.isFinite {
+            progress = max(progress ?? 0, min(1, max(0, success ? 1 : reported)))
+        } else if success, progress != nil {
+            progress = 1
+        }
         let done = success || steps >= robot.config.maxSteps
         if done {
             phase = .finished

@@ -50,6 +50,8 @@ public enum BridgeProtocol {
         public var index: Int?
         // step reply
         public var success: Bool?
+        /// Optional: how far toward the goal the robot is now, 0 (at the start) to 1 (reached).
+        public var progress: Double?
         // error reply
         public var message: String?
 
@@ -59,7 +61,7 @@ public enum BridgeProtocol {
         }
 
         enum CodingKeys: String, CodingKey {
-            case v, type, seq, robot, joints, task, params, dynamics, seed, index, success, message
+            case v, type, seq, robot, joints, task, params, dynamics, seed, index, success, progress, message
             case observationSize = "observation_size", actionSize = "action_size", actionLow = "action_low"
             case actionHigh = "action_high", endEffector = "end_effector", controlPeriod = "control_period"
         }
