@@ -10,6 +10,7 @@ enum Demonstrators {
     static func make(for robot: String) -> (any Demonstrator)? {
         switch robot {
         case "reacher2": ReacherDemonstrator()
+        case "pusher": PusherDemonstrator()
         default: nil
         }
     }
