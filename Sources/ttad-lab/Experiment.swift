@@ -69,12 +69,7 @@ struct Experiment: ParsableCommand {
     }
 
     func run() throws {
-        var dynamics: [String: Double] = [:]
-        for pair in dynamicsPairs {
-            let parts = pair.split(separator: "=").map(String.init)
-            guard parts.count == 2, let v = Double(parts[1]) else { throw ValidationError("--dynamics \(pair): expected NAME=NUMBER") }
-            dynamics[parts[0]] = v
-        }
+        let dynamics = try Lab.parseDynamics(dynamicsPairs)
         let known = Dictionary(uniqueKeysWithValues: Self.knownArms.map { ($0.name, $0) })
         let chosen = try arms.split(separator: ",").map { name -> Arm in
             guard let arm = known[String(name)] else { throw ValidationError("unknown arm \(name); known: \(known.keys.sorted().joined(separator: ", "))") }

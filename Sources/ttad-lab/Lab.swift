@@ -17,4 +17,15 @@ struct Lab: ParsableCommand {
             try command.run()
         } catch { exit(withError: error) }
     }
+
+    /// `--dynamics NAME=VALUE` pairs as a dictionary; the error names the pair that is wrong.
+    static func parseDynamics(_ pairs: [String]) throws -> [String: Double] {
+        var dynamics: [String: Double] = [:]
+        for pair in pairs {
+            let parts = pair.split(separator: "=").map(String.init)
+            guard parts.count == 2, let v = Double(parts[1]) else { throw ValidationError("--dynamics \(pair): expected NAME=NUMBER") }
+            dynamics[parts[0]] = v
+        }
+        return dynamics
+    }
 }

@@ -22,7 +22,7 @@ struct Probe: ParsableCommand {
     @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable).") var dynamicsPairs: [String] = ["damping_scale=3", "gear_scale=0.6"]
 
     func run() throws {
-        let dynamics = try Self.parseDynamics(dynamicsPairs)
+        let dynamics = try Lab.parseDynamics(dynamicsPairs)
         let lab = try OfflineAdaptation(robotConfigPath: robotConfig)
         let config = try RobotConfig.load(path: robotConfig)
         let robot = try makeRobot(config)
@@ -64,15 +64,5 @@ struct Probe: ParsableCommand {
                      attempts, histogram.enumerated().map { "\($0.offset):\($0.element)" }.joined(separator: " ")))
         print(String(format: "informative groups (some but not all succeed): %.0f%%",
                      Double(histogram.dropFirst().dropLast().reduce(0, +)) / Double(tasks) * 100))
-    }
-
-    static func parseDynamics(_ pairs: [String]) throws -> [String: Double] {
-        var dynamics: [String: Double] = [:]
-        for pair in pairs {
-            let parts = pair.split(separator: "=").map(String.init)
-            guard parts.count == 2, let v = Double(parts[1]) else { throw ValidationError("--dynamics \(pair): expected NAME=NUMBER") }
-            dynamics[parts[0]] = v
-        }
-        return dynamics
     }
 }
