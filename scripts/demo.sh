@@ -11,19 +11,9 @@ swift build -c release --product ttad
 swift build -c release --product ttactl
 BIN=.build/release
 DEMO=$(mktemp -d /tmp/ttad-demo.XXXXXX)
-cat > "$DEMO/ttad.yaml" <<YAML
-request_endpoint: ipc://$DEMO/ttad.sock
-event_endpoint: ipc://$DEMO/events.sock
-state_directory: $DEMO/state
-robot_config_directory: $PWD/robot-configs
-default_robot: reacher2
-YAML
-export TTAD_ENDPOINT="ipc://$DEMO/ttad.sock" TTAD_EVENTS="ipc://$DEMO/events.sock"
+source scripts/local-daemon.sh
 echo "== starting ttad (log: $DEMO/ttad.log)"
-"$BIN/ttad" --config "$DEMO/ttad.yaml" 2>"$DEMO/ttad.log" &
-TTAD_PID=$!
-trap 'kill -TERM $TTAD_PID 2>/dev/null; wait $TTAD_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do "$BIN/ttactl" ping --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
+start_local_ttad "$DEMO"
 "$BIN/ttactl" ping
 "$BIN/ttactl" status
 for i in $(seq 1 "${TASKS:-20}"); do

@@ -9,18 +9,8 @@ swift build -c release --product ttad
 swift build -c release --product ttactl
 BIN=.build/release
 WORK=$(mktemp -d /tmp/ttad-report.XXXXXX)
-cat > "$WORK/ttad.yaml" <<YAML
-request_endpoint: ipc://$WORK/ttad.sock
-event_endpoint: ipc://$WORK/events.sock
-state_directory: $WORK/state
-robot_config_directory: $PWD/robot-configs
-default_robot: reacher2
-YAML
-export TTAD_ENDPOINT="ipc://$WORK/ttad.sock" TTAD_EVENTS="ipc://$WORK/events.sock"
-"$BIN/ttad" --config "$WORK/ttad.yaml" 2>"$WORK/ttad.log" &
-TTAD_PID=$!
-trap 'kill -TERM $TTAD_PID 2>/dev/null; wait $TTAD_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do "$BIN/ttactl" ping --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
+source scripts/local-daemon.sh
+start_local_ttad "$WORK"
 for i in $(seq 1 "${TASKS:-50}"); do
   "$BIN/ttactl" submit --task reach --dynamics damping_scale=3 --dynamics gear_scale=0.6 --attempts 8 --seed "$((9000 + i))" >/dev/null
 done
