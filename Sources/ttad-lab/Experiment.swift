@@ -17,7 +17,7 @@ struct Experiment: ParsableCommand {
     @Option(help: "Tasks per run.") var tasks: Int = 50
     @Option(help: "Attempts per task.") var attempts: Int = 8
     @Option(help: "Seeds (runs per arm).") var seeds: Int = 5
-    @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable).") var dynamicsPairs: [String] = ["damping_scale=3", "gear_scale=0.6"]
+    @OptionGroup var shift: DynamicsShift
     @Option(help: "Greedy evaluation episodes after the run.") var evalEpisodes: Int = 100
     @Option(help: "Arms, comma separated: \(Experiment.knownArms.map(\.name).joined(separator: ", ")).") var arms: String = "no-adapt,adapt,binary,fixed-temp"
     @Option(help: "Starting checkpoint (default: <robot-configs>/checkpoints/<robot>.safetensors), e.g. a cold start from `pretrain --demos 16`.") var start: String?
@@ -69,7 +69,7 @@ struct Experiment: ParsableCommand {
     }
 
     func run() throws {
-        let dynamics = try Lab.parseDynamics(dynamicsPairs)
+        let dynamics = try shift.parsed()
         let known = Dictionary(uniqueKeysWithValues: Self.knownArms.map { ($0.name, $0) })
         let chosen = try arms.split(separator: ",").map { name -> Arm in
             guard let arm = known[String(name)] else { throw ValidationError("unknown arm \(name); known: \(known.keys.sorted().joined(separator: ", "))") }

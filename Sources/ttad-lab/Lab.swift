@@ -17,9 +17,16 @@ struct Lab: ParsableCommand {
             try command.run()
         } catch { exit(withError: error) }
     }
+}
 
-    /// `--dynamics NAME=VALUE` pairs as a dictionary; the error names the pair that is wrong.
-    static func parseDynamics(_ pairs: [String]) throws -> [String: Double] {
+/// `--dynamics NAME=VALUE` (repeatable), shared by `experiment` and `probe`. Defaults to the
+/// experiment's shift: joint damping x3, actuator gear x0.6.
+struct DynamicsShift: ParsableArguments {
+    @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable).")
+    var pairs: [String] = ["damping_scale=3", "gear_scale=0.6"]
+
+    /// The pairs as a dictionary; the error names the pair that is wrong.
+    func parsed() throws -> [String: Double] {
         var dynamics: [String: Double] = [:]
         for pair in pairs {
             let parts = pair.split(separator: "=").map(String.init)

@@ -19,10 +19,10 @@ struct Probe: ParsableCommand {
     @Option(help: "Attempts per task.") var attempts: Int = 8
     @Option(help: "T_0.") var temperatureBase: Double = 0.6
     @Option(help: "T_{N-1} - T_0.") var temperatureRange: Double = 0.3
-    @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable).") var dynamicsPairs: [String] = ["damping_scale=3", "gear_scale=0.6"]
+    @OptionGroup var shift: DynamicsShift
 
     func run() throws {
-        let dynamics = try Lab.parseDynamics(dynamicsPairs)
+        let dynamics = try shift.parsed()
         let lab = try OfflineAdaptation(robotConfigPath: robotConfig)
         let config = try RobotConfig.load(path: robotConfig)
         let robot = try makeRobot(config)
