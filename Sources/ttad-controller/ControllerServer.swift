@@ -97,9 +97,10 @@ struct ControllerServer {
             }
             if case .late(let ms) = fault { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
             if case .lateOnce(let ms) = fault, stepsServed == 1 { Thread.sleep(forTimeInterval: Double(ms) / 1000) }
-            reply.success = simulation.isSuccess
+            let now = simulation.successDistance
+            reply.success = now.map { $0.distance < $0.tolerance } ?? false
             // The optional progress field: the share of the way from the start to the tolerance.
-            if let start = startDistance, let now = simulation.successDistance {
+            if let start = startDistance, let now {
                 reply.progress = start.distance > start.tolerance
                     ? min(1, max(0, (start.distance - now.distance) / (start.distance - start.tolerance))) : 1
             }

@@ -82,8 +82,10 @@ public final class MuJoCoAttempt: RobotAttempt {
         if took > config.stepDeadline { return end(.hardwareFault("simulated step took \(took), over the \(config.stepDeadline) deadline")) }
         simulation.updateSafetyState(&state)
         if let violation = envelope.check(state) { return end(.safety(violation.reason)) }
-        let success = simulation.isSuccess
-        if let d = simulation.successDistance?.distance, let closest = closestDistance { closestDistance = min(closest, d) }
+        // One distance measurement per step serves both the success check and progress.
+        let measured = simulation.successDistance
+        let success = measured.map { $0.distance < $0.tolerance } ?? false
+        if let d = measured?.distance, let closest = closestDistance { closestDistance = min(closest, d) }
         let done = success || steps >= config.maxSteps
         if done { finish() }
         return StepOutcome(observation: observation, done: done, success: success)

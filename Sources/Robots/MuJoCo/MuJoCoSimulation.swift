@@ -113,11 +113,7 @@ public final class MuJoCoSimulation {
     }
 
     /// Whether the current task's success condition holds.
-    public var isSuccess: Bool {
-        guard let task, let (a, b, tolerance) = layout.success[task.name] else { return false }
-        let d = position(a) - position(b)
-        return (d * d).sum().squareRoot() < tolerance
-    }
+    public var isSuccess: Bool { successDistance.map { $0.distance < $0.tolerance } ?? false }
 
     private func position(_ point: MuJoCoLayout.Point) -> SIMD3<Double> {
         switch point {
