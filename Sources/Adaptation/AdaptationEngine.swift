@@ -140,10 +140,10 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
             guard plan.adapt else { return .skipped("adapt is off for this task") }
             guard adapting else { return .skipped(degraded ?? "adaptation paused") }
-            guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward)) else {
+            let settings = lineage.profile.settings
+            guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization) else {
                 return .skipped("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
             }
-            let settings = lineage.profile.settings
             if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
                 return .skipped("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
             }

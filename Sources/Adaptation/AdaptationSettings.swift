@@ -49,6 +49,9 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
     /// for speed; over 200 tasks on reacher2 that slid success back below the start
     /// (docs/experiment.md). false trains on every group with reward variance.
     public var informativeGroupsOnly = true
+    /// How the group's rewards become advantages: `std` (GRPO, the seed's: (R - mean) / std) or
+    /// `mean` (Dr. GRPO: R - mean, so small reward differences give small pushes). Default `std`.
+    public var advantageNormalization = GroupAdvantage.Normalization.std
     /// Multi-objective reward (beyond the seed): weights of the progress, smoothness and
     /// safety-margin terms added to the task reward (`MultiObjectiveReward`). Default all 0.
     public var rewardWeights = RewardWeights()
@@ -68,7 +71,7 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         case adaptiveTemperature = "adaptive_temperature", temperatureStep = "temperature_step"
         case temperatureShiftMin = "temperature_shift_min", temperatureShiftMax = "temperature_shift_max"
         case trainTopK = "train_top_k", informativeGroupsOnly = "informative_groups_only"
-        case rewardWeights = "reward_weights"
+        case rewardWeights = "reward_weights", advantageNormalization = "advantage_normalization"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +97,13 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         trainTopK = try c.decodeIfPresent(Int.self, forKey: .trainTopK) ?? 0
         informativeGroupsOnly = try c.decodeIfPresent(Bool.self, forKey: .informativeGroupsOnly) ?? true
         rewardWeights = try c.decodeIfPresent(RewardWeights.self, forKey: .rewardWeights) ?? RewardWeights()
+        if let name = try c.decodeIfPresent(String.self, forKey: .advantageNormalization) {
+            guard let normalization = GroupAdvantage.Normalization(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(forKey: .advantageNormalization, in: c,
+                    debugDescription: "expected one of \(GroupAdvantage.Normalization.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
+            }
+            advantageNormalization = normalization
+        }
     }
 
     private struct Defaults {

@@ -28,24 +28,26 @@ public final class OfflineAdaptation {
 
     /// Greedy (T = 0) success rate over `episodes` tasks with seeded random parameters.
     public func evaluate(policy: Policy, task: String, dynamics: [String: Double], episodes: Int, seed: UInt64) throws -> Double {
-        var successes = 0
-        let batch = 8
-        var done = 0
+        let steps = try evaluateEpisodes(policy: policy, task: task, dynamics: dynamics, episodes: episodes, seed: seed)
+        return Double(steps.compactMap { $0 }.count) / Double(max(episodes, 1))
+    }
+
+    /// Greedy (T = 0) episodes over `episodes` tasks with seeded random parameters: the steps each
+    /// took to succeed, nil where it failed. The same `seed` gives the same tasks, so two policies
+    /// can be compared task by task (steps on the tasks both solve).
+    public func evaluateEpisodes(policy: Policy, task: String, dynamics: [String: Double], episodes: Int, seed: UInt64) throws -> [Int?] {
+        var steps: [Int?] = []
         var rng = PolicyRNG(seed: seed)
-        while done < episodes {
-            let n = min(batch, episodes - done)
+        let runner = AttemptRunner(robot: profile.robot, policy: policy, reward: BinaryReward(), checkpoint: nil)
+        for k in 0..<episodes {
             // One task per attempt: each attempt gets its own seeded target.
-            for k in 0..<n {
-                let plan = TaskPlan(id: "eval", robot: robotName, task: task, params: [:], dynamics: dynamics, attempts: 1,
-                                    temperatureBase: 0, temperatureRange: 0, rewardMode: "binary", adapt: false, priority: 0,
-                                    seed: seed &+ UInt64(done + k) &* 7919)
-                let runner = AttemptRunner(robot: profile.robot, policy: policy, reward: BinaryReward(), checkpoint: nil)
-                let results = try runner.run(plan, temperatures: [0], observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
-                successes += results.filter(\.report.success).count
-            }
-            done += n
+            let plan = TaskPlan(id: "eval", robot: robotName, task: task, params: [:], dynamics: dynamics, attempts: 1,
+                                temperatureBase: 0, temperatureRange: 0, rewardMode: "binary", adapt: false, priority: 0,
+                                seed: seed &+ UInt64(k) &* 7919)
+            let results = try runner.run(plan, temperatures: [0], observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
+            steps += results.map { $0.report.success ? $0.report.steps : nil }
         }
-        return Double(successes) / Double(episodes)
+        return steps
     }
 
     /// Writes `policy` as `<folder>/<robot>.safetensors`, a starting checkpoint the daemon picks up.
@@ -83,7 +85,7 @@ public final class OfflineAdaptation {
             let temperatures = TemperatureSchedule.temperatures(count: attempts, base: temperatureBase, range: temperatureRange)
             let results = try runner.run(plan, temperatures: temperatures, observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
             var update = UpdateSummary.skipped("adapt is off")
-            if adapt, let advantages = GroupAdvantage.advantages(rewards: results.map(\.report.reward)) {
+            if adapt, let advantages = GroupAdvantage.advantages(rewards: results.map(\.report.reward), normalization: profile.settings.advantageNormalization) {
                 let report = trainer.update(group: results.map(\.trajectory), advantages: advantages, rng: &rng)
                 update = UpdateSummary(report, parent: nil)
             }

@@ -1,19 +1,35 @@
 /// GRPO's group-relative advantage: A_i = (R_i - mean(R)) / (std(R) + epsilon), one per attempt,
 /// given to every step of that attempt. No critic.
 public enum GroupAdvantage {
+    /// How a group's centred rewards are scaled.
+    public enum Normalization: String, Sendable, Codable, CaseIterable {
+        /// GRPO (the seed's): divide by the group's standard deviation, so every informative group
+        /// pushes equally hard, whatever its reward spread.
+        case std
+        /// Dr. GRPO (Liu et al. 2025, "Understanding R1-Zero-Like Training"): subtract the mean
+        /// only. A group whose rewards differ by a little (all succeeded, in slightly different
+        /// step counts) pushes a little; std scaling would blow that up to a full-size push.
+        case mean
+    }
+
     /// The advantages of a group's rewards, or nil when the group carries no signal: fewer than two
     /// attempts, all rewards equal (every attempt succeeded alike or all failed), or a non-finite reward.
     ///
     /// `std` is the unbiased sample standard deviation (N - 1), as `torch.std` in the GRPO
     /// implementations SimpleVLA-RL builds on.
-    public static func advantages(rewards: [Double], epsilon: Double = 1e-6) -> [Double]? {
+    public static func advantages(rewards: [Double], normalization: Normalization = .std, epsilon: Double = 1e-6) -> [Double]? {
         guard rewards.count >= 2, rewards.allSatisfy(\.isFinite) else { return nil }
         let n = Double(rewards.count)
         let mean = rewards.reduce(0, +) / n
-        let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
         // Rewards equal up to rounding: (R - mean) would be noise divided by epsilon.
         guard let lo = rewards.min(), let hi = rewards.max(), hi - lo > 1e-12 else { return nil }
-        let std = variance.squareRoot()
-        return rewards.map { ($0 - mean) / (std + epsilon) }
+        switch normalization {
+        case .mean:
+            return rewards.map { $0 - mean }
+        case .std:
+            let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+            let std = variance.squareRoot()
+            return rewards.map { ($0 - mean) / (std + epsilon) }
+        }
     }
 }

@@ -54,6 +54,9 @@ struct Experiment: ParsableCommand {
         var lastTenSuccessRate: Double   // the last 10 tasks
         var meanStepsToSuccess: Double?
         var greedySuccess: Double        // after the run, T = 0, held-out shifted tasks
+        /// Steps each greedy evaluation episode took to succeed (nil: failed); the same tasks for
+        /// every arm of a seed, so arms compare task by task.
+        var greedySteps: [Int?]
         var secondsPerTask: Double
         var rollbacks: Int
         /// Updates made, refused by the trainer (KL past the hard limit, non-finite), skipped (no signal).
@@ -97,6 +100,14 @@ struct Experiment: ParsableCommand {
                 return String(format: "%5.1f ± %4.1f", m * scale, h * scale)
             }
             print("\(arm.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(ci(rs.map(\.successRate)))     \(ci(rs.map(\.lastTenSuccessRate)))      \(ci(rs.map(\.greedySuccess)))     \(ci(rs.compactMap(\.meanStepsToSuccess), 1))      \(String(format: "%.0f", rs.map(\.secondsPerTask).reduce(0, +) / Double(rs.count) * 1000))")
+        }
+        print("\ngreedy steps to success after the run, on the evaluation tasks that every arm of the same seed solved")
+        print("(equal success by construction, so a lower number is a faster policy, not an easier task mix):")
+        for arm in chosen {
+            let perSeed = (0..<seeds).compactMap { seed in Self.stepsOnCommonSolves(results.filter { $0.seed == seed }, arm: arm.name) }
+            let (m, h) = Self.meanCI(perSeed.map(\.steps))
+            let tasksSolved = perSeed.map(\.tasks).reduce(0, +)
+            print("\(arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%5.1f ± %4.1f steps", m, h))  (\(tasksSolved) tasks over \(perSeed.count) seeds)")
         }
         print("\nas tasks go by (mean over seeds, per block of \(Self.block) tasks): success % / mean efficiency reward / steps to success")
         for arm in chosen {
@@ -177,15 +188,25 @@ struct Experiment: ParsableCommand {
         rollbacks = observer.rollbacks
         let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
         let live = try engine.livePolicy(robot: robot)
-        let greedy = try offline.evaluate(policy: live, task: task, dynamics: dynamics, episodes: evalEpisodes, seed: 77_000_000 + UInt64(seed))
+        let greedySteps = try offline.evaluateEpisodes(policy: live, task: task, dynamics: dynamics, episodes: evalEpisodes, seed: 77_000_000 + UInt64(seed))
+        let greedy = Double(greedySteps.compactMap { $0 }.count) / Double(max(evalEpisodes, 1))
         return RunResult(arm: arm.name, seed: seed,
                          successRate: successByTask.reduce(0, +) / Double(successByTask.count),
                          lastTenSuccessRate: successByTask.suffix(10).reduce(0, +) / Double(min(10, successByTask.count)),
                          meanStepsToSuccess: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
-                         greedySuccess: greedy, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks,
+                         greedySuccess: greedy, greedySteps: greedySteps, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks,
                          updates: observer.accepted, refused: observer.refused, skipped: observer.skipped,
                          meanKL: observer.accepted > 0 ? observer.klSum / Double(observer.accepted) : 0, successByTask: successByTask,
                          efficiencyByTask: efficiencyByTask, stepsToSuccessByTask: stepsToSuccessByTask)
+    }
+
+    /// One seed's runs: `arm`'s mean greedy steps on the evaluation tasks every run solved, and
+    /// how many such tasks there were (nil: none).
+    static func stepsOnCommonSolves(_ runs: [RunResult], arm: String) -> (steps: Double, tasks: Int)? {
+        guard let mine = runs.first(where: { $0.arm == arm }) else { return nil }
+        let common = mine.greedySteps.indices.filter { i in runs.allSatisfy { i < $0.greedySteps.count && $0.greedySteps[i] != nil } }
+        guard !common.isEmpty else { return nil }
+        return (Double(common.map { mine.greedySteps[$0]! }.reduce(0, +)) / Double(common.count), common.count)
     }
 
     /// Tasks per block in the "as tasks go by" table.

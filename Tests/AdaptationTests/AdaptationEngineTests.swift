@@ -98,6 +98,10 @@ import Testing
         let name = try failure(learning: "  trainable: [hed]\n")
         #expect(name.contains("learning.trainable") && name.contains("\"hed\"") && name.contains("head.weight"), "\(name)")
         #expect(try failure(learning: "  trainable: [head.weight, head.bias]\n") == "accepted")
+        let normalization = try failure(adaptation: "  advantage_normalization: median\n")
+        #expect(normalization.contains("adaptation") && normalization.contains("advantage_normalization")
+                && normalization.contains("std, mean") && normalization.contains("\"median\""), "\(normalization)")
+        #expect(try failure(adaptation: "  advantage_normalization: mean\n") == "accepted")
     }
 
     @Test func actionChangeIsTheMeanSquaredStepOverTheRange() {

@@ -74,6 +74,19 @@ import Testing
         #expect(abs(a.reduce(0, +)) < 1e-12)
     }
 
+    @Test func meanNormalisedAdvantagesKeepTheRewardScale() throws {
+        // Dr. GRPO: R - mean, no division. Two groups with the same ranking but a 10x smaller
+        // spread get 10x smaller advantages; std normalisation would make them identical.
+        let wide = try #require(GroupAdvantage.advantages(rewards: [0.9, 0.5, 0.7, 0.5], normalization: .mean))
+        let narrow = try #require(GroupAdvantage.advantages(rewards: [0.9, 0.86, 0.88, 0.86], normalization: .mean))
+        for (x, e) in zip(wide, [0.25, -0.15, 0.05, -0.15]) { #expect(abs(x - e) < 1e-12) }
+        for (w, n) in zip(wide, narrow) { #expect(abs(w - 10 * n) < 1e-9) }
+        let wideStd = try #require(GroupAdvantage.advantages(rewards: [0.9, 0.5, 0.7, 0.5]))
+        let narrowStd = try #require(GroupAdvantage.advantages(rewards: [0.9, 0.86, 0.88, 0.86]))
+        for (w, n) in zip(wideStd, narrowStd) { #expect(abs(w - n) < 1e-4) }
+        #expect(GroupAdvantage.advantages(rewards: [0.7, 0.7], normalization: .mean) == nil)
+    }
+
     @Test func configDecodesPartialSnakeCase() throws {
         let c = try JSONDecoder().decode(PPOConfig.self, from: Data(#"{"learning_rate": 0.0005, "clip_high": 0.3, "target_kl": null}"#.utf8))
         #expect(c.learningRate == 0.0005)
