@@ -24,7 +24,10 @@ struct Experiment: ParsableCommand {
     @Option(help: "Write the results as JSON here.") var json: String?
 
     struct Arm {
-        var name: String; var adapt: Bool; var reward: String; var base: Double; var range: Double
+        var name: String; var adapt: Bool; var reward: String
+        /// Every attempt at the middle of the robot-config's schedule (T_0 + range / 2) instead of
+        /// the schedule itself (`adaptation.temperature_base`, `temperature_range`).
+        var fixedTemperature = false
         /// Lines added to the robot-config's `adaptation:` section for this arm.
         var adaptationOverrides = ""
         /// Lines added to the robot-config's `learning:` section for this arm.
@@ -33,18 +36,24 @@ struct Experiment: ParsableCommand {
 
     /// Every arm: the plain seed method and one change each (the robot-config's settings otherwise).
     static let knownArms: [Arm] = [
-        Arm(name: "no-adapt", adapt: false, reward: "efficiency", base: 0.6, range: 0.3),
-        Arm(name: "adapt", adapt: true, reward: "efficiency", base: 0.6, range: 0.3),
-        Arm(name: "binary", adapt: true, reward: "binary", base: 0.6, range: 0.3),
-        Arm(name: "fixed-temp", adapt: true, reward: "efficiency", base: 0.75, range: 0),
-        Arm(name: "adaptive-temp", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+        Arm(name: "no-adapt", adapt: false, reward: "efficiency"),
+        Arm(name: "adapt", adapt: true, reward: "efficiency"),
+        Arm(name: "binary", adapt: true, reward: "binary"),
+        Arm(name: "fixed-temp", adapt: true, reward: "efficiency", fixedTemperature: true),
+        Arm(name: "adaptive-temp", adapt: true, reward: "efficiency",
             adaptationOverrides: "  adaptive_temperature: true\n"),
-        Arm(name: "top-k", adapt: true, reward: "efficiency", base: 0.6, range: 0.3, adaptationOverrides: "  train_top_k: 4\n"),
-        Arm(name: "all-groups", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+        Arm(name: "top-k", adapt: true, reward: "efficiency", adaptationOverrides: "  train_top_k: 4\n"),
+        Arm(name: "all-groups", adapt: true, reward: "efficiency",
             adaptationOverrides: "  informative_groups_only: false\n"),
-        Arm(name: "multi-objective", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+        Arm(name: "multi-objective", adapt: true, reward: "efficiency",
             adaptationOverrides: "  reward_weights: {progress: 0.3, smoothness: 0.2, safety_margin: 0.1}\n"),
-        Arm(name: "whole-network", adapt: true, reward: "efficiency", base: 0.6, range: 0.3,
+        Arm(name: "std-advantage", adapt: true, reward: "efficiency", adaptationOverrides: "  advantage_normalization: std\n"),
+        Arm(name: "mean-advantage", adapt: true, reward: "efficiency", adaptationOverrides: "  advantage_normalization: mean\n"),
+        // The seed's speed claim needs the all-success groups (only there do successes differ in
+        // steps alone), and Dr. GRPO's advantages so that those small differences stay small pushes.
+        Arm(name: "speed", adapt: true, reward: "efficiency",
+            adaptationOverrides: "  informative_groups_only: false\n  advantage_normalization: mean\n"),
+        Arm(name: "whole-network", adapt: true, reward: "efficiency",
             learningOverrides: "  trainable: [layers, head]\n"),
     ]
 
@@ -109,6 +118,21 @@ struct Experiment: ParsableCommand {
             let tasksSolved = perSeed.map(\.tasks).reduce(0, +)
             print("\(arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%5.1f ± %4.1f steps", m, h))  (\(tasksSolved) tasks over \(perSeed.count) seeds)")
         }
+        // Paired by seed (every arm of a seed meets the same tasks and evaluation tasks), so the
+        // task draw cancels out of the difference.
+        for reference in ["no-adapt", "binary"] where chosen.contains(where: { $0.name == reference }) {
+            print("\npaired against \(reference), per seed: greedy success difference (points) and greedy steps difference on the evaluation tasks both solved")
+            for arm in chosen where arm.name != reference && arm.name != "no-adapt" {
+                let pairs = (0..<seeds).compactMap { seed -> (Double, Double)? in
+                    let runs = results.filter { $0.seed == seed && ($0.arm == arm.name || $0.arm == reference) }
+                    guard let mine = runs.first(where: { $0.arm == arm.name }), let theirs = runs.first(where: { $0.arm == reference }),
+                          let a = Self.stepsOnCommonSolves(runs, arm: arm.name), let b = Self.stepsOnCommonSolves(runs, arm: reference) else { return nil }
+                    return ((mine.greedySuccess - theirs.greedySuccess) * 100, a.steps - b.steps)
+                }
+                let (ds, hs) = Self.meanCI(pairs.map(\.0)), (dt, ht) = Self.meanCI(pairs.map(\.1))
+                print("\(arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)) success \(String(format: "%+5.1f ± %4.1f", ds, hs))   steps \(String(format: "%+5.1f ± %4.1f", dt, ht))")
+            }
+        }
         print("\nas tasks go by (mean over seeds, per block of \(Self.block) tasks): success % / mean efficiency reward / steps to success")
         for arm in chosen {
             let rs = results.filter { $0.arm == arm.name }
@@ -164,6 +188,7 @@ struct Experiment: ParsableCommand {
             throw ValidationError("--start \(start!): no such file")
         }
         let engine = try AdaptationEngine(robotConfigDirectory: robots, stateDirectory: "\(dir)/state", defaultRobot: robot)
+        guard let defaults = engine.defaults(robot: robot) else { throw ValidationError("no robot \(robot) in \(robots)") }
         var successByTask: [Double] = [], efficiencyByTask: [Double] = [], stepsToSuccessByTask: [Double?] = []
         var steps: [Int] = []
         let maxSteps = try RobotConfig.load(path: "\(robots)/\(robot).yaml").maxSteps
@@ -174,7 +199,8 @@ struct Experiment: ParsableCommand {
         for i in 0..<tasks {
             // Held-out tasks: the same sequence for every arm of a seed, never used in pretraining.
             let plan = TaskPlan(id: "x\(i)", robot: robot, task: task, params: [:], dynamics: dynamics, attempts: attempts,
-                                temperatureBase: arm.base, temperatureRange: arm.range, rewardMode: arm.reward, adapt: arm.adapt,
+                                temperatureBase: arm.fixedTemperature ? defaults.temperatureBase + defaults.temperatureRange / 2 : defaults.temperatureBase,
+                                temperatureRange: arm.fixedTemperature ? 0 : defaults.temperatureRange, rewardMode: arm.reward, adapt: arm.adapt,
                                 priority: 0, seed: 9_000_000 + UInt64(seed) * 10_000 + UInt64(i))
             let outcome = try engine.run(plan, observer: observer, cancellation: Cancellation())
             successByTask.append(outcome.successRate)
