@@ -259,7 +259,10 @@ public final class Daemon: Service, @unchecked Sendable {
             temperatureBase: row.temperatureBase, temperatureRange: row.temperatureRange, rewardMode: row.rewardMode,
             adapt: row.adapt, priority: row.priority, submittedAt: row.submittedAt, startedAt: row.startedAt,
             finishedAt: row.finishedAt, checkpoint: row.checkpoint, candidate: row.candidate, successRate: row.successRate,
-            meanReward: row.meanReward, attempts: attempts, updates: updates)
+            meanReward: row.meanReward, attempts: attempts, updates: updates,
+            checkpointEvents: try history.checkpointEvents(taskId: row.id).map {
+                CheckpointEventInfo(kind: $0.kind, checkpoint: $0.checkpoint, fromCheckpoint: $0.fromCheckpoint, reason: $0.reason, at: $0.at)
+            })
     }
 
     private func status() -> StatusResult {

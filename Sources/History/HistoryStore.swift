@@ -175,6 +175,13 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// The checkpoint events a task caused (candidate, promotion, rollback, skip), in order.
+    public func checkpointEvents(taskId: String) throws -> [CheckpointEventRow] {
+        try pool.read { db in
+            try CheckpointEventRow.fetchAll(db, sql: "SELECT * FROM checkpoint_events WHERE task_id = ? ORDER BY id", arguments: [taskId])
+        }
+    }
+
     /// Tasks, newest first, filtered.
     public func tasks(task: String? = nil, robot: String? = nil, since: Double? = nil, until: Double? = nil, limit: Int = 100) throws -> [TaskRow] {
         try pool.read { db in

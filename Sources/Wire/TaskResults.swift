@@ -55,6 +55,23 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// A checkpoint event a task caused: a candidate written, a promotion to good, a rollback.
+public struct CheckpointEventInfo: Codable, Sendable, Equatable {
+    /// `candidate`, `promoted`, `rollback` or `skipped`.
+    public var kind: String
+    /// The checkpoint the event is about (for a rollback: the one now live).
+    public var checkpoint: String?
+    /// The checkpoint that was live before (rollback, promotion).
+    public var fromCheckpoint: String?
+    /// Why, in words (the gate's verdict, the refusal, ...).
+    public var reason: String
+    /// Unix seconds.
+    public var at: Double
+    public init(kind: String, checkpoint: String?, fromCheckpoint: String?, reason: String, at: Double) {
+        self.kind = kind; self.checkpoint = checkpoint; self.fromCheckpoint = fromCheckpoint; self.reason = reason; self.at = at
+    }
+}
+
 /// A task with its attempts: `task`'s result and each entry of `history`.
 public struct TaskInfo: Codable, Sendable, Equatable {
     public var taskId: String
@@ -79,16 +96,19 @@ public struct TaskInfo: Codable, Sendable, Equatable {
     public var meanReward: Double?
     public var attempts: [AttemptInfo]
     public var updates: [UpdateInfo]
+    /// The checkpoint events this task caused, in order (absent from older daemons).
+    public var checkpointEvents: [CheckpointEventInfo]?
     public init(taskId: String, robot: String, task: String, state: String, detail: String?, params: [String: Double],
                 dynamics: [String: Double], temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool,
                 priority: Int, submittedAt: Double, startedAt: Double?, finishedAt: Double?, checkpoint: String?,
-                candidate: String?, successRate: Double?, meanReward: Double?, attempts: [AttemptInfo], updates: [UpdateInfo]) {
+                candidate: String?, successRate: Double?, meanReward: Double?, attempts: [AttemptInfo], updates: [UpdateInfo],
+                checkpointEvents: [CheckpointEventInfo]? = nil) {
         self.taskId = taskId; self.robot = robot; self.task = task; self.state = state; self.detail = detail
         self.params = params; self.dynamics = dynamics; self.temperatureBase = temperatureBase
         self.temperatureRange = temperatureRange; self.rewardMode = rewardMode; self.adapt = adapt; self.priority = priority
         self.submittedAt = submittedAt; self.startedAt = startedAt; self.finishedAt = finishedAt; self.checkpoint = checkpoint
         self.candidate = candidate; self.successRate = successRate; self.meanReward = meanReward; self.attempts = attempts
-        self.updates = updates
+        self.updates = updates; self.checkpointEvents = checkpointEvents
     }
 }
 

@@ -26,9 +26,17 @@ struct Report: ParsableCommand {
 
 /// The numbers behind the report.
 struct ReportAnalysis {
-    struct Point { var task: Int; var successRate: Double; var meanReward: Double; var meanStepsToSuccess: Double?; var checkpoint: String?; var refused: Bool }
+    struct Point {
+        var task: Int; var successRate: Double; var meanReward: Double; var meanStepsToSuccess: Double?; var checkpoint: String?; var refused: Bool
+        /// The checkpoint events the task caused (nil: the daemon does not report them).
+        var events: [CheckpointEventInfo]?
+    }
     struct TemperatureRow: Codable { var temperature: Double; var attempts: Int; var successRate: Double; var meanReward: Double; var meanStepsToSuccess: Double? }
-    struct Summary: Codable { var tasks: Int; var attempts: Int; var successRate: Double; var meanReward: Double; var updatesAccepted: Int; var updatesRefused: Int; var byTemperature: [TemperatureRow] }
+    struct Summary: Codable {
+        var tasks: Int; var attempts: Int; var successRate: Double; var meanReward: Double; var updatesAccepted: Int; var updatesRefused: Int
+        var promotions: Int; var rollbacks: Int
+        var byTemperature: [TemperatureRow]
+    }
 
     let points: [Point]
     let byTemperature: [TemperatureRow]
@@ -39,7 +47,7 @@ struct ReportAnalysis {
             let successes = t.attempts.filter(\.success)
             return Point(task: i + 1, successRate: t.successRate ?? 0, meanReward: t.meanReward ?? 0,
                          meanStepsToSuccess: successes.isEmpty ? nil : Double(successes.map(\.steps).reduce(0, +)) / Double(successes.count),
-                         checkpoint: t.checkpoint, refused: t.updates.contains { !$0.accepted })
+                         checkpoint: t.checkpoint, refused: t.updates.contains { !$0.accepted }, events: t.checkpointEvents)
         }
         let attempts = tasks.flatMap(\.attempts)
         var groups: [Double: [AttemptInfo]] = [:]
@@ -51,10 +59,12 @@ struct ReportAnalysis {
                                   meanStepsToSuccess: wins.isEmpty ? nil : Double(wins.map(\.steps).reduce(0, +)) / Double(wins.count))
         }
         let updates = tasks.flatMap(\.updates)
+        let events = tasks.flatMap { $0.checkpointEvents ?? [] }
         summary = Summary(tasks: tasks.count, attempts: attempts.count,
                           successRate: attempts.isEmpty ? 0 : Double(attempts.filter(\.success).count) / Double(attempts.count),
                           meanReward: attempts.isEmpty ? 0 : attempts.map(\.reward).reduce(0, +) / Double(attempts.count),
                           updatesAccepted: updates.filter(\.accepted).count, updatesRefused: updates.filter { !$0.accepted }.count,
+                          promotions: events.filter { $0.kind == "promoted" }.count, rollbacks: events.filter { $0.kind == "rollback" }.count,
                           byTemperature: byTemperature)
     }
 
@@ -67,9 +77,9 @@ struct ReportAnalysis {
     }
 
     func terminalSummary() -> String {
-        var lines = [String(format: "%d tasks, %d attempts: success %.0f%%, mean reward %.3f; %d updates accepted, %d refused",
+        var lines = [String(format: "%d tasks, %d attempts: success %.0f%%, mean reward %.3f; %d updates accepted, %d refused; %d promotions, %d rollbacks",
                             summary.tasks, summary.attempts, summary.successRate * 100, summary.meanReward,
-                            summary.updatesAccepted, summary.updatesRefused)]
+                            summary.updatesAccepted, summary.updatesRefused, summary.promotions, summary.rollbacks)]
         if let t = trend(\.successRate) {
             lines.append(String(format: "success rate: first tasks %.0f%% -> last tasks %.0f%%", t.first * 100, t.last * 100))
         }

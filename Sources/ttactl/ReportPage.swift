@@ -31,9 +31,11 @@ struct ReportPage {
             <div class="card"><b>\(String(format: "%.0f%%", s.successRate * 100))</b>success</div>
             <div class="card"><b>\(String(format: "%.3f", s.meanReward))</b>mean reward</div>
             <div class="card"><b>\(s.updatesAccepted) / \(s.updatesRefused)</b>updates accepted / refused</div>
+            <div class="card"><b>\(s.promotions) / \(s.rollbacks)</b>promotions / rollbacks</div>
             </div>
             \(success)\(reward)\(steps)
-            <p class="legend">Dashed vertical lines: the live checkpoint changed (a new candidate, a promotion or a rollback); red dots: a refused update.</p>
+            <p class="legend">Vertical lines, after the task that caused them: <span style="color:#999">dotted grey</span>, a candidate checkpoint went live; <span style="color:#2a8a3a">dashed green</span>, a candidate was promoted to good; <span style="color:#c33">solid red</span>, a rollback to the last good checkpoint (hover for why). Red dots: a refused update.</p>
+            \(rollbackTable())
             \(temps)
             <h2>By temperature</h2>
             <table><tr><th>T</th><th>attempts</th><th>success</th><th>mean reward</th><th>steps to success</th></tr>
@@ -59,9 +61,17 @@ struct ReportPage {
             svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y(v))\" y2=\"\(y(v))\" stroke=\"#eee\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(y(v) + 4)\" font-size=\"11\" text-anchor=\"end\">\(percent ? String(format: "%.0f%%", v * 100) : String(format: "%.2g", v))</text>"
         }
-        // Checkpoint changes and refused updates.
+        // Checkpoint events and refused updates.
         for (i, point) in analysis.points.enumerated() {
-            if i > 0, point.checkpoint != analysis.points[i - 1].checkpoint {
+            if let events = point.events {
+                // Strongest first, so a task that rolled back shows red even if it also wrote a candidate.
+                for kind in ["rollback", "promoted", "candidate"] {
+                    guard let event = events.first(where: { $0.kind == kind }) else { continue }
+                    svg += marker(kind: kind, x: x(i), why: event.reason)
+                    break
+                }
+            } else if i > 0, point.checkpoint != analysis.points[i - 1].checkpoint {
+                // An older daemon: only that the live checkpoint changed is known.
                 svg += "<line x1=\"\(x(i))\" x2=\"\(x(i))\" y1=\"\(top)\" y2=\"\(height - bottom)\" stroke=\"#9ab\" stroke-dasharray=\"3,3\"/>"
             }
             if point.refused { svg += "<circle cx=\"\(x(i))\" cy=\"\(top + 4)\" r=\"3\" fill=\"#c33\"/>" }
@@ -77,6 +87,32 @@ struct ReportPage {
         svg += "<polyline points=\"\(smooth)\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2.5\"/>"
         svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 6)\" font-size=\"11\" text-anchor=\"middle\">task (1..\(n)); thin: per task, thick: 10-task moving average</text>"
         return svg + "</svg>"
+    }
+
+    /// A vertical line for a checkpoint event, with its reason as the hover text.
+    private func marker(kind: String, x: Double, why: String) -> String {
+        let style: String
+        switch kind {
+        case "rollback": style = "stroke=\"#c33\" stroke-width=\"2\""
+        case "promoted": style = "stroke=\"#2a8a3a\" stroke-width=\"1.5\" stroke-dasharray=\"6,3\""
+        default: style = "stroke=\"#bbb\" stroke-dasharray=\"1,3\""
+        }
+        return "<line class=\"\(kind)\" x1=\"\(x)\" x2=\"\(x)\" y1=\"\(top)\" y2=\"\(height - bottom)\" \(style)><title>\(kind): \(Self.escape(why))</title></line>"
+    }
+
+    /// Every rollback with its task and reason (the markers' hover text, for print and for screen readers).
+    private func rollbackTable() -> String {
+        let rows = analysis.points.flatMap { p in (p.events ?? []).filter { $0.kind == "rollback" }.map { (p.task, $0) } }
+        guard !rows.isEmpty else { return "" }
+        return "<h2>Rollbacks</h2><table class=\"rollbacks\"><tr><th>after task</th><th>back to</th><th>why</th></tr>"
+            + rows.map { "<tr><td>\($0.0)</td><td>\(Self.escape($0.1.checkpoint ?? "-"))</td><td style=\"text-align:left\">\(Self.escape($0.1.reason))</td></tr>" }.joined()
+            + "</table>"
+    }
+
+    /// Text made safe inside HTML and SVG.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     private func barChart(title: String, rows: [ReportAnalysis.TemperatureRow]) -> String {

@@ -29,7 +29,9 @@ final class DaemonProcess {
     }
 
     /// `stateDirectory`: reuse one across restarts (crash tests); default: a fresh one.
-    init(extraConfig: String = "", stateDirectory: String? = nil, environment: [String: String] = [:]) throws {
+    /// `robotConfigDirectory`: default, the repository's.
+    init(extraConfig: String = "", stateDirectory: String? = nil, environment: [String: String] = [:],
+         robotConfigDirectory: String? = nil) throws {
         directory = NSTemporaryDirectory() + "ttad-test-\(UUID().uuidString.prefix(8))"
         self.stateDirectory = stateDirectory ?? directory + "/state"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -39,7 +41,7 @@ final class DaemonProcess {
             request_endpoint: \(endpoint)
             event_endpoint: \(eventEndpoint)
             state_directory: \(stateDirectory ?? directory + "/state")
-            robot_config_directory: \(Self.robotConfigs)
+            robot_config_directory: \(robotConfigDirectory ?? Self.robotConfigs)
             \(extraConfig)
             """
         try config.write(toFile: "\(directory)/ttad.yaml", atomically: true, encoding: .utf8)
@@ -54,6 +56,11 @@ final class DaemonProcess {
         process.standardError = FileHandle(forWritingAtPath: "\(directory)/stderr.log")
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// The built `ttactl` beside `ttad`.
+    static var ttactl: String {
+        URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("ttactl").path
     }
 
     /// Pings until the daemon answers or `deadline` passes.
