@@ -104,7 +104,7 @@ struct ReportPage {
     private func rollbackTable() -> String {
         let rows = analysis.points.flatMap { p in (p.events ?? []).filter { $0.kind == "rollback" }.map { (p.task, $0) } }
         guard !rows.isEmpty else { return "" }
-        return "<h2>Rollbacks</h2><table class=\"rollbacks\"><tr><th>after task</th><th>back to</th><th>why</th></tr>"
+        return "<h2>Rollbacks</h2><table class=\"rollbacks\"><tr><th>after task</th><th>back to</th><th style=\"text-align:left\">why</th></tr>"
             + rows.map { "<tr><td>\($0.0)</td><td>\(Self.escape($0.1.checkpoint ?? "-"))</td><td style=\"text-align:left\">\(Self.escape($0.1.reason))</td></tr>" }.joined()
             + "</table>"
     }
