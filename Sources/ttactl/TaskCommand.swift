@@ -18,6 +18,9 @@ struct TaskCommand: ParsableCommand {
                          a.success ? "success" : (a.abortReason.map { "aborted: \($0)" } ?? "failed "), a.steps, a.reward))
         }
         for u in info.updates { print("  " + Submit.describe(u)) }
+        for e in info.checkpointEvents ?? [] {
+            print("  checkpoint \(e.kind): \(e.checkpoint ?? "-")\(e.fromCheckpoint.map { " (from \($0))" } ?? ""): \(e.reason)")
+        }
     }
 }
 

@@ -19,6 +19,19 @@ import Wire
         return dir
     }
 
+    /// Runs the built `ttactl` with `arguments`: its exit status and standard output.
+    static func ttactl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DaemonProcess.ttactl)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     @Test func rollbacksAreRecordedWithTheirTaskAndDrawnInTheReport() throws {
         let robots = try Self.blowingUpRobotFolder()
         defer { try? FileManager.default.removeItem(atPath: robots) }
@@ -41,17 +54,15 @@ import Wire
         #expect(rollback.checkpoint != nil && rollback.fromCheckpoint != nil)
         #expect(task.updates.contains { !$0.accepted })
 
+        // `ttactl task` says it in words.
+        let shown = try Self.ttactl(["task", task.taskId, "--endpoint", daemon.endpoint])
+        #expect(shown.status == 0 && shown.output.contains("checkpoint rollback: \(rollback.checkpoint!)")
+                && shown.output.contains("update refused"), "\(shown.output)")
+
         // The report draws it, and says why.
         let page = daemon.directory + "/report.html"
-        let ttactl = Process()
-        ttactl.executableURL = URL(fileURLWithPath: DaemonProcess.ttactl)
-        ttactl.arguments = ["report", "--endpoint", daemon.endpoint, "--output", page]
-        let out = Pipe()
-        ttactl.standardOutput = out
-        try ttactl.run()
-        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        ttactl.waitUntilExit()
-        #expect(ttactl.terminationStatus == 0, "\(printed)")
+        let (status, printed) = try Self.ttactl(["report", "--endpoint", daemon.endpoint, "--output", page])
+        #expect(status == 0, "\(printed)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         #expect(html.contains("<line class=\"rollback\""), "a red rollback marker")
         #expect(html.contains("<title>rollback: update refused"), "its hover text says why")
