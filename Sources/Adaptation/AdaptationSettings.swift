@@ -47,7 +47,9 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
     /// reward, an all-success group still has reward variance (steps differ), and group
     /// normalisation blows those small differences up to full-size advantages that trade success
     /// for speed; over 200 tasks on reacher2 that slid success back below the start
-    /// (docs/experiment.md). false trains on every group with reward variance.
+    /// (docs/experiment.md). false trains on every group with reward variance; with
+    /// `advantage_normalization: mean` that makes the robot faster at equal success for ~50 tasks
+    /// (the experiment's `speed` arm), and slowly costs success after that.
     public var informativeGroupsOnly = true
     /// How the group's rewards become advantages: `std` (GRPO, the seed's: (R - mean) / std) or
     /// `mean` (Dr. GRPO: R - mean, so small reward differences give small pushes). Default `std`.
