@@ -77,28 +77,31 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = AdaptationSettings.Defaults()
-        attempts = try c.decodeIfPresent(Int.self, forKey: .attempts) ?? d.attempts
-        temperatureBase = try c.decodeIfPresent(Double.self, forKey: .temperatureBase) ?? d.temperatureBase
-        temperatureRange = try c.decodeIfPresent(Double.self, forKey: .temperatureRange) ?? d.temperatureRange
-        reward = try c.decodeIfPresent(String.self, forKey: .reward) ?? d.reward
-        adapt = try c.decodeIfPresent(Bool.self, forKey: .adapt) ?? d.adapt
-        gateMinAttempts = try c.decodeIfPresent(Int.self, forKey: .gateMinAttempts) ?? d.gateMinAttempts
-        gateMargin = try c.decodeIfPresent(Double.self, forKey: .gateMargin) ?? d.gateMargin
-        gateWindow = try c.decodeIfPresent(Int.self, forKey: .gateWindow) ?? d.gateWindow
-        safetyAbortMargin = try c.decodeIfPresent(Double.self, forKey: .safetyAbortMargin) ?? d.safetyAbortMargin
-        hardwareFaultLimit = try c.decodeIfPresent(Int.self, forKey: .hardwareFaultLimit) ?? d.hardwareFaultLimit
-        keepRecent = try c.decodeIfPresent(Int.self, forKey: .keepRecent) ?? d.keepRecent
-        initSeed = try c.decodeIfPresent(UInt64.self, forKey: .initSeed) ?? d.initSeed
-        debugLearningRateMultiplier = try c.decodeIfPresent(Double.self, forKey: .debugLearningRateMultiplier) ?? d.debugLearningRateMultiplier
-        adaptiveTemperature = try c.decodeIfPresent(Bool.self, forKey: .adaptiveTemperature) ?? false
-        temperatureStep = try c.decodeIfPresent(Double.self, forKey: .temperatureStep) ?? 0.05
-        temperatureShiftMin = try c.decodeIfPresent(Double.self, forKey: .temperatureShiftMin) ?? -0.4
-        temperatureShiftMax = try c.decodeIfPresent(Double.self, forKey: .temperatureShiftMax) ?? 0.4
-        trainTopK = try c.decodeIfPresent(Int.self, forKey: .trainTopK) ?? 0
-        informativeGroupsOnly = try c.decodeIfPresent(Bool.self, forKey: .informativeGroupsOnly) ?? true
-        rewardWeights = try c.decodeIfPresent(RewardWeights.self, forKey: .rewardWeights) ?? RewardWeights()
+        // Each default is written once, on its property above.
+        let d = AdaptationSettings()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        attempts = try value(.attempts, d.attempts)
+        temperatureBase = try value(.temperatureBase, d.temperatureBase)
+        temperatureRange = try value(.temperatureRange, d.temperatureRange)
+        reward = try value(.reward, d.reward)
+        adapt = try value(.adapt, d.adapt)
+        gateMinAttempts = try value(.gateMinAttempts, d.gateMinAttempts)
+        gateMargin = try value(.gateMargin, d.gateMargin)
+        gateWindow = try value(.gateWindow, d.gateWindow)
+        safetyAbortMargin = try value(.safetyAbortMargin, d.safetyAbortMargin)
+        hardwareFaultLimit = try value(.hardwareFaultLimit, d.hardwareFaultLimit)
+        keepRecent = try value(.keepRecent, d.keepRecent)
+        initSeed = try value(.initSeed, d.initSeed)
+        debugLearningRateMultiplier = try value(.debugLearningRateMultiplier, d.debugLearningRateMultiplier)
+        adaptiveTemperature = try value(.adaptiveTemperature, d.adaptiveTemperature)
+        temperatureStep = try value(.temperatureStep, d.temperatureStep)
+        temperatureShiftMin = try value(.temperatureShiftMin, d.temperatureShiftMin)
+        temperatureShiftMax = try value(.temperatureShiftMax, d.temperatureShiftMax)
+        trainTopK = try value(.trainTopK, d.trainTopK)
+        informativeGroupsOnly = try value(.informativeGroupsOnly, d.informativeGroupsOnly)
+        rewardWeights = try value(.rewardWeights, d.rewardWeights)
         if let name = try c.decodeIfPresent(String.self, forKey: .advantageNormalization) {
             guard let normalization = GroupAdvantage.Normalization(rawValue: name) else {
                 throw DecodingError.dataCorruptedError(forKey: .advantageNormalization, in: c,
@@ -108,10 +111,9 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         }
     }
 
-    private struct Defaults {
-        let attempts = 8, temperatureBase = 0.6, temperatureRange = 0.3, reward = "efficiency", adapt = true
-        let gateMinAttempts = 16, gateMargin = 0.15, gateWindow = 32, safetyAbortMargin = 0.25, hardwareFaultLimit = 3
-        let keepRecent = 8, initSeed: UInt64 = 1, debugLearningRateMultiplier = 1.0
+    /// What a submit that leaves these fields out gets.
+    public var taskDefaults: TaskDefaults {
+        TaskDefaults(attempts: attempts, temperatureBase: temperatureBase, temperatureRange: temperatureRange, rewardMode: reward, adapt: adapt)
     }
 
     /// Checks ranges; the error names the key.
@@ -120,6 +122,7 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
             AdaptationError(.invalid, field: "\(file): adaptation.\(key.rawValue)", "expected \(expected)")
         }
         guard (1...64).contains(attempts) else { throw bad(.attempts, "an integer from 1 to 64") }
+        guard safetyAbortMargin.isFinite, safetyAbortMargin >= 0 else { throw bad(.safetyAbortMargin, "a number >= 0") }
         guard temperatureBase.isFinite, temperatureBase >= 0 else { throw bad(.temperatureBase, "a number >= 0") }
         guard temperatureRange.isFinite, temperatureRange >= 0 else { throw bad(.temperatureRange, "a number >= 0") }
         guard ["efficiency", "binary"].contains(reward) else { throw bad(.reward, "efficiency or binary") }

@@ -17,23 +17,28 @@ struct PolicySection: Decodable, Equatable {
 
     init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case activation, head, bins
         case hiddenSizes = "hidden_sizes", initialLogStd = "initial_log_std"
     }
 
     init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        hiddenSizes = try c.decodeIfPresent([Int].self, forKey: .hiddenSizes) ?? [256, 256]
-        activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .tanh
-        head = try c.decodeIfPresent(ActionHeadKind.self, forKey: .head) ?? .binned
-        bins = try c.decodeIfPresent(Int.self, forKey: .bins) ?? 256
-        initialLogStd = try c.decodeIfPresent(Float.self, forKey: .initialLogStd) ?? -0.5
+        let d = PolicySection()
+        hiddenSizes = try c.decodeIfPresent([Int].self, forKey: .hiddenSizes) ?? d.hiddenSizes
+        activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? d.activation
+        head = try c.decodeIfPresent(ActionHeadKind.self, forKey: .head) ?? d.head
+        bins = try c.decodeIfPresent(Int.self, forKey: .bins) ?? d.bins
+        initialLogStd = try c.decodeIfPresent(Float.self, forKey: .initialLogStd) ?? d.initialLogStd
     }
 
     func policyConfig(for robot: RobotConfig) throws -> PolicyConfig {
         guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ (1...4096).contains($0) }) else {
             throw AdaptationError(.invalid, field: "\(robot.path): policy.hidden_sizes", "expected 1 or more widths from 1 to 4096")
+        }
+        guard initialLogStd.isFinite, (-10...2).contains(initialLogStd) else {
+            throw AdaptationError(.invalid, field: "\(robot.path): policy.initial_log_std", "expected a number from -10 to 2")
         }
         guard (2...4096).contains(bins) else {
             throw AdaptationError(.invalid, field: "\(robot.path): policy.bins", "expected an integer from 2 to 4096")

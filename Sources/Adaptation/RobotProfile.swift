@@ -20,6 +20,9 @@ struct RobotProfile: Sendable {
         settings = try AdaptationSettings.decode(AdaptationSettings.self, section: config.adaptationSection, name: "adaptation",
                                                  file: config.path, empty: AdaptationSettings())
         try settings.validate(file: config.path)
+        if let problem = learning.rangeProblem {
+            throw AdaptationError(.invalid, field: "\(config.path): learning.\(problem.key)", "expected \(problem.expected)")
+        }
         if let trainable = learning.trainable {
             // Every name must pick at least one tensor of this policy, or a typo would freeze it all.
             let names = Policy(config: policy, seed: 0).tensorLayout.map(\.name)
@@ -34,10 +37,7 @@ struct RobotProfile: Sendable {
         robot = try makeRobot(config)
     }
 
-    var defaults: TaskDefaults {
-        TaskDefaults(attempts: settings.attempts, temperatureBase: settings.temperatureBase,
-                     temperatureRange: settings.temperatureRange, rewardMode: settings.reward, adapt: settings.adapt)
-    }
+    var defaults: TaskDefaults { settings.taskDefaults }
 
     var backendName: String {
         if case .bridge = config.backend { return "bridge" }

@@ -34,8 +34,10 @@ public struct TaskDefaults: Sendable, Equatable {
     public var rewardMode: String
     public var adapt: Bool
 
-    public init(attempts: Int = 8, temperatureBase: Double = 0.6, temperatureRange: Double = 0.3,
-                rewardMode: String = "efficiency", adapt: Bool = true) {
+    /// The `adaptation:` section's defaults (`AdaptationSettings`), where each is written once.
+    public init() { self = AdaptationSettings().taskDefaults }
+
+    public init(attempts: Int, temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool) {
         self.attempts = attempts; self.temperatureBase = temperatureBase; self.temperatureRange = temperatureRange
         self.rewardMode = rewardMode; self.adapt = adapt
     }

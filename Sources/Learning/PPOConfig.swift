@@ -54,20 +54,14 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     /// The defaults.
     public init() {}
 
-    /// A configuration; unspecified values take their defaults.
-    public init(
-        learningRate: Double = 1e-3, clipLow: Double = 0.2, clipHigh: Double = 0.28, epochs: Int = 4,
-        minibatches: Int = 4, maxGradNorm: Double = 1.0, klCoef: Double = 0, entropyCoef: Double = 0,
-        targetKL: Double? = 0.02, hardKL: Double = 0.1, adamBeta1: Double = 0.9, adamBeta2: Double = 0.999,
-        adamEps: Double = 1e-5
-    ) {
-        self.learningRate = learningRate; self.clipLow = clipLow; self.clipHigh = clipHigh
-        self.epochs = epochs; self.minibatches = minibatches; self.maxGradNorm = maxGradNorm
-        self.klCoef = klCoef; self.entropyCoef = entropyCoef; self.targetKL = targetKL; self.hardKL = hardKL
-        self.adamBeta1 = adamBeta1; self.adamBeta2 = adamBeta2; self.adamEps = adamEps
+    /// The defaults, changed by `change`: `PPOConfig { $0.targetKL = nil }`. Each default is
+    /// written once, on its property above.
+    public init(_ change: (inout PPOConfig) -> Void) {
+        self.init()
+        change(&self)
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case learningRate = "learning_rate", clipLow = "clip_low", clipHigh = "clip_high", epochs, minibatches
         case maxGradNorm = "max_grad_norm", klCoef = "kl_coef", entropyCoef = "entropy_coef"
         case targetKL = "target_kl", hardKL = "hard_kl", adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
@@ -77,6 +71,7 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = PPOConfig()
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
@@ -98,6 +93,32 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         desiredKL = try c.decodeIfPresent(Double.self, forKey: .desiredKL) ?? d.desiredKL
         learningRateMin = try c.decodeIfPresent(Double.self, forKey: .learningRateMin) ?? d.learningRateMin
         learningRateMax = try c.decodeIfPresent(Double.self, forKey: .learningRateMax) ?? d.learningRateMax
+    }
+
+    /// The first hyperparameter outside its range, as (key, what is expected), or nil when every
+    /// one is usable. The robot-config loader turns it into an error naming the file and key.
+    public var rangeProblem: (key: String, expected: String)? {
+        func positive(_ x: Double) -> Bool { x.isFinite && x > 0 }
+        func nonNegative(_ x: Double) -> Bool { x.isFinite && x >= 0 }
+        let checks: [(Bool, CodingKeys, String)] = [
+            (positive(learningRate), .learningRate, "a number > 0"),
+            (clipLow > 0 && clipLow < 1, .clipLow, "a number in (0, 1)"),
+            (positive(clipHigh), .clipHigh, "a number > 0"),
+            ((1...1000).contains(epochs), .epochs, "an integer from 1 to 1000"),
+            ((1...4096).contains(minibatches), .minibatches, "an integer from 1 to 4096"),
+            (positive(maxGradNorm), .maxGradNorm, "a number > 0"),
+            (nonNegative(klCoef), .klCoef, "a number >= 0"),
+            (nonNegative(entropyCoef), .entropyCoef, "a number >= 0"),
+            (targetKL.map(positive) ?? true, .targetKL, "a number > 0, or null to disable early stopping"),
+            (positive(hardKL), .hardKL, "a number > 0"),
+            (adamBeta1 >= 0 && adamBeta1 < 1, .adamBeta1, "a number in [0, 1)"),
+            (adamBeta2 >= 0 && adamBeta2 < 1, .adamBeta2, "a number in [0, 1)"),
+            (positive(adamEps), .adamEps, "a number > 0"),
+            (positive(desiredKL), .desiredKL, "a number > 0"),
+            (positive(learningRateMin), .learningRateMin, "a number > 0"),
+            (positive(learningRateMax) && learningRateMax >= learningRateMin, .learningRateMax, "a number >= learning_rate_min"),
+        ]
+        return checks.first { !$0.0 }.map { ($0.1.rawValue, $0.2) }
     }
 
     public func encode(to encoder: any Encoder) throws {

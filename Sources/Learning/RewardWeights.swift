@@ -18,14 +18,16 @@ public struct RewardWeights: Codable, Sendable, Equatable {
     /// True when every weight is 0 (the reward is the task reward alone).
     public var isZero: Bool { progress == 0 && smoothness == 0 && safetyMargin == 0 }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case progress, smoothness, safetyMargin = "safety_margin"
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        progress = try c.decodeIfPresent(Double.self, forKey: .progress) ?? 0
-        smoothness = try c.decodeIfPresent(Double.self, forKey: .smoothness) ?? 0
-        safetyMargin = try c.decodeIfPresent(Double.self, forKey: .safetyMargin) ?? 0
+        let d = RewardWeights()
+        progress = try c.decodeIfPresent(Double.self, forKey: .progress) ?? d.progress
+        smoothness = try c.decodeIfPresent(Double.self, forKey: .smoothness) ?? d.smoothness
+        safetyMargin = try c.decodeIfPresent(Double.self, forKey: .safetyMargin) ?? d.safetyMargin
     }
 }

@@ -112,7 +112,7 @@ struct PolicyBench: ParsableCommand {
     /// final KL forward; W = weights, W0 = first layer's).
     func updateTime(_ policy: Policy) -> (seconds: Double, flops: Double) {
         let attempts = 8, steps = 200
-        let cfg = PPOConfig(epochs: 4, minibatches: 4, targetKL: nil, hardKL: 1e9)
+        let cfg = PPOConfig { $0.epochs = 4; $0.minibatches = 4; $0.targetKL = nil; $0.hardKL = 1e9 }
         let temps = TemperatureSchedule.temperatures(count: attempts, base: 0.6, range: 0.3).map(Float.init)
         var rng = PolicyRNG(seed: 3)
         let group = temps.enumerated().map { i, t in

@@ -16,7 +16,7 @@ let testConfig = PolicyConfig(observationSize: 5, actionSize: 3, actionLow: [-1,
 /// A trainer with non-zero Adam state (one real update).
 func trainedTrainer(seed: UInt64) -> PPOTrainer {
     let policy = Policy(config: testConfig, seed: seed)
-    let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig(targetKL: nil, hardKL: 100))
+    let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig { $0.targetKL = nil; $0.hardKL = 100 })
     var rng = PolicyRNG(seed: seed + 1)
     let obs = [Float](repeating: 0.3, count: 4 * 5)
     let group = (0..<2).map { i in

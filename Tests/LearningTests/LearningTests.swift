@@ -206,7 +206,7 @@ struct LossFixture {
     @Test(arguments: heads)
     func klTermToTheReference(head: ActionHeadKind) {
         let f = LossFixture(head: head, shifts: [0, 0, 0, 0, 0], advantages: [0, 0, 0, 0, 0], seed: 4)
-        let cfg = PPOConfig(klCoef: 1)
+        let cfg = PPOConfig { $0.klCoef = 1 }
         let terms = { var none: [Float]? = nil; return f.loss(cfg, useRef: true, gradient: &none) }()
         #expect(terms.klRef > 0)
         let (err, norm) = f.check(cfg, useRef: true)
@@ -217,7 +217,7 @@ struct LossFixture {
     @Test(arguments: heads)
     func entropyTerm(head: ActionHeadKind) {
         let f = LossFixture(head: head, activation: .relu, shifts: [0, 0, 0, 0], advantages: [0, 0, 0, 0], seed: 5)
-        let cfg = PPOConfig(entropyCoef: 1)
+        let cfg = PPOConfig { $0.entropyCoef = 1 }
         let (err, norm) = f.check(cfg, useRef: false)
         #expect(norm > 1e-3)
         #expect(err < 2e-2, "max relative error \(err)")
@@ -226,7 +226,7 @@ struct LossFixture {
     @Test(arguments: heads)
     func everyTermTogether(head: ActionHeadKind) {
         let f = LossFixture(head: head, shifts: [0.4, -0.3, 0.05, 0, -0.6], advantages: [0.9, 0.8, -1, 0.2, -0.5], seed: 6)
-        let cfg = PPOConfig(klCoef: 0.5, entropyCoef: 0.1)
+        let cfg = PPOConfig { $0.klCoef = 0.5; $0.entropyCoef = 0.1 }
         let (err, _) = f.check(cfg, useRef: true)
         #expect(err < 2e-2, "max relative error \(err)")
     }
@@ -268,7 +268,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
 
     @Test func repeatedUpdatesRaiseTheBestActionsProbability() {
         let policy = Policy(config: config, seed: 1)
-        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig(learningRate: 3e-3))
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig { $0.learningRate = 3e-3 })
         let obs = [Float](repeating: 0.5, count: 4)
         let before = policy.binProbabilities(observation: obs, temperature: 1)[3]
         var rng = PolicyRNG(seed: 2)
@@ -289,7 +289,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
         var c = config
         c.head = head
         let policy = Policy(config: c, seed: 3)
-        let trainer = PPOTrainer(policy: policy, reference: policy.copy(), config: PPOConfig(targetKL: nil))
+        let trainer = PPOTrainer(policy: policy, reference: policy.copy(), config: PPOConfig { $0.targetKL = nil })
         var rng = PolicyRNG(seed: 4)
         // One ordinary update first, so the optimizer state is non-trivial.
         var group: [Trajectory] = [], adv: [Double] = []
@@ -317,7 +317,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
 
     @Test func onlyTheTrainableTensorsMove() {
         let policy = Policy(config: config, seed: 11)
-        var learning = PPOConfig(learningRate: 1e-2, targetKL: nil, hardKL: 100)
+        var learning = PPOConfig { $0.learningRate = 1e-2; $0.targetKL = nil; $0.hardKL = 100 }
         learning.trainable = ["head.bias"]
         let trainer = PPOTrainer(policy: policy, reference: nil, config: learning)
         let before = policy.namedTensors()
@@ -338,7 +338,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
         let policy = Policy(config: config, seed: 13)
         var rng = PolicyRNG(seed: 14)
         // Every update refused (hard limit ~0): the rate falls by 1.5x each time, down to its floor.
-        var strict = PPOConfig(learningRate: 1e-3, targetKL: nil, hardKL: 1e-12)
+        var strict = PPOConfig { $0.learningRate = 1e-3; $0.targetKL = nil; $0.hardKL = 1e-12 }
         strict.learningRateMin = 4e-4
         let refusing = PPOTrainer(policy: policy, reference: nil, config: strict)
         var rates: [Double] = []
@@ -350,7 +350,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
         }
         #expect(abs(rates[0] - 1e-3 / 1.5) < 1e-12 && abs(rates[1] - 1e-3 / 2.25) < 1e-12 && rates[2] == 4e-4)
         // Tiny steps (KL far under desired_kl / 2): the rate grows by 1.5x, up to its ceiling.
-        var loose = PPOConfig(learningRate: 1e-7, epochs: 1, minibatches: 1, targetKL: nil, hardKL: 100)
+        var loose = PPOConfig { $0.learningRate = 1e-7; $0.epochs = 1; $0.minibatches = 1; $0.targetKL = nil; $0.hardKL = 100 }
         loose.learningRateMax = 2e-7
         let growing = PPOTrainer(policy: policy, reference: nil, config: loose)
         var grown: [Double] = []
@@ -374,7 +374,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
 
     @Test func hardKLRefusalSaysWhy() {
         let policy = Policy(config: config, seed: 5)
-        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig(targetKL: nil, hardKL: 1e-9))
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig { $0.targetKL = nil; $0.hardKL = 1e-9 })
         var rng = PolicyRNG(seed: 6)
         var report: UpdateReport?
         while report == nil {
@@ -388,7 +388,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
     @Test func earlyStopAtTargetKL() {
         let policy = Policy(config: config, seed: 7)
         let trainer = PPOTrainer(policy: policy, reference: nil,
-                                 config: PPOConfig(learningRate: 0.05, epochs: 20, targetKL: 1e-4, hardKL: 100))
+                                 config: PPOConfig { $0.learningRate = 0.05; $0.epochs = 20; $0.targetKL = 1e-4; $0.hardKL = 100 })
         var rng = PolicyRNG(seed: 8)
         var report: UpdateReport?
         while report == nil {
@@ -459,7 +459,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
         let config = PolicyConfig(observationSize: 3, actionSize: 1, actionLow: [-2], actionHigh: [2],
                                   hiddenSizes: [16], head: .gaussian, initialLogStd: -0.5)
         let policy = Policy(config: config, seed: 5)
-        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig(learningRate: 3e-3))
+        let trainer = PPOTrainer(policy: policy, reference: nil, config: PPOConfig { $0.learningRate = 3e-3 })
         let obs = [Float](repeating: 0.2, count: 3)
         var rng = PolicyRNG(seed: 6)
         let meanBefore = policy.sample(observation: obs, temperature: 0, rng: &rng).action[0]
@@ -485,7 +485,7 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
         let config = PolicyConfig(observationSize: 4, actionSize: 2, hiddenSizes: [16], bins: 8)
         let policy = Policy(config: config, seed: 7)
         let reference = policy.copy()
-        let trainer = PPOTrainer(policy: policy, reference: reference, config: PPOConfig(learningRate: 1e-2, klCoef: 0.1, targetKL: nil, hardKL: 10))
+        let trainer = PPOTrainer(policy: policy, reference: reference, config: PPOConfig { $0.learningRate = 1e-2; $0.klCoef = 0.1; $0.targetKL = nil; $0.hardKL = 10 })
         var rng = PolicyRNG(seed: 8)
         var reports: [UpdateReport] = []
         while reports.count < 3 {
