@@ -15,15 +15,19 @@ public final class ProgressWatchdog: Sendable {
     private let notifier: SystemdNotifier
     /// systemd's watchdog interval, or nil when the watchdog is off.
     public let interval: Duration?
+    /// The time source: the real clock, or a test's own so that a stall needs no real sleep.
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    public init(notifier: SystemdNotifier = SystemdNotifier(), interval: Duration? = SystemdNotifier().watchdogInterval) {
+    public init(notifier: SystemdNotifier = SystemdNotifier(), interval: Duration? = SystemdNotifier().watchdogInterval,
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.notifier = notifier
         self.interval = interval
+        self.now = now
     }
 
     /// Records that `loop` made progress now.
     public func beat(_ loop: String) {
-        let now = ContinuousClock.now
+        let now = now()
         state.withLock { $0.lastBeat[loop] = now }
     }
 
@@ -35,7 +39,7 @@ public final class ProgressWatchdog: Sendable {
     /// The loops that have not beaten within the interval.
     public func stalledLoops() -> [String] {
         guard let interval else { return [] }
-        let now = ContinuousClock.now
+        let now = now()
         return state.withLock { s in s.lastBeat.filter { now - $0.value > interval }.map(\.key).sorted() }
     }
 
@@ -43,7 +47,7 @@ public final class ProgressWatchdog: Sendable {
     @discardableResult
     public func tick() -> Bool {
         guard let interval else { return false }
-        let now = ContinuousClock.now
+        let now = now()
         let due = state.withLock { s -> Bool in
             if let last = s.lastPing, now - last < interval / 2 { return false }
             guard s.lastBeat.values.allSatisfy({ now - $0 <= interval }) else { return false }

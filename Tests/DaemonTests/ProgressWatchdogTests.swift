@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Systemd
 import Testing
 @testable import Daemon
@@ -27,20 +28,29 @@ import Testing
         deinit { close(fd); unlink(path) }
     }
 
+    /// A clock the test moves by hand, so a stall is simulated exactly and a loaded machine cannot
+    /// make the test pass or fail by pausing a thread.
+    final class ManualClock: Sendable {
+        private let instant = Mutex(ContinuousClock.now)
+        var now: ContinuousClock.Instant { instant.withLock { $0 } }
+        func advance(_ by: Duration) { instant.withLock { $0 += by } }
+    }
+
     @Test func pingsOnlyWhileEveryLoopBeats() throws {
         let socket = NotifySocket()
         setenv("NOTIFY_SOCKET", socket.path, 1)
         defer { unsetenv("NOTIFY_SOCKET") }
-        // Generous intervals: a loaded CI machine can pause this thread for a few hundred ms.
-        let watchdog = ProgressWatchdog(interval: .seconds(2))
+        let clock = ManualClock()
+        let watchdog = ProgressWatchdog(interval: .seconds(2), now: { clock.now })
         watchdog.beat("requests")
         watchdog.beat("control")
         #expect(watchdog.tick())
         #expect(socket.receive() == "WATCHDOG=1")
+        clock.advance(.milliseconds(999))
         #expect(!watchdog.tick(), "no second ping within half the interval")
 
         // The control loop hangs; the request loop carries on beating.
-        Thread.sleep(forTimeInterval: 2.1)
+        clock.advance(.milliseconds(2100))
         watchdog.beat("requests")
         #expect(!watchdog.tick(), "a stalled loop stops the pings, so systemd restarts the daemon")
         #expect(socket.receive() == nil)
