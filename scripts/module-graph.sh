@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Prints the module graph as the imports draw it: one line per module, "Module -> what it imports"
+# (project modules only). docs/architecture.md quotes this output; re-run it after changing imports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+modules=$(ls Sources)
+for m in $modules; do
+  uses=$( { grep -rhoE '^(@testable |@preconcurrency )?import [A-Za-z_]+' "Sources/$m" 2>/dev/null || true; } \
+    | awk '{print $NF}' | sort -u | while read -r u; do
+        if [ "$u" != "$m" ] && echo "$modules" | grep -qx "$u"; then echo "$u"; fi
+      done | paste -sd' ' -)
+  printf '%-16s -> %s\n' "$m" "${uses:--}"
+done
