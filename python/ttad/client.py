@@ -7,6 +7,7 @@ refusal raises a :class:`~ttad.errors.DaemonError` carrying the daemon's code an
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Union
 
@@ -48,7 +49,8 @@ class HistoryPage:
 class Client:
     """Talks to one daemon. Not thread-safe: use one ``Client`` per thread.
 
-    ``endpoint``: the request socket (``ipc://...`` locally; ``tcp://host:port`` for a daemon's
+    ``endpoint``: the request socket (default ``$TTAD_ENDPOINT``, else ``ipc:///run/ttad/ttad.sock``;
+    ``event_endpoint`` likewise ``$TTAD_EVENTS``; ``ipc://...`` locally; ``tcp://host:port`` for a daemon's
     ``tcp_endpoint``, which needs CURVE). ``timeout``: the default deadline of every call, in
     seconds; each method also takes ``timeout=`` for that call alone.
 
@@ -57,7 +59,7 @@ class Client:
     pair; without them a fresh pair is made (the daemon authenticates itself, not its clients).
     """
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = 5.0,
+    def __init__(self, endpoint: Optional[str] = None, *, timeout: float = 5.0,
                  event_endpoint: Optional[str] = None, server_key: Optional[Key] = None,
                  public_key: Optional[Key] = None, secret_key: Optional[Key] = None,
                  context: Optional[zmq.Context] = None) -> None:  # type: ignore[type-arg]
@@ -67,8 +69,10 @@ class Client:
             raise ValueError("give both public_key and secret_key, or neither")
         if public_key is not None and server_key is None:
             raise ValueError("public_key/secret_key need server_key, the daemon's CURVE public key")
+        # As ttactl: the environment's TTAD_ENDPOINT / TTAD_EVENTS, else the system daemon's.
+        endpoint = endpoint or os.environ.get("TTAD_ENDPOINT") or DEFAULT_ENDPOINT
         self.endpoint = endpoint
-        self.event_endpoint = event_endpoint or _sibling_event_endpoint(endpoint)
+        self.event_endpoint = event_endpoint or os.environ.get("TTAD_EVENTS") or _sibling_event_endpoint(endpoint)
         self.timeout = float(timeout)
         self._curve: Optional[tuple] = None
         if server_key is not None:
