@@ -70,9 +70,10 @@ def test_a_refused_field_raises_invalid_field_with_the_daemons_code_and_field(da
             client.submit("reach", attempts=0)
         assert refused.value.code == "invalid_field" and refused.value.field == "args.attempts"
         assert refused.value.op == "submit" and "between 1 and 64" in refused.value.message
-        with pytest.raises(ttad.DaemonError) as unknown:
+        with pytest.raises(ttad.InvalidField) as unknown:
             client.submit("reach", params={"target_z": 0.1})
-        assert unknown.value.field == "args.params.target_z"
+        assert unknown.value.field is not None and unknown.value.field.startswith("args")
+        assert 'unknown parameter "target_z"' in unknown.value.message
 
 
 def test_an_unknown_task_raises_not_found(daemon: Daemon):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 import zmq
 import zmq.utils.z85
@@ -74,7 +74,7 @@ class Client:
         self.endpoint = endpoint
         self.event_endpoint = event_endpoint or os.environ.get("TTAD_EVENTS") or _sibling_event_endpoint(endpoint)
         self.timeout = float(timeout)
-        self._curve: Optional[tuple] = None
+        self._curve: Optional[Tuple[bytes, bytes, bytes]] = None
         if server_key is not None:
             if not zmq.has("curve"):
                 raise TtadError("this libzmq was built without CURVE; it cannot talk to a TCP endpoint")

@@ -192,9 +192,8 @@ class Controller:
         log.info("serving on %s", endpoint)
         try:
             while not self._shutdown.is_set():
-                wait = 0.05
-                if self._reset is not None:
-                    wait = min(wait, self._reset.next_heartbeat - time.monotonic())
+                # Short slices while a reset runs, so its reply leaves soon after it finishes.
+                wait = 0.05 if self._reset is None else 0.005
                 if socket.poll(max(1, int(wait * 1000)), zmq.POLLIN):
                     self._handle(socket.recv_multipart(zmq.NOBLOCK))
                 self._tend_reset()
@@ -317,7 +316,7 @@ class Controller:
             return
         try:
             result = pending.result
-            if not isinstance(result, tuple) or len(result) != 2:
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
                 raise ControllerError(f"reset() must return (observation, state), got {type(result).__name__}")
             observation, state = result
             assert self._hello is not None

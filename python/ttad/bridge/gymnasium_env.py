@@ -221,7 +221,7 @@ def _mujoco_state(env: Any) -> Tuple[List[str], Callable[[Any], Tuple[Sequence[f
     try:
         import mujoco
     except ImportError:
-        mujoco = None  # type: ignore[assignment]
+        mujoco = None
     if mujoco is None or not isinstance(model, mujoco.MjModel) or data is None:
         return [], lambda env: ((), (), None)
     names: List[str] = []
