@@ -257,3 +257,11 @@ def test_a_controller_whose_hello_disagrees_with_the_config_is_reported_by_name(
         info = client.wait_task(client.submit("reach", attempts=1, adapt=False)["task_id"], deadline=120)
     [fault] = hardware_faults(info)
     assert "sends observations of 8 floats, the config says 9" in fault, fault
+
+
+def test_the_default_endpoints_come_from_the_environment_as_for_ttactl(daemon: Daemon, monkeypatch):
+    monkeypatch.setenv("TTAD_ENDPOINT", daemon.endpoint)
+    monkeypatch.setenv("TTAD_EVENTS", daemon.event_endpoint)
+    with ttad.Client(timeout=10) as client:
+        assert client.endpoint == daemon.endpoint and client.event_endpoint == daemon.event_endpoint
+        assert client.ping()["pong"] is True

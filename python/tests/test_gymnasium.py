@@ -126,3 +126,21 @@ def test_a_real_daemon_drives_reacher_through_serve_gymnasium(daemon_factory, se
     for start in controller.starts[1:]:
         np.testing.assert_array_equal(start, controller.starts[0])
     assert controller.dynamics == [{"damping_scale": 2.0}] * 4
+
+
+def test_robot_config_writes_the_file_atomically_when_given_a_path(workdir):
+    path = f"{workdir}/gym-reacher.yaml"
+    text = robot_config(reacher(), endpoint="ipc:///tmp/r.sock", path=path)
+    with open(path) as f:
+        assert f.read() == text
+    import os
+    assert sorted(os.listdir(workdir)) == ["gym-reacher.yaml"], "no temporary file left behind"
+
+
+def test_dynamics_without_apply_dynamics_are_refused_naming_the_factor():
+    from ttad.bridge import ControllerError
+
+    controller = GymnasiumController(reacher, success=reached)
+    controller.reset(ResetRequest("reach", dynamics={"damping_scale": 1.0}))  # nominal: fine
+    with pytest.raises(ControllerError, match="damping_scale': 2.0"):
+        controller.reset(ResetRequest("reach", dynamics={"damping_scale": 2.0}))

@@ -89,10 +89,11 @@ class Client:
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Closes the socket (and the context, if this client made it)."""
+        """Closes the socket, and the context if this client made it (which also closes the
+        client's event streams: a context cannot end while sockets are open)."""
         self._drop()
         if self._owns_context:
-            self._context.term()
+            self._context.destroy(linger=0)
 
     def __enter__(self) -> "Client":
         return self
