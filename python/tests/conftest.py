@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -179,10 +179,3 @@ def point_mass_config(endpoint: str, observation_size: int = 8) -> str:
         assert f"observation_size: {observation_size} " in text
     return text
 
-
-def any_value(d: Dict[str, Any], *keys: str) -> Any:
-    """The first of ``keys`` present in ``d``."""
-    for k in keys:
-        if k in d:
-            return d[k]
-    raise KeyError(keys)

@@ -16,7 +16,7 @@ import pytest
 import zmq
 
 import ttad
-from conftest import REPO, Daemon, point_mass_config, short_tempdir
+from conftest import REPO, Daemon, point_mass_config
 
 CONTROLLER = os.path.join(REPO, "examples", "python_controller", "controller.py")
 
@@ -236,7 +236,7 @@ def test_curve_keys_reach_the_daemons_tcp_endpoint(daemon_factory, point_mass: s
     client_public, client_secret = zmq.curve_keypair()
     with ttad.Client(f"tcp://127.0.0.1:{port}", server_key=server_public, public_key=client_public,
                      secret_key=client_secret, timeout=10) as client:
-        assert client.ping()["pong"] is True
+        assert client.ping()["pid"] == d.process.pid, "the TCP endpoint is this daemon's"
     with ttad.Client(f"tcp://127.0.0.1:{port}", server_key=server_public.decode(), timeout=10) as client:
         assert client.status()["robot"] == "point-mass", "a fresh client key pair works too"
     wrong_public, _ = zmq.curve_keypair()

@@ -5,7 +5,7 @@ import json
 import math
 import os
 import tempfile
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 
