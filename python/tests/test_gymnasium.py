@@ -144,3 +144,33 @@ def test_dynamics_without_apply_dynamics_are_refused_naming_the_factor():
     controller.reset(ResetRequest("reach", dynamics={"damping_scale": 1.0}))  # nominal: fine
     with pytest.raises(ControllerError, match="damping_scale': 2.0"):
         controller.reset(ResetRequest("reach", dynamics={"damping_scale": 2.0}))
+
+
+def test_the_gymnasium_example_serves_reacher_with_the_config_it_writes(daemon_factory, workdir):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    endpoint = f"ipc://{workdir}/gym-reacher.sock"
+    config = f"{workdir}/gym-reacher.yaml"
+    script = os.path.join(REPO, "examples", "gymnasium_reacher", "serve.py")
+    process = subprocess.Popen([sys.executable, script, "--endpoint", endpoint, "--write-config", config])
+    try:
+        end = time.monotonic() + 60
+        while not os.path.exists(config):
+            assert process.poll() is None, f"serve.py exited with {process.returncode}"
+            assert time.monotonic() < end, "serve.py wrote no robot-config within 60 s"
+            time.sleep(0.05)
+        with open(config) as f:
+            d = daemon_factory({"gym-reacher": f.read()}, "gym-reacher")
+        with d.client() as client:
+            task = client.submit("reach", attempts=2, adapt=False, dynamics={"damping_scale": 1.5, "gear_scale": 0.8})
+            info = client.wait_task(task["task_id"], deadline=300)
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert info["state"] == "done", info
+    assert [a.get("abort_reason") for a in info["attempts"]] == [None, None], info["attempts"]
