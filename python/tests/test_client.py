@@ -95,15 +95,28 @@ def test_a_daemon_that_does_not_answer_gives_no_answer_not_a_hang(workdir: str):
 
 
 def test_the_client_answers_again_after_a_timed_out_call(daemon: Daemon):
-    with daemon.client(timeout=5) as client:
+    with daemon.client(timeout=30) as client:
         daemon.process.send_signal(19)  # SIGSTOP: the daemon cannot answer
         try:
+            wait_for_state(daemon.process.pid, "T")
             with pytest.raises(ttad.NoAnswer):
                 client.ping(timeout=0.3)
         finally:
             daemon.process.send_signal(18)  # SIGCONT
         # The late reply to the abandoned ping must not be taken for this one's.
         assert client.status()["robot"] == "point-mass"
+
+
+def wait_for_state(pid: int, state: str, deadline: float = 10.0) -> None:
+    """Waits until /proc says the process is in `state` (T: stopped): kill() only queues a signal."""
+    end = time.monotonic() + deadline
+    while True:
+        with open(f"/proc/{pid}/stat") as f:
+            current = f.read().rsplit(")", 1)[1].split()[0]
+        if current == state:
+            return
+        assert time.monotonic() < end, f"process {pid} is in state {current}, not {state}, after {deadline} s"
+        time.sleep(0.01)
 
 
 def test_estop_refuses_submit_until_resume(daemon: Daemon):
