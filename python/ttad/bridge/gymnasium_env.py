@@ -1,0 +1,242 @@
+"""Any Gymnasium environment as a ttad robot: :func:`serve_gymnasium` and :class:`GymnasiumController`.
+
+Sizes and bounds come from the environment's spaces; :func:`ttad.bridge.robot_config` writes the
+matching robot-config from the same spaces, so the two cannot disagree.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .controller import Controller, ControllerError, Hello, ResetRequest, StepResult
+
+__all__ = ["GymnasiumController", "Transition", "EnvSpaces", "SpaceError", "env_spaces", "serve_gymnasium"]
+
+
+class SpaceError(ValueError):
+    """An environment's spaces cannot be a ttad robot; the message names the space and what is wrong."""
+
+
+@dataclass
+class Transition:
+    """What ``success`` and ``progress`` see after a reset or a step.
+
+    ``reward``, ``terminated`` and ``truncated`` are 0/False after a reset.
+    """
+
+    env: Any
+    observation: np.ndarray
+    reward: float
+    terminated: bool
+    truncated: bool
+    info: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EnvSpaces:
+    """What ttad needs to know of an environment's spaces."""
+
+    observation_size: int
+    action_low: List[float]
+    action_high: List[float]
+    action_shape: Tuple[int, ...]
+
+
+def env_spaces(env: Any, action_low: Optional[Sequence[float]] = None,
+               action_high: Optional[Sequence[float]] = None) -> EnvSpaces:
+    """Reads the observation size and action bounds from ``env``'s spaces.
+
+    Raises :class:`SpaceError` naming the space and the problem: a space that is not a ``Box``,
+    or an action ``Box`` with unbounded components (pass ``action_low``/``action_high`` to bound
+    them: ttad clamps every action into finite bounds).
+    """
+    from gymnasium import spaces
+
+    name = _env_name(env)
+    obs_space, act_space = env.observation_space, env.action_space
+    if not isinstance(obs_space, spaces.Box):
+        raise SpaceError(f"{name}: observation_space is {obs_space}; ttad needs a Box of numbers "
+                         "(wrap the env in gymnasium.wrappers.FlattenObservation for Dict/Tuple spaces)")
+    if not isinstance(act_space, spaces.Box):
+        raise SpaceError(f"{name}: action_space is {act_space}; ttad needs a Box of continuous actions")
+    size = int(np.prod(obs_space.shape)) if obs_space.shape else 1
+    n = int(np.prod(act_space.shape)) if act_space.shape else 1
+    low = np.broadcast_to(np.asarray(act_space.low, dtype=np.float64), act_space.shape).reshape(-1).copy()
+    high = np.broadcast_to(np.asarray(act_space.high, dtype=np.float64), act_space.shape).reshape(-1).copy()
+    for given, target, which in ((action_low, low, "action_low"), (action_high, high, "action_high")):
+        if given is not None:
+            values = np.asarray(given, dtype=np.float64).reshape(-1)
+            if values.size not in (1, n):
+                raise SpaceError(f"{name}: {which} has {values.size} values; the action_space has {n} components")
+            target[:] = values
+    unbounded = [i for i in range(n) if not (math.isfinite(low[i]) and math.isfinite(high[i]))]
+    if unbounded:
+        shown = ", ".join(f"[{i}] in [{low[i]}, {high[i]}]" for i in unbounded[:4])
+        more = f" and {len(unbounded) - 4} more" if len(unbounded) > 4 else ""
+        raise SpaceError(f"{name}: action_space {act_space} is unbounded at component(s) {shown}{more}; "
+                         "ttad clamps every action into finite bounds: pass action_low=/action_high=")
+    wrong = [i for i in range(n) if not low[i] < high[i]]
+    if wrong:
+        i = wrong[0]
+        raise SpaceError(f"{name}: action bounds at component {i} are [{low[i]}, {high[i]}]; expected low < high")
+    return EnvSpaces(size, [float(x) for x in low], [float(x) for x in high], tuple(act_space.shape))
+
+
+class GymnasiumController(Controller):
+    """A :class:`Controller` around a Gymnasium environment.
+
+    - ``hello``: sizes and bounds from the spaces (:func:`env_spaces`); joints from the MuJoCo
+      model when the env has one (its hinge and slide joints), else none; see ``state``.
+    - ``reset``: ``env.reset(seed=task seed, options=params or None)``, so a task's N attempts face
+      the same start; then ``apply_dynamics(env, factors)`` when the task asks for dynamics.
+    - ``step``: ``env.step(action)``; ``success(transition)`` decides success, ``progress(transition)``
+      (optional) reports progress in [0, 1]. After the env terminates or truncates without success,
+      the robot holds still: later steps return the last observation (ttad ends the attempt at its
+      ``max_steps``), since stepping a finished Gymnasium env is undefined.
+
+    ``success``: required; e.g. ``lambda t: -t.info["reward_dist"] < 0.02`` for Reacher.
+    ``apply_dynamics(env, factors)``: set the env's physics for these factors (absolute: 1 is
+    nominal, and every factor is passed at every reset); without it, a task asking for a factor
+    other than 1 is refused. ``state(env) -> (positions, velocities, end_effector_xyz or None)``
+    with ``joints`` names overrides the MuJoCo default.
+    """
+
+    def __init__(self, make_env: Callable[[], Any], *, success: Callable[[Transition], bool],
+                 progress: Optional[Callable[[Transition], float]] = None,
+                 apply_dynamics: Optional[Callable[[Any, Dict[str, float]], None]] = None,
+                 robot: Optional[str] = None, action_low: Optional[Sequence[float]] = None,
+                 action_high: Optional[Sequence[float]] = None, joints: Optional[Sequence[str]] = None,
+                 state: Optional[Callable[[Any], Tuple[Sequence[float], Sequence[float], Optional[Sequence[float]]]]] = None,
+                 end_effector: bool = False, heartbeat_interval: float = 0.25) -> None:
+        super().__init__(heartbeat_interval=heartbeat_interval)
+        if not callable(success):
+            raise TypeError("success must be a callable taking a Transition and returning a bool")
+        if (joints is None) != (state is None):
+            raise ValueError("give joints= and state= together (the names of the state frame's joints, and how to read them)")
+        self.env = make_env()
+        self.spaces = env_spaces(self.env, action_low, action_high)
+        self._success = success
+        self._progress = progress
+        self._apply_dynamics = apply_dynamics
+        self.robot = robot or _env_name(self.env)
+        if state is not None and joints is not None:
+            self._joints: List[str] = list(joints)
+            self._state = state
+            self._end_effector = end_effector
+        else:
+            self._joints, self._state = _mujoco_state(self.env)
+            self._end_effector = False
+        self._last: Optional[Tuple[np.ndarray, List[float]]] = None
+        self._finished = False
+
+    @property
+    def joints(self) -> List[str]:
+        """The state frame's joint names, in order."""
+        return list(self._joints)
+
+    def hello(self) -> Hello:
+        period = None
+        unwrapped = getattr(self.env, "unwrapped", self.env)
+        dt = getattr(unwrapped, "dt", None)
+        if isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0:
+            period = float(dt)
+        return Hello(robot=self.robot, observation_size=self.spaces.observation_size,
+                     action_low=self.spaces.action_low, action_high=self.spaces.action_high,
+                     joints=self._joints, end_effector=self._end_effector, control_period=period)
+
+    def reset(self, request: ResetRequest) -> Tuple[np.ndarray, List[float]]:
+        factors = {k: v for k, v in request.dynamics.items()}
+        if self._apply_dynamics is not None:
+            self._apply_dynamics(self.env, factors)
+        else:
+            shifted = {k: v for k, v in factors.items() if v != 1}
+            if shifted:
+                raise ControllerError(f"the task asks for dynamics {shifted}, but this controller applies none "
+                                      "(serve_gymnasium(apply_dynamics=None))")
+        observation, info = self.env.reset(seed=int(request.seed), options=dict(request.params) or None)
+        obs = np.asarray(observation, dtype=np.float64).reshape(-1)
+        self._finished = False
+        self._last = (obs, self._state_vector())
+        return self._last
+
+    def step(self, action: np.ndarray) -> StepResult:
+        assert self._last is not None
+        if self._finished:
+            return StepResult(self._last[0], self._last[1], success=False)
+        act = np.clip(action.astype(np.float64), self.spaces.action_low, self.spaces.action_high)
+        act = act.astype(self.env.action_space.dtype).reshape(self.spaces.action_shape)
+        observation, reward, terminated, truncated, info = self.env.step(act)
+        obs = np.asarray(observation, dtype=np.float64).reshape(-1)
+        transition = Transition(self.env, obs, float(reward), bool(terminated), bool(truncated), dict(info))
+        success = bool(self._success(transition))
+        progress = float(self._progress(transition)) if self._progress is not None else None
+        self._last = (obs, self._state_vector())
+        self._finished = (terminated or truncated) and not success
+        return StepResult(self._last[0], self._last[1], success=success, progress=progress)
+
+    def stop(self, emergency: bool) -> None:
+        # A simulated env has no motors to zero; the next reset starts afresh.
+        self._finished = True
+
+    def _state_vector(self) -> List[float]:
+        positions, velocities, effector = self._state(self.env)
+        values = [float(x) for x in positions] + [float(x) for x in velocities]
+        if self._end_effector:
+            if effector is None:
+                raise ControllerError("state() returned no end effector, but end_effector=True")
+            values += [float(x) for x in effector]
+        return values
+
+
+def serve_gymnasium(make_env: Callable[[], Any], endpoint: str, *, success: Callable[[Transition], bool],
+                    progress: Optional[Callable[[Transition], float]] = None,
+                    apply_dynamics: Optional[Callable[[Any, Dict[str, float]], None]] = None,
+                    **options: Any) -> None:
+    """Serves ``make_env()`` as a ttad robot on ``endpoint`` until the controller is shut down
+    (SIGINT/SIGTERM in the caller, or :meth:`Controller.shutdown`).
+
+    ``options`` go to :class:`GymnasiumController` (``robot``, ``action_low``, ``action_high``,
+    ``joints`` with ``state``, ``heartbeat_interval``). Write the matching robot-config with
+    :func:`ttad.bridge.robot_config`.
+    """
+    controller = GymnasiumController(make_env, success=success, progress=progress,
+                                     apply_dynamics=apply_dynamics, **options)
+    controller.serve(endpoint)
+
+
+def _env_name(env: Any) -> str:
+    spec = getattr(env, "spec", None)
+    if spec is not None and getattr(spec, "id", None):
+        return str(spec.id)
+    return type(getattr(env, "unwrapped", env)).__name__
+
+
+def _mujoco_state(env: Any) -> Tuple[List[str], Callable[[Any], Tuple[Sequence[float], Sequence[float], None]]]:
+    """The hinge and slide joints of a MuJoCo env (names, and a reader of their qpos/qvel)."""
+    unwrapped = getattr(env, "unwrapped", env)
+    model, data = getattr(unwrapped, "model", None), getattr(unwrapped, "data", None)
+    try:
+        import mujoco
+    except ImportError:
+        mujoco = None
+    if mujoco is None or not isinstance(model, mujoco.MjModel) or data is None:
+        return [], lambda env: ((), (), None)
+    names: List[str] = []
+    qpos: List[int] = []
+    dofs: List[int] = []
+    for j in range(model.njnt):
+        if int(model.jnt_type[j]) not in (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE)):
+            continue
+        name = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) or f"joint{j}"
+        names.append(name)
+        qpos.append(int(model.jnt_qposadr[j]))
+        dofs.append(int(model.jnt_dofadr[j]))
+
+    def read(env: Any) -> Tuple[Sequence[float], Sequence[float], None]:
+        d = getattr(env, "unwrapped", env).data
+        return d.qpos[qpos], d.qvel[dofs], None
+
+    return names, read
