@@ -17,7 +17,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The checkpoint interop test reads our safetensors files with the reference Python package.
 python3 -c "import safetensors, numpy" 2>/dev/null || python3 -m pip install -q safetensors numpy
-# Optional: gymnasium ships reacher.xml, a model we did not write, for the third-party MJCF test.
-python3 -c "import gymnasium" 2>/dev/null || python3 -m pip install -q gymnasium 2>/dev/null \
-  || echo "setup: gymnasium not installed; the third-party MJCF test will skip"
+# The Python package (python/) and its test extras for the python3 on PATH: pyzmq, numpy, pytest and
+# gymnasium[mujoco] (reacher.xml for the third-party MJCF test; Reacher-v5 driven through
+# serve_gymnasium). Without gymnasium those tests skip and say so.
+# The tests import the package from python/ itself; `pip install ./python` is for users.
+python3 -c "import zmq, numpy, pytest, gymnasium, mujoco" 2>/dev/null \
+  || python3 -m pip install -q pyzmq numpy pytest 'gymnasium[mujoco]>=1.0' \
+  || python3 -m pip install -q pyzmq numpy pytest \
+  || echo "setup: the Python test packages could not be installed; the Python suite will fail"
 command -v swift >/dev/null || { echo "setup: no swift on PATH (this machine kind ships Swift 6.3 in /opt/swift)"; exit 1; }
