@@ -18,8 +18,9 @@ struct BridgeReply {
 ///
 /// After any failed request the socket is dropped and a new one made for the next request, so a
 /// late reply to an old request can never be taken for the answer to a new one (the old socket,
-/// and anything queued on it, is gone). A new socket says `hello` first, which also notices a
-/// controller that restarted.
+/// and anything queued on it, is gone). A new socket says `hello` first, and so does every reset
+/// (`connect(fresh: true)`), which notices a controller that restarted even when libzmq quietly
+/// reconnected the old socket to it.
 final class BridgeConnection {
     private let context: ZMQContext
     private let settings: BridgeSettings
