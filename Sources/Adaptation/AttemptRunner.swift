@@ -52,7 +52,8 @@ struct AttemptRunner {
             let attempt = try robot.makeAttempt(task: task, index: index)
             attempts.append(attempt)
             do {
-                observations.append(try attempt.reset(deadline: .seconds(60)))
+                // The robot-config's reset deadline (bridge: reset_deadline_ms; MuJoCo: 1 s).
+                observations.append(try attempt.reset(deadline: config.resetDeadline))
             } catch {
                 // A controller that cannot reset is a hardware fault of this attempt, not a crash of the task.
                 observations.append([Float](repeating: 0, count: obsSize))
@@ -66,7 +67,7 @@ struct AttemptRunner {
 
         while finished.contains(where: { $0 == nil }) {
             observer.heartbeat()
-            let live = finished.indices.filter { finished[$0] == nil }
+            var live = finished.indices.filter { finished[$0] == nil }
             if let reason = cancellation.reason {
                 // E-stop, a person's cancel, or shutdown: stop the robot now, mid-attempt.
                 for slot in live {
@@ -77,6 +78,21 @@ struct AttemptRunner {
                 }
                 break
             }
+            // Defence in depth: every backend checks what its robot sends, but whatever one lets
+            // through (a wrong size, a NaN or an infinity) ends its attempt here, robot stopped,
+            // before the policy, a trajectory or an update can see it.
+            var checked: [Int] = []
+            for slot in live {
+                if let bad = Self.unusable(observations[slot], size: obsSize) {
+                    attempts[slot].stop()
+                    finished[slot] = StepOutcome(observation: observations[slot], done: true, success: false,
+                                                 abort: .hardwareFault(attempts[slot].steps == 0 ? "reset: \(bad)" : "step \(attempts[slot].steps): \(bad)"))
+                } else {
+                    checked.append(slot)
+                }
+            }
+            live = checked
+            if live.isEmpty { continue }
             // One policy call for every attempt still running.
             batch.removeAll(keepingCapacity: true)
             batchTemperatures.removeAll(keepingCapacity: true)
@@ -88,11 +104,18 @@ struct AttemptRunner {
             for (k, slot) in live.enumerated() {
                 trajectories[slot].observations += observations[slot]
                 trajectories[slot].samples.append(samples[k])
-                let outcome: StepOutcome
+                var outcome: StepOutcome
                 do { outcome = try attempts[slot].step(samples[k].action) } catch {
                     attempts[slot].stop()
                     outcome = StepOutcome(observation: observations[slot], done: true, success: false,
                                           abort: .hardwareFault("step failed: \(error)"))
+                }
+                // The last observation of an attempt never reaches the policy, but a bad one still
+                // makes the attempt a fault, never a success (the check before the policy covers the rest).
+                if outcome.done, outcome.abort == nil, let bad = Self.unusable(outcome.observation, size: obsSize) {
+                    attempts[slot].stop()
+                    outcome = StepOutcome(observation: observations[slot], done: true, success: false,
+                                          abort: .hardwareFault("step \(attempts[slot].steps): \(bad)"))
                 }
                 observations[slot] = outcome.observation
                 if outcome.done { finished[slot] = outcome }
@@ -100,13 +123,23 @@ struct AttemptRunner {
         }
 
         return indices.indices.map { slot in
-            let outcome = finished[slot]!
+            var outcome = finished[slot]!
             let steps = attempts[slot].steps
+            // Progress and the margin feed the reward: a non-finite one is a fault of the robot, never a reward.
+            var progress = attempts[slot].progress
+            if outcome.abort == nil, !cancelled[slot],
+               let bad = NonFinite.describe(progress, name: "progress")
+                ?? NonFinite.describe(attempts[slot].smallestSafetyMargin, name: "safety margin") {
+                attempts[slot].stop()
+                outcome.abort = .hardwareFault(bad)
+            }
+            if let p = progress, !p.isFinite { progress = nil }
+            let margin = attempts[slot].smallestSafetyMargin.isFinite ? attempts[slot].smallestSafetyMargin : 0
             let success = outcome.success && outcome.abort == nil && !cancelled[slot]
             let value = reward.reward(AttemptOutcome(
                 success: success, steps: steps, maxSteps: config.maxSteps,
                 actionChange: Self.actionChange(trajectories[slot].samples, low: config.actionLow, high: config.actionHigh),
-                safetyMargin: attempts[slot].smallestSafetyMargin, progress: attempts[slot].progress))
+                safetyMargin: margin, progress: progress))
             trajectories[slot].reward = value
             let abortText = outcome.abort?.description ?? (cancelled[slot] ? "cancelled" : nil)
             let report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
@@ -114,6 +147,13 @@ struct AttemptRunner {
             observer.attemptFinished(plan, report)
             return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort, cancelled: cancelled[slot])
         }
+    }
+
+    /// Why `observation` must not reach the policy (wrong size, or the first non-finite value);
+    /// nil when it may.
+    static func unusable(_ observation: [Float], size: Int) -> String? {
+        guard observation.count == size else { return "observation has \(observation.count) values, expected \(size)" }
+        return NonFinite.describe(observation, name: "observation")
     }
 
     /// Mean over consecutive steps of the squared action change, each dimension over its range:

@@ -53,6 +53,7 @@ public protocol Robot: AnyObject, Sendable {
     /// Prepares one attempt of `task` (per-task dynamics applied to a model copy). `index` distinguishes the N attempts.
     func makeAttempt(task: TaskRequest, index: Int) throws -> any RobotAttempt
     /// E-stop: aborts every running attempt at once (thread-safe; callable from any thread) and latches until `clearEmergencyStop()`.
+    /// Returns right after latching: it never waits on the robot (a bridge tells its controller afterwards, off the caller's thread).
     func emergencyStop()
     /// Releases the e-stop latch; new attempts may start.
     func clearEmergencyStop()
@@ -60,11 +61,13 @@ public protocol Robot: AnyObject, Sendable {
 
 /// One attempt at a task on a robot. Used from one thread at a time.
 public protocol RobotAttempt: AnyObject {
-    /// Resets for the task and returns the first observation. May wait (bridge: a person may set the scene) up to `deadline`.
+    /// Resets for the task and returns the first observation (every value finite, or it throws naming the first that is not).
+    /// May wait (bridge: a person may set the scene) up to `deadline`, normally the config's `resetDeadline`.
     func reset(deadline: Duration) throws -> [Float]
     /// Applies one action. The safety envelope runs inside this call, between the policy's action and the robot, and cannot be bypassed:
     /// the action is clamped to limits and rate limits; a violation (joint pos/vel limits, workspace box) ends the attempt with .safety and sends stop.
-    /// A deadline miss / garbage / dead controller ends it with .hardwareFault and sends stop. E-stop -> .estop.
+    /// A deadline miss / garbage / dead controller / a NaN or infinity in what the robot sent ends it with .hardwareFault and
+    /// sends stop; the outcome's observation is then the last finite one. E-stop -> .estop.
     func step(_ action: [Float]) throws -> StepOutcome
     /// Sends stop to the robot (idempotent).
     func stop()

@@ -15,6 +15,8 @@ struct ControllerServer {
     private var startDistance: (distance: Double, tolerance: Double)?
     /// Steps served since start (what the faults count).
     private var stepsServed = 0
+    /// Steps of the current attempt (0 at its reset): what the non-finite faults count.
+    private var attemptStep = 0
     /// Between a stop/estop and the next reset, steps are refused.
     private var halted = true
 
@@ -77,7 +79,8 @@ struct ControllerServer {
             startDistance = sim.successDistance
             waitForScene(header, identity: identity)
             halted = false
-            return [BridgeProtocol.encode(reply), BridgeProtocol.encode(sim.observation()), BridgeProtocol.encodeState(sim.safetyState)]
+            attemptStep = 0
+            return [BridgeProtocol.encode(reply)] + dataFrames(sim)
         case .step:
             guard let simulation, !halted else { return errorReply(header, "no attempt running (reset first; stopped or e-stopped)") }
             guard frames.count == 1, let action = try? BridgeProtocol.decodeFloats(frames[0], count: config.actionSize, what: "action") else {
@@ -92,6 +95,7 @@ struct ControllerServer {
             simulation.apply(clamped)
             simulation.advance()
             stepsServed += 1
+            attemptStep += 1
             if case .garbageAfter(let n) = fault, stepsServed > n {
                 return [[0xDE, 0xAD, 0xBE, 0xEF], [1, 2, 3]]
             }
@@ -104,7 +108,11 @@ struct ControllerServer {
                 reply.progress = start.distance > start.tolerance
                     ? min(1, max(0, (start.distance - now.distance) / (start.distance - start.tolerance))) : 1
             }
-            return [BridgeProtocol.encode(reply), BridgeProtocol.encode(simulation.observation()), BridgeProtocol.encodeState(simulation.safetyState)]
+            if case .nanProgress(let step) = fault, step == attemptStep {
+                log("sending progress NaN at step \(attemptStep)")
+                reply.progress = .nan
+            }
+            return [Self.encodeAllowingNaN(reply)] + dataFrames(simulation)
         case .stop, .estop:
             simulation?.zeroControls()
             halted = true
@@ -112,6 +120,33 @@ struct ControllerServer {
         case .heartbeat, .error:
             return errorReply(header, "\(header.type.rawValue) is not a request")
         }
+    }
+
+    /// The observation and state frames, with the non-finite fault applied when its step has come.
+    private func dataFrames(_ simulation: MuJoCoSimulation) -> [[UInt8]] {
+        var observation = simulation.observation()
+        var state = BridgeProtocol.encodeState(simulation.safetyState)
+        switch fault {
+        case .badObservation(let k, let step, let value) where step == attemptStep && k < observation.count:
+            log("sending observation[\(k)] = \(value) at step \(attemptStep)")
+            observation[k] = value
+        case .badState(let k, let step) where step == attemptStep && 4 * k < state.count:
+            log("sending state[\(k)] = nan at step \(attemptStep)")
+            var values = (try? BridgeProtocol.decodeFloats(state, count: state.count / 4, what: "state")) ?? []
+            values[k] = .nan
+            state = BridgeProtocol.encode(values)
+        default: break
+        }
+        return [BridgeProtocol.encode(observation), state]
+    }
+
+    /// Encodes a header; a NaN is written as a bare `NaN` token, as Python's `json.dumps` does.
+    private static func encodeAllowingNaN(_ header: BridgeProtocol.Header) -> [UInt8] {
+        guard let p = header.progress, p.isNaN else { return BridgeProtocol.encode(header) }
+        var finite = header
+        finite.progress = 0.5
+        let text = String(decoding: BridgeProtocol.encode(finite), as: UTF8.self)
+        return Array(text.replacingOccurrences(of: "\"progress\":0.5", with: "\"progress\":NaN").utf8)
     }
 
     /// Simulates a person setting the scene: waits, sending heartbeats so ttad knows we are alive.

@@ -19,7 +19,9 @@ struct TTADController: ParsableCommand {
     @Option(help: "ZeroMQ endpoint to bind, e.g. ipc:///tmp/ttad-controller.sock or tcp://*:5600.")
     var endpoint: String
 
-    @Option(help: "Misbehave: late:<ms> (answer steps late), late-once:<ms> (only the first step), silent-after:<n>, garbage-after:<n>, die-after:<n> (n = steps served).")
+    @Option(help: """
+        Misbehave: late:<ms> (answer steps late), late-once:<ms> (only the first step), silent-after:<n>,         garbage-after:<n>, die-after:<n> (n = steps served); nan-observation:<k>@<s>, inf-observation:<k>@<s>,         nan-state:<k>@<s> (that value of the reply to step s of every attempt, s = 0: the reset reply),         nan-progress:<s> (progress NaN, written as Python's json writes it).
+        """)
     var fault: Fault?
 
     @Option(name: .customLong("reset-wait-ms"), help: "Wait this long at every reset (as if a person set the scene), sending heartbeats.")
@@ -57,11 +59,30 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
     case silentAfter(Int)
     case garbageAfter(Int)
     case dieAfter(Int)
+    /// The observation's value `index` is `value` (NaN or infinity) in the reply to step `step` of
+    /// every attempt (0: the reset reply): a broken sensor or a diverged simulation.
+    case badObservation(index: Int, step: Int, value: Float)
+    /// The same for the state frame (joint positions, velocities, end effector).
+    case badState(index: Int, step: Int)
+    /// `progress` is NaN (a bare `NaN` token, as Python's `json.dumps` writes it) at step `step`.
+    case nanProgress(step: Int)
 
     init?(argument: String) {
         let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let n = Int(parts[1]), n >= 0 else { return nil }
+        guard parts.count == 2 else { return nil }
+        let at = parts[1].split(separator: "@", maxSplits: 1).compactMap { Int($0) }
+        if at.count == 2, at.allSatisfy({ $0 >= 0 }) {
+            switch parts[0] {
+            case "nan-observation": self = .badObservation(index: at[0], step: at[1], value: .nan)
+            case "inf-observation": self = .badObservation(index: at[0], step: at[1], value: .infinity)
+            case "nan-state": self = .badState(index: at[0], step: at[1])
+            default: return nil
+            }
+            return
+        }
+        guard let n = Int(parts[1]), n >= 0 else { return nil }
         switch parts[0] {
+        case "nan-progress": self = .nanProgress(step: n)
         case "late": self = .late(milliseconds: n)
         case "late-once": self = .lateOnce(milliseconds: n)
         case "silent-after": self = .silentAfter(n)
@@ -78,6 +99,9 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
         case .silentAfter(let n): "silent-after:\(n)"
         case .garbageAfter(let n): "garbage-after:\(n)"
         case .dieAfter(let n): "die-after:\(n)"
+        case .badObservation(let k, let step, let value): "\(value.isNaN ? "nan" : "inf")-observation:\(k)@\(step)"
+        case .badState(let k, let step): "nan-state:\(k)@\(step)"
+        case .nanProgress(let step): "nan-progress:\(step)"
         }
     }
 }

@@ -125,6 +125,15 @@ import Testing
         #expect(outcome.done && outcome.abort?.kind == "hardware_fault", "\(String(describing: outcome.abort))")
     }
 
+    @Test func aSimulatedResetIsHeldToItsDeadline() throws {
+        let robot = try MuJoCoRobot(config: try TestSupport.load("reacher2"))
+        let attempt = try robot.makeAttempt(task: Self.reachTask, index: 0)
+        // No reset takes no time at all: a zero deadline is always missed, and says so.
+        #expect { try attempt.reset(deadline: .zero) } throws: { "\($0)".contains("over the 0.0 seconds deadline") }
+        #expect(throws: RobotError.self) { try attempt.step([0, 0]) }
+        #expect(try robot.makeAttempt(task: Self.reachTask, index: 0).reset(deadline: robot.config.resetDeadline).count == 10)
+    }
+
     @Test func aModelThatLacksANamedSiteIsRejectedByName() throws {
         var config = try TestSupport.load("reacher2")
         guard case .mujoco(var settings) = config.backend else { return }

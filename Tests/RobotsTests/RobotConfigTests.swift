@@ -31,6 +31,14 @@ import Testing
         #expect(try makeRobot(config) is BridgeRobot)
     }
 
+    @Test func theResetDeadlineIsTheBridgesOwnAndOneSecondForASimulation() throws {
+        #expect(try TestSupport.load("bridge-example").resetDeadline == .seconds(30))
+        #expect(try TestSupport.load("reacher2").resetDeadline == .seconds(1))
+        let yaml = try String(contentsOfFile: TestSupport.configPath("bridge-example"), encoding: .utf8)
+            .replacingOccurrences(of: "reset_deadline_ms: 30000", with: "reset_deadline_ms: 1234")
+        #expect(try RobotConfig.load(path: TestSupport.writeTemp(yaml, name: "bridge-example")).resetDeadline == .milliseconds(1234))
+    }
+
     @Test func aBridgeConfigMayNotDescribeTheControllersInternals() throws {
         let text = try String(contentsOfFile: TestSupport.configPath("bridge-example"), encoding: .utf8) + "joints: [shoulder]\n"
         let path = try TestSupport.writeTemp(text)

@@ -56,16 +56,26 @@ public final class BridgeAttempt: RobotAttempt {
         }
         stopped = false
         let state: SafetyState
+        let first: [Float]
         do {
             guard reply.frames.count == 2 else { throw BridgeProtocol.DecodeError(message: "reset reply has \(reply.frames.count) data frames, expected 2") }
-            observation = try BridgeProtocol.decodeFloats(reply.frames[0], count: robot.config.observationSize, what: "observation")
+            first = try BridgeProtocol.decodeFloats(reply.frames[0], count: robot.config.observationSize, what: "observation")
             state = try BridgeProtocol.decodeState(reply.frames[1], joints: joints, endEffector: endEffector)
         } catch {
             robot.connection.drop()
             stopAcknowledged = robot.connection.sendStop()
             stopped = true
+            phase = .finished
             throw RobotError.bridge("reset reply unusable: \(error)")
         }
+        // A non-finite number is a fault of the robot: it never reaches the policy or the envelope.
+        if let bad = NonFinite.describe(first, name: "observation") ?? NonFinite.describe(state, joints: jointNames) {
+            stopAcknowledged = robot.connection.sendStop()
+            stopped = true
+            phase = .finished
+            throw RobotError.bridge("reset reply: \(bad)")
+        }
+        observation = first
         envelope.reset()
         if let violation = envelope.check(state) {
             stopAcknowledged = robot.connection.sendStop()
@@ -109,20 +119,29 @@ public final class BridgeAttempt: RobotAttempt {
             return end(fault.kind == .estop ? .estop : .hardwareFault(fault.message))
         }
         let state: SafetyState
+        let next: [Float]
         do {
             guard reply.frames.count == 2 else { throw BridgeProtocol.DecodeError(message: "step reply has \(reply.frames.count) data frames, expected 2") }
-            observation = try BridgeProtocol.decodeFloats(reply.frames[0], count: robot.config.observationSize, what: "observation")
+            next = try BridgeProtocol.decodeFloats(reply.frames[0], count: robot.config.observationSize, what: "observation")
             state = try BridgeProtocol.decodeState(reply.frames[1], joints: joints, endEffector: endEffector)
         } catch {
             robot.connection.drop()
             return end(.hardwareFault("garbage step reply: \(error)"))
         }
+        // A non-finite number is a fault of the robot, whatever else the reply says (even success):
+        // the attempt ends here, and `observation` stays the last finite one.
+        if let bad = NonFinite.describe(next, name: "observation") ?? NonFinite.describe(state, joints: envelope.joints)
+            ?? NonFinite.describe(reply.header.progress, name: "progress") {
+            self.envelope = envelope
+            return end(.hardwareFault("step \(steps): \(bad)"))
+        }
+        observation = next
         let violation = envelope.check(state)
         self.envelope = envelope
         if let violation { return end(.safety(violation.reason)) }
         let success = reply.header.success ?? false
-        // Optional and only a reward term: a value out of range is clamped, a non-finite one ignored.
-        if let reported = reply.header.progress, reported.isFinite {
+        // Optional and only a reward term: a value out of range is clamped (a non-finite one ended the attempt above).
+        if let reported = reply.header.progress {
             progress = max(progress ?? 0, min(1, max(0, success ? 1 : reported)))
         } else if success, progress != nil {
             progress = 1

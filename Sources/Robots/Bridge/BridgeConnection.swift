@@ -18,8 +18,9 @@ struct BridgeReply {
 ///
 /// After any failed request the socket is dropped and a new one made for the next request, so a
 /// late reply to an old request can never be taken for the answer to a new one (the old socket,
-/// and anything queued on it, is gone). A new socket says `hello` first, which also notices a
-/// controller that restarted.
+/// and anything queued on it, is gone). A new socket says `hello` first, and so does every reset
+/// (`connect(fresh: true)`), which notices a controller that restarted even when libzmq quietly
+/// reconnected the old socket to it.
 final class BridgeConnection {
     private let context: ZMQContext
     private let settings: BridgeSettings
@@ -61,10 +62,15 @@ final class BridgeConnection {
     }
 
     /// Makes sure a socket is open and the controller said hello; returns its capabilities.
+    ///
+    /// With `fresh`, says hello again even on an open socket: libzmq reconnects to a controller
+    /// that restarted without telling us, and the restarted one may have other capabilities.
     @discardableResult
-    func connect(latch: EmergencyStopLatch?) throws(BridgeFault) -> BridgeProtocol.Header {
-        if let hello, socket != nil { return hello }
-        drop()
+    func connect(latch: EmergencyStopLatch?, fresh: Bool = false) throws(BridgeFault) -> BridgeProtocol.Header {
+        if !fresh, let hello, socket != nil { return hello }
+        // A socket without a hello (the controller refused the last one) starts over clean.
+        if hello == nil { drop() }
+        hello = nil
         let reply = try request(BridgeProtocol.Header(type: .hello, seq: 0), frames: [], deadline: settings.helloDeadline, latch: latch, needsHello: false)
         hello = reply.header
         return reply.header

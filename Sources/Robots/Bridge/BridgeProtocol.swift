@@ -82,14 +82,58 @@ public enum BridgeProtocol {
     }
 
     /// Decodes a header frame; anything that is not a version-1 header is an error.
+    ///
+    /// Bare `NaN`, `Infinity` and `-Infinity` (not JSON, but what Python's `json.dumps` writes for a
+    /// non-finite float) are read as those values, so that the reader can name the field that
+    /// carried one (`progress is nan`) rather than call the whole header garbage.
     public static func decodeHeader(_ frame: [UInt8]) throws(DecodeError) -> Header {
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: Data(frame)) } catch {
-            let preview = String(decoding: frame.prefix(40), as: UTF8.self)
-            throw DecodeError(message: "not a bridge header (\(frame.count) bytes: \(preview.debugDescription))")
+            guard let tolerant = quotingNonFiniteTokens(frame) else {
+                let preview = String(decoding: frame.prefix(40), as: UTF8.self)
+                throw DecodeError(message: "not a bridge header (\(frame.count) bytes: \(preview.debugDescription))")
+            }
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+            do { header = try decoder.decode(Header.self, from: Data(tolerant)) } catch {
+                let preview = String(decoding: frame.prefix(40), as: UTF8.self)
+                throw DecodeError(message: "not a bridge header (\(frame.count) bytes: \(preview.debugDescription))")
+            }
         }
         guard header.v == version else { throw DecodeError(message: "protocol version \(header.v), expected \(version)") }
         return header
+    }
+
+    /// `frame` with every bare `NaN`, `Infinity` and `-Infinity` token outside strings put in
+    /// quotes; nil when there is none (then the frame is not JSON for another reason).
+    static func quotingNonFiniteTokens(_ frame: [UInt8]) -> [UInt8]? {
+        let tokens: [[UInt8]] = [Array("-Infinity".utf8), Array("Infinity".utf8), Array("NaN".utf8)]
+        var out: [UInt8] = []
+        out.reserveCapacity(frame.count + 16)
+        var inString = false, escaped = false, found = false
+        var i = 0
+        scan: while i < frame.count {
+            let byte = frame[i]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                out.append(byte)
+                i += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { inString = true }
+            for token in tokens where frame[i...].starts(with: token) {
+                out.append(UInt8(ascii: "\""))
+                out += token
+                out.append(UInt8(ascii: "\""))
+                i += token.count
+                found = true
+                continue scan
+            }
+            out.append(byte)
+            i += 1
+        }
+        return found ? out : nil
     }
 
     /// Encodes floats as little-endian float32 bytes.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ZeroMQ
 
 /// A robot behind a controller that speaks the bridge protocol (docs/bridge-protocol.md):
@@ -17,6 +18,12 @@ public final class BridgeRobot: Robot, @unchecked Sendable {
     // The connection is used by one attempt at a time; the lock makes that so even if a caller errs.
     let lock = NSLock()
     let connection: BridgeConnection
+    /// Delivers `estop` messages, one at a time, so `emergencyStop()` never waits on the controller.
+    private let estopQueue = DispatchQueue(label: "ttad.bridge.estop")
+    /// Whether a delivery runs, and whether another press came during it.
+    private let estopDelivery = Mutex<(running: Bool, again: Bool)>((false, false))
+    private let estopDeliveries = Atomic<Int>(0)
+    private let estopAcknowledged = Atomic<Bool>(false)
 
     public init(config: RobotConfig) throws {
         guard case .bridge(let settings) = config.backend else {
@@ -36,7 +43,8 @@ public final class BridgeRobot: Robot, @unchecked Sendable {
         BridgeAttempt(robot: self, task: try config.resolve(task), index: index)
     }
 
-    /// Connects (if needed) and returns the controller's capabilities, checked against the config.
+    /// Says hello to the controller (connecting if needed) and returns its capabilities, checked
+    /// against the config.
     public func capabilities() throws -> BridgeProtocol.Header {
         lock.lock()
         defer { lock.unlock() }
@@ -44,9 +52,13 @@ public final class BridgeRobot: Robot, @unchecked Sendable {
     }
 
     /// Hello, then the checks that make the controller and this config agree. Caller holds `lock`.
+    ///
+    /// Always a fresh hello, also on an open connection: every attempt's reset calls this, so a
+    /// controller that restarted with other capabilities since the last attempt is caught before
+    /// its first reply is read (one round trip per attempt).
     func checkedHello() throws -> BridgeProtocol.Header {
         let hello: BridgeProtocol.Header
-        do { hello = try connection.connect(latch: emergencyStopLatch) } catch {
+        do { hello = try connection.connect(latch: emergencyStopLatch, fresh: true) } catch {
             throw RobotError.bridge("hello to \(settings.endpoint) failed: \(error)")
         }
         func mismatch(_ what: String) -> RobotError {
@@ -79,18 +91,61 @@ public final class BridgeRobot: Robot, @unchecked Sendable {
         return hello
     }
 
-    /// Latches the e-stop, then tells the controller on a connection of its own (the attempt's
-    /// socket belongs to the stepping thread). A stepping attempt notices within milliseconds.
+    /// Latches the e-stop and returns: the latch is what ends our attempts (each checks it on
+    /// every step and every 5 ms while it waits for the controller). The controller is told
+    /// (`estop`) afterwards, off the caller's thread, on a connection of its own (the attempt's
+    /// socket belongs to the stepping thread), within `stop_deadline_ms`. At most one delivery
+    /// runs at a time; presses during one are folded into a single further delivery.
     public func emergencyStop() {
         emergencyStopLatch.press()
-        guard let socket = try? ZMQSocket(context, .dealer) else { return }
+        let start = estopDelivery.withLock { state in
+            if state.running {
+                state.again = true
+                return false
+            }
+            state.running = true
+            return true
+        }
+        guard start else { return }
+        estopQueue.async { [self] in
+            while true {
+                let acknowledged = deliverEmergencyStop()
+                estopAcknowledged.store(acknowledged, ordering: .sequentiallyConsistent)
+                estopDeliveries.add(1, ordering: .sequentiallyConsistent)
+                let again = estopDelivery.withLock { state in
+                    if state.again {
+                        state.again = false
+                        return true
+                    }
+                    state.running = false
+                    return false
+                }
+                if !again { return }
+            }
+        }
+    }
+
+    /// How many `estop` messages to the controller have finished (acknowledged or given up on).
+    public var emergencyStopDeliveries: Int { estopDeliveries.load(ordering: .sequentiallyConsistent) }
+    /// Whether the controller acknowledged the last finished `estop` message.
+    public var emergencyStopAcknowledged: Bool { estopAcknowledged.load(ordering: .sequentiallyConsistent) }
+
+    /// Sends `estop` on a short-lived socket and waits for the acknowledgement; the whole exchange
+    /// is bounded by the stop deadline. Runs on `estopQueue` only.
+    private func deliverEmergencyStop() -> Bool {
+        guard let socket = try? ZMQSocket(context, .dealer) else { return false }
         defer { socket.close() }
+        let end = ContinuousClock.now + settings.stopDeadline
         do {
             try socket.connect(settings.endpoint)
             try socket.send([BridgeProtocol.encode(BridgeProtocol.Header(type: .estop, seq: 0))], deadline: settings.stopDeadline)
-            _ = try socket.receive(deadline: settings.stopDeadline)
+            let left = end - ContinuousClock.now
+            guard left > .zero else { return false }
+            let reply = try socket.receive(deadline: left)
+            return (try? BridgeProtocol.decodeHeader(reply.first ?? []))?.type == .estop
         } catch {
             // Nobody answered: the latch still stops every attempt on our side.
+            return false
         }
     }
 

@@ -37,6 +37,19 @@ public struct RobotConfig: Sendable {
     /// The dynamics factors a backend knows how to apply.
     public static let knownDynamics: Set<String> = ["damping_scale", "gear_scale", "mass_scale", "friction_scale"]
 
+    /// How long one attempt's reset may take: `backend.reset_deadline_ms` for a bridge (a person may
+    /// be setting the scene); 1 s for MuJoCo, whose reset waits for nothing (microseconds), so only
+    /// a starved machine can miss it.
+    public var resetDeadline: Duration {
+        switch backend {
+        case .bridge(let settings): settings.resetDeadline
+        case .mujoco: Self.simulatedResetDeadline
+        }
+    }
+
+    /// The reset deadline of a simulated robot.
+    public static let simulatedResetDeadline: Duration = .seconds(1)
+
     /// Seconds between two robot steps (MuJoCo: frame_skip x timestep; bridge: what the controller reported, if known).
     public var controlPeriod: Double?
 

@@ -43,10 +43,18 @@ public final class MuJoCoAttempt: RobotAttempt {
         return min(1, max(0, (initialDistance - closestDistance) / (initialDistance - tolerance)))
     }
 
-    /// Resets at once (a simulation never waits for a person; `deadline` is not needed).
+    /// Resets at once: a simulation never waits for a person. `deadline` (the config's
+    /// `resetDeadline`, 1 s for MuJoCo) bounds the wall time like `step_deadline_ms` bounds a
+    /// step: a reset that took longer (a starved machine) fails, as a late controller's would.
     public func reset(deadline: Duration) throws -> [Float] {
         guard !latch.isPressed else { throw RobotError.emergencyStopped }
+        let started = ContinuousClock.now
         try simulation.reset(task: task, index: index)
+        let took = ContinuousClock.now - started
+        if took > deadline {
+            phase = .finished
+            throw RobotError.simulation("reset took \(took), over the \(deadline) deadline")
+        }
         envelope.reset()
         steps = 0
         abort = nil
@@ -56,8 +64,14 @@ public final class MuJoCoAttempt: RobotAttempt {
             phase = .finished
             throw RobotError.simulation("the initial state already breaks the safety envelope: \(violation)")
         }
+        let first = simulation.observation()
+        if let bad = NonFinite.describe(first, name: "observation") {
+            phase = .finished
+            simulation.zeroControls()
+            throw RobotError.simulation("the initial state gives a non-finite observation: \(bad)")
+        }
         phase = .running
-        observation = simulation.observation()
+        observation = first
         return observation
     }
 
@@ -78,7 +92,11 @@ public final class MuJoCoAttempt: RobotAttempt {
         let took = ContinuousClock.now - started
         steps += 1
         if simulation.isUnstable { return end(.hardwareFault("simulation diverged at step \(steps)")) }
-        observation = simulation.observation()
+        // isUnstable looks at qpos and qvel; anything else an observation reads (mocap bodies,
+        // a value too large for a float) is checked here, before the policy can see it.
+        let next = simulation.observation()
+        if let bad = NonFinite.describe(next, name: "observation") { return end(.hardwareFault("step \(steps): \(bad)")) }
+        observation = next
         if took > config.stepDeadline { return end(.hardwareFault("simulated step took \(took), over the \(config.stepDeadline) deadline")) }
         simulation.updateSafetyState(&state)
         if let violation = envelope.check(state) { return end(.safety(violation.reason)) }
