@@ -69,6 +69,11 @@ import ZeroMQ
         #expect(try local.call(Request(operation: .status), as: StatusResult.self).health == "ok", "the stranger's e-stop was not obeyed")
         #expect(daemon.log.contains("curve_client_refused"), "\(daemon.log)")
         #expect(daemon.log.contains(stranger.publicKey), "the refusal names the key to add to the allow-list")
+        // A client that keeps knocking is logged once a minute, not once per attempt.
+        for _ in 0..<2 {
+            #expect(throws: WireClient.Failure.self) { try keys.client(stranger, timeout: .milliseconds(500)).call(Request(operation: .ping), as: Pong.self) }
+        }
+        #expect(daemon.log.components(separatedBy: "refused CURVE client key \(stranger.publicKey)").count - 1 == 1, "\(daemon.log)")
 
         #expect(try keys.client(listed).call(Request(operation: .ping), as: Pong.self).pong)
         #expect(daemon.log.contains("CURVE client operator admitted"))
