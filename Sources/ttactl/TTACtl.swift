@@ -9,6 +9,13 @@ struct TTACtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ttactl",
         abstract: "Send tasks to ttad and watch it adapt.",
+        discussion: """
+            Exit status: 0 done; 1 the daemon refused (the message names the field); 2 a task ended \
+            but not done; 64 bad usage; 69 no daemon answered within --timeout; 73 keygen would \
+            overwrite a key file; 75 gave up waiting for a task; 77 the daemon's socket refused this \
+            user (not in its group). Every subcommand, flag and example: docs/ttactl.md \
+            (/usr/share/doc/ttad/ttactl.md when installed).
+            """,
         subcommands: [Ping.self, Status.self, Submit.self, TaskCommand.self, Cancel.self, History.self, Checkpoints.self,
                       Rollback.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self, Report.self, Keygen.self])
 }
