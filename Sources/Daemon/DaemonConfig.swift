@@ -61,7 +61,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public func checkCurveFiles(file: String) throws {
         guard tcpEndpoint != nil, let keyFile = curveSecretKeyFile else { return }
         guard let data = FileManager.default.contents(atPath: keyFile) else {
-            throw Invalid(file: file, key: Key.curveSecretKeyFile.rawValue, message: "cannot read \(keyFile)")
+            throw Invalid(file: file, key: Key.curveSecretKeyFile.rawValue, message: "cannot read \(keyFile) (the ttad user must be able to: root:ttad, mode 0640)")
         }
         let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard (try? ZMQCurveKeyPair.decode(key)) != nil else {

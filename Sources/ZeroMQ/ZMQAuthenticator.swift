@@ -35,8 +35,6 @@ public final class ZMQAuthenticator: @unchecked Sendable {
     /// Where libzmq sends ZAP requests (fixed by RFC 27).
     public static let endpoint = "inproc://zeromq.zap.01"
 
-    private let socket: ZMQSocket
-    private let decide: @Sendable (Request) -> Verdict
     private let stopping = StopSignal()
     private let finished = DispatchSemaphore(value: 0)
     private let thread: Thread
@@ -49,10 +47,9 @@ public final class ZMQAuthenticator: @unchecked Sendable {
         let socket = try ZMQSocket(context, .rep)
         try socket.bind(Self.endpoint)
         try socket.setSendTimeout(.seconds(1))
-        self.socket = socket
-        self.decide = decide
         let finished = finished, stopping = stopping
-        // The thread holds the socket and the flag, not self: releasing the handler stops it (deinit).
+        // From here the thread owns the socket (a libzmq socket serves one thread) and closes it;
+        // it holds the flag, not self, so releasing the handler stops it (deinit).
         thread = Thread {
             Self.serve(socket: socket, decide: decide, stopping: stopping)
             socket.close()

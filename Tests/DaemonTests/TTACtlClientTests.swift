@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Wire
 import ZeroMQ
@@ -42,18 +43,22 @@ import ZeroMQ
     func watchOnTheDaemonsEventEndpointPrintsEvents() throws {
         let daemon = try DaemonProcess()
         try daemon.waitUntilServing()
-        // `pause` publishes nothing; a rejected submit publishes nothing either: queue a task for an event.
+        // Tasks are queued until watch has printed one event: it may connect after the first one.
         let endpoint = daemon.endpoint
-        let watcher = Thread {
-            Thread.sleep(forTimeInterval: 1)
+        let done = StopBox()
+        let submitter = Thread {
             let client = try? WireClient(endpoint: endpoint, timeout: .seconds(10))
-            _ = try? client?.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 2, adapt: false))),
-                                 as: SubmitResult.self)
+            for _ in 0..<60 where !done.value.withLock({ $0 }) {
+                _ = try? client?.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 2, adapt: false))),
+                                     as: SubmitResult.self)
+                Thread.sleep(forTimeInterval: 0.5)
+            }
         }
-        watcher.start()
+        submitter.start()
         let result = try TTACtlRunner.run(["watch", "--events", daemon.eventEndpoint, "--count", "1", "--json"])
+        done.value.withLock { $0 = true }
         #expect(result.status == 0, "\(result.errors)")
-        #expect(result.output.contains("task_queued"), "\(result.output)")
+        #expect(result.output.contains("\"task_id\":\"t-"), "\(result.output)")
         #expect(daemon.terminate() == 0)
     }
 
@@ -112,4 +117,9 @@ import ZeroMQ
         #expect(again.errors.contains("exists"), "\(again.errors)")
         #expect(try String(contentsOfFile: folder + "/alice.secret", encoding: .utf8).trimmingCharacters(in: .newlines) == secretKey)
     }
+}
+
+/// A flag the test sets and a helper thread reads.
+private final class StopBox: Sendable {
+    let value = Mutex(false)
 }
