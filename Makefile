@@ -48,7 +48,7 @@ install:
 	test -e $(DESTDIR)$(CONFDIR)/ttad.yaml || install -m644 systemd/ttad.yaml $(DESTDIR)$(CONFDIR)/ttad.yaml
 	if [ -d robot-configs ]; then cd robot-configs && find . -type f ! -name '.*' | while read -r f; do \
 		test -e "$(DESTDIR)$(CONFDIR)/robots/$$f" || install -D -m644 "$$f" "$(DESTDIR)$(CONFDIR)/robots/$$f"; done; fi
-	install -m644 docs/install.md systemd/ttad-device-access.conf.example systemd/ttad-tcp.conf.example $(DESTDIR)$(DOCDIR)/
+	install -m644 docs/install.md docs/ttactl.md systemd/ttad-device-access.conf.example systemd/ttad-tcp.conf.example $(DESTDIR)$(DOCDIR)/
 	@echo "installed. Next (as root): systemd-sysusers ttad.conf && systemctl daemon-reload && systemctl enable --now ttad"
 
 uninstall:

@@ -93,7 +93,7 @@ if [ -d "$REPO/robot-configs" ]; then
         install -D -m644 "$REPO/robot-configs/$f" "$STAGE/etc/ttad/robots/${f#./}"
     done
 fi
-for doc in docs/install.md systemd/ttad-device-access.conf.example systemd/ttad-tcp.conf.example; do
+for doc in docs/install.md docs/ttactl.md systemd/ttad-device-access.conf.example systemd/ttad-tcp.conf.example; do
     [ -f "$REPO/$doc" ] && install -m644 "$REPO/$doc" "$STAGE/usr/share/doc/ttad/"
 done
 

@@ -228,8 +228,8 @@ check "ttactl status answers with health ok" [ $rc -eq 0 -a -n "$(echo "$out" | 
 out=$(ping_as outsider1 2 2>&1); rc=$?
 echo "  outsider1 (not in ttad)\$ ttactl ping -> exit $rc: $out"
 can_see=no; run_as outsider1 test -e /run/ttad/ttad.sock 2>/dev/null && can_see=yes
-check "a user outside the ttad group is refused (cannot reach /run/ttad/ttad.sock, ttactl exits 69)" \
-    [ $rc -eq 69 -a $can_see = no ]
+check "a user outside the ttad group is refused (cannot reach /run/ttad/ttad.sock, ttactl exits 77 naming group ttad)" \
+    [ $rc -eq 77 -a $can_see = no -a -n "$(echo "$out" | grep 'permission denied.*group ttad')" ]
 
 if inside test -S /run/ttad/events.sock; then
     ev=$(inside stat -c '%A %U:%G' /run/ttad/events.sock)

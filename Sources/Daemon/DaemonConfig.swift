@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import ZeroMQ
 
 /// The daemon's own settings (`/etc/ttad/ttad.yaml`). Robots are described in robot-configs;
 /// docs/configuration.md lists every key with its default.
@@ -22,6 +23,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var tcpEndpoint: String?
     /// File holding the server's Z85 CURVE secret key (40 characters).
     public var curveSecretKeyFile: String?
+    /// The CURVE clients `tcp_endpoint` admits: one `NAME.pub` file per client public key.
+    /// Default `/etc/ttad/clients.d`. With `tcp_endpoint` set it must hold at least one key.
+    public var curveClientKeysDirectory = "/etc/ttad/clients.d"
 
     public init() {}
 
@@ -30,6 +34,7 @@ public struct DaemonConfig: Sendable, Equatable {
         case stateDirectory = "state_directory", robotConfigDirectory = "robot_config_directory"
         case defaultRobot = "default_robot", queueCapacity = "queue_capacity", socketMode = "socket_mode"
         case tcpEndpoint = "tcp_endpoint", curveSecretKeyFile = "curve_secret_key_file"
+        case curveClientKeysDirectory = "curve_client_keys_directory"
     }
 
     /// An error in the config file: names the file, the key and what was expected.
@@ -40,12 +45,38 @@ public struct DaemonConfig: Sendable, Equatable {
         public var description: String { "\(file): \(key.map { "\($0): " } ?? "")\(message)" }
     }
 
-    /// Reads and checks a config file.
+    /// Reads and checks a config file, and the CURVE key files it names (`checkCurveFiles`).
     public static func load(path: String) throws -> DaemonConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Invalid(file: path, key: nil, message: "cannot read the file")
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        let config = try parse(String(decoding: data, as: UTF8.self), file: path)
+        try config.checkCurveFiles(file: path)
+        return config
+    }
+
+    /// With a TCP endpoint: the server's secret key must decode, and the client allow-list must
+    /// read cleanly and hold at least one key. An empty list would refuse every client, which is
+    /// a configuration mistake better reported at start-up (exit 78) than found by a user.
+    public func checkCurveFiles(file: String) throws {
+        guard tcpEndpoint != nil, let keyFile = curveSecretKeyFile else { return }
+        guard let data = FileManager.default.contents(atPath: keyFile) else {
+            throw Invalid(file: file, key: Key.curveSecretKeyFile.rawValue, message: "cannot read \(keyFile) (the ttad user must be able to: root:ttad, mode 0640)")
+        }
+        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (try? ZMQCurveKeyPair.decode(key)) != nil else {
+            throw Invalid(file: file, key: Key.curveSecretKeyFile.rawValue,
+                          message: "\(keyFile) does not hold a Z85 CURVE secret key (40 characters; `ttactl keygen` makes one)")
+        }
+        let clients = CurveClientAllowList.read(directory: curveClientKeysDirectory)
+        if let problem = clients.problems.first {
+            throw Invalid(file: file, key: Key.curveClientKeysDirectory.rawValue, message: problem)
+        }
+        guard !clients.isEmpty else {
+            throw Invalid(file: file, key: Key.curveClientKeysDirectory.rawValue, message:
+                "\(curveClientKeysDirectory) holds no client public key (NAME.pub files), so tcp_endpoint would refuse "
+                + "every client: add one (`ttactl keygen` makes a key pair) or remove tcp_endpoint")
+        }
     }
 
     /// Parses config text; `file` names it in errors.
@@ -74,6 +105,7 @@ public struct DaemonConfig: Sendable, Equatable {
             case .defaultRobot: config.defaultRobot = try string()
             case .tcpEndpoint: config.tcpEndpoint = try string()
             case .curveSecretKeyFile: config.curveSecretKeyFile = try string()
+            case .curveClientKeysDirectory: config.curveClientKeysDirectory = try string()
             case .queueCapacity:
                 guard let n = value.int, (1...100_000).contains(n) else {
                     throw Invalid(file: file, key: name, message: "expected an integer from 1 to 100000")

@@ -11,6 +11,8 @@ final class RequestServer: @unchecked Sendable {
 
     private let socket: ZMQSocket
     private let tcpSocket: ZMQSocket?
+    /// Admits only listed CURVE clients to `tcpSocket` (ZAP); stopped after that socket closes.
+    private let clientGate: CurveClientGate?
     private let handler: Handler
     private let logger: Logger
     private let watchdog: ProgressWatchdog
@@ -32,14 +34,17 @@ final class RequestServer: @unchecked Sendable {
         try Self.setMode(config.socketMode, endpoint: config.requestEndpoint)
         if let tcp = config.tcpEndpoint, let keyFile = config.curveSecretKeyFile {
             let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            clientGate = try CurveClientGate(context: context, directory: config.curveClientKeysDirectory, logger: logger)
             let s = try ZMQSocket(context, .router)
             try s.makeCurveServer(secretKey: ZMQCurveKeyPair.decode(key))
+            try s.requireZAP(domain: CurveClientGate.domain)
             try s.setMaxMessageSize(Int64(16 * WireVersion.maxRequestBytes))
             try s.setSendTimeout(.seconds(1))
             try s.bind(tcp)
             tcpSocket = s
         } else {
             tcpSocket = nil
+            clientGate = nil
         }
     }
 
@@ -81,6 +86,7 @@ final class RequestServer: @unchecked Sendable {
         _ = done.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000)))
         socket.close()
         tcpSocket?.close()
+        clientGate?.stop()
     }
 
     private func serve() {

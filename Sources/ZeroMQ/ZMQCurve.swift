@@ -28,6 +28,22 @@ public struct ZMQCurveKeyPair: Sendable, Equatable {
         return out
     }
 
+    /// The Z85 public key that belongs to a Z85 secret key (as libzmq's `zmq_curve_public` derives it).
+    public static func publicKey(forSecretKey secretKey: String) throws -> String {
+        _ = try decode(secretKey)  // names a wrong length or a bad character before libzmq does
+        var pub = [CChar](repeating: 0, count: 41)
+        guard zmq_curve_public(&pub, secretKey) == 0 else { throw ZMQError("curve_public", code: EINVAL) }
+        return text(pub)
+    }
+
+    /// Encodes 32 raw key bytes as 40 characters of Z85 (the form key files and logs use).
+    public static func encode(_ key: [UInt8]) throws -> String {
+        guard key.count == 32 else { throw ZMQError("z85_encode(key of \(key.count) bytes, expected 32)", code: EINVAL) }
+        var out = [CChar](repeating: 0, count: 41)
+        guard zmq_z85_encode(&out, key, key.count) != nil else { throw ZMQError("z85_encode", code: EINVAL) }
+        return text(out)
+    }
+
     private static func text(_ chars: [CChar]) -> String {
         String(decoding: chars.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

@@ -48,7 +48,7 @@ public final class ZMQSocket: @unchecked Sendable {
         handle = nil
     }
 
-    private func live(_ operation: String) throws -> UnsafeMutableRawPointer {
+    func live(_ operation: String) throws -> UnsafeMutableRawPointer {
         guard let handle else { throw ZMQError(operation, code: ENOTSOCK) }
         return handle
     }
@@ -99,7 +99,8 @@ public final class ZMQSocket: @unchecked Sendable {
     }
 
     func setOption(_ option: Int32, bytes: [UInt8], _ name: String) throws {
-        let rc = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, bytes.count) }
+        let socket = try live(name)
+        let rc = bytes.withUnsafeBytes { zmq_setsockopt(socket, option, $0.baseAddress, bytes.count) }
         guard rc == 0 else { throw ZMQError("setsockopt(\(name))") }
     }
 
@@ -146,6 +147,23 @@ public final class ZMQSocket: @unchecked Sendable {
         try setOption(ZMQ_CURVE_SERVER, Int32(1), "curve_server")
         try setOption(ZMQ_CURVE_SECRETKEY, bytes: secretKey, "curve_secretkey")
     }
+
+    /// Hands every peer of this socket to the ZAP handler (`ZMQAuthenticator`) under `domain`, and
+    /// refuses peers outright while no handler is bound, rather than letting them in unchecked.
+    ///
+    /// Without the second half libzmq admits any CURVE client when no handler answers (RFC 27's
+    /// "Stonehouse" fallback). That half is `ZMQ_ZAP_ENFORCE_DOMAIN`, a draft option missing from
+    /// the stable header but honoured by Debian's libzmq 4.3.4; returns false where the loaded
+    /// library refuses it (then only a running handler keeps unknown clients out).
+    @discardableResult
+    public func requireZAP(domain: String) throws -> Bool {
+        try setOption(ZMQ_ZAP_DOMAIN, bytes: Array(domain.utf8), "zap_domain")
+        var one: Int32 = 1
+        return zmq_setsockopt(try live("zap_enforce_domain"), Self.zapEnforceDomain, &one, MemoryLayout<Int32>.size) == 0
+    }
+
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN` from libzmq's draft API (zmq.h, `ZMQ_BUILD_DRAFT_API`).
+    static let zapEnforceDomain: Int32 = 93
 
     /// Makes this socket a CURVE client of the server with `serverKey`.
     public func makeCurveClient(serverKey: [UInt8], publicKey: [UInt8], secretKey: [UInt8]) throws {

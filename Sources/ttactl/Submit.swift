@@ -9,7 +9,8 @@ struct Submit: ParsableCommand {
         abstract: "Submit a task: N attempts at scheduled temperatures, then an update. Shows live progress.",
         discussion: """
             Exit status: 0 the task finished (done); 1 the daemon refused it; 2 it ended failed, \
-            cancelled or interrupted; 69 no daemon answered; 75 gave up waiting (the task goes on).
+            cancelled or interrupted; 69 no daemon answered; 75 gave up waiting (the task goes on); \
+            77 the daemon's socket refused this user.
             """)
 
     @OptionGroup var connection: Connection

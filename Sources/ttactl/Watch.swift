@@ -5,7 +5,9 @@ import ZeroMQ
 
 /// `ttactl watch`: every event the daemon publishes, as it happens.
 struct Watch: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the daemon's events live (one JSON object per line with --json).")
+    static let configuration = CommandConfiguration(
+        abstract: "Print the daemon's events live (one JSON object per line with --json).",
+        discussion: "Exit status: 0 after --count events or --duration seconds; 69 no event publisher answered within --timeout; 77 the socket refused this user.")
     @OptionGroup var connection: Connection
     @Option(help: "Stop after this many events.") var count: Int?
     @Option(help: "Stop after this many seconds.") var duration: Double?
@@ -14,7 +16,16 @@ struct Watch: ParsableCommand {
         let context = try ZMQContext()
         let subscriber = try ZMQSocket(context, .sub)
         try subscriber.subscribe()
+        try connection.checkAccess(connection.events)
+        // A SUB socket pointed at nothing just stays quiet: wait for a publisher to shake hands.
+        let monitor = try ZMQMonitor(subscriber, context: context)
         try subscriber.connect(connection.events)
+        guard try monitor.waitForHandshake(deadline: connection.replyTimeout) else {
+            warn("no event publisher answered at \(connection.events) within \(connection.replyTimeout)"
+                 + (SocketAccess.missingSocket(endpoint: connection.events, key: "event_endpoint").map { ": \($0)" }
+                    ?? " (is the daemon running, and is this its event_endpoint? `systemctl status ttad`)"))
+            throw Exit.unreachable
+        }
         let clock = ContinuousClock()
         let end = duration.map { clock.now + .milliseconds(Int($0 * 1000)) }
         var seen = 0
