@@ -197,6 +197,27 @@ import ZeroMQ
         #expect(daemon.terminate() == 0)
     }
 
+    @Test("over the CURVE endpoint too, the workers' replies (history, checkpoints, submit) reach the client")
+    func workerRepliesReachCurveClients() throws {
+        let server = try ZMQCurveKeyPair.generate()
+        let dir = NSTemporaryDirectory() + "ttad-curve-lanes-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try server.secretKey.write(toFile: dir + "/server.key", atomically: true, encoding: .utf8)
+        let port = 20000 + Int((getpid() + 7) % 20000)
+        let daemon = try DaemonProcess(extraConfig: "tcp_endpoint: tcp://127.0.0.1:\(port)\ncurve_secret_key_file: \(dir)/server.key")
+        try daemon.waitUntilServing()
+        let me = try ZMQCurveKeyPair.generate()
+        let client = try WireClient(endpoint: "tcp://127.0.0.1:\(port)", timeout: .seconds(10), curve: (
+            serverKey: ZMQCurveKeyPair.decode(server.publicKey), publicKey: ZMQCurveKeyPair.decode(me.publicKey),
+            secretKey: ZMQCurveKeyPair.decode(me.secretKey)))
+        let accepted = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 2, seed: 1))), as: SubmitResult.self)
+        #expect(try client.call(Request(operation: .history), as: HistoryResult.self).tasks.first?.taskId == accepted.taskId)
+        #expect(try client.call(Request(operation: .checkpoints), as: CheckpointsResult.self).live != nil)
+        #expect(try client.call(Request(operation: .status), as: StatusResult.self).health == "ok")
+        #expect(daemon.terminate() == 0)
+    }
+
     /// A robot-config folder holding the repository's reacher2 with overrides, and its models.
     static func robotFolder(adaptation: String = "", edit: (String) -> String = { $0 }) throws -> String {
         let dir = NSTemporaryDirectory() + "ttad-robots-\(UUID().uuidString.prefix(8))"
