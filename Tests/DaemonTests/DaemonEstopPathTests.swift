@@ -89,6 +89,33 @@ import ZeroMQ
         #expect(daemon.terminate() == 0)
     }
 
+    @Test("a full read queue answers unavailable at once, and the e-stop still gets through")
+    func aFullReadQueueRefusesAtOnce() throws {
+        let state = try Self.stateWithHistory(tasks: 3000)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let daemon = try DaemonProcess(stateDirectory: state)
+        try daemon.waitUntilServing()
+        let context = try ZMQContext()
+        let reader = try ZMQSocket(context, .dealer)
+        try reader.connect(daemon.endpoint)
+        _ = try daemon.client().call(Request(operation: .ping), as: Pong.self)
+        Thread.sleep(forTimeInterval: 0.1)
+        // More slow reads than the worker holds: one in hand, 32 waiting, the rest refused.
+        for n in 0..<40 {
+            try reader.send([[], Request(id: "read\(n)", operation: .history, args: .history(HistoryQuery(limit: 10_000))).encoded()], deadline: .seconds(5))
+        }
+        var refused: [WireError] = []
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(60)
+        while refused.isEmpty, clock.now < end {
+            guard let frames = try? reader.receive(deadline: .milliseconds(200)) else { continue }
+            if let failure = try? Reply<Empty>.decode(frames[1]), let error = failure.error { refused.append(error) }
+        }
+        #expect(refused.first?.code == .unavailable && refused.first?.message.contains("busy") == true, "\(refused)")
+        #expect(try daemon.client().call(Request(operation: .estop), as: AckResult.self).message.contains("latched"))
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test("status keeps answering while an update runs")
     func statusAnswersWhileAnUpdateRuns() throws {
         // Many attempts, the whole network, 40 epochs without an early stop: an update long enough
