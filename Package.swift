@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "ttad-bench",
             dependencies: [
-                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "Adaptation",
+                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "Adaptation", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: mathSettings),

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Synchronization
 import Learning
 import Policy
 import Robots
@@ -9,9 +10,19 @@ import Robots
 /// candidate checkpoint, and the gate that promotes it or rolls back to the last good one.
 ///
 /// Thread-safety: `run` is called by the control loop; everything else may come from the request
-/// thread. One lock guards the lineages; it is never held while the robot moves.
+/// threads. Three kinds of lock, so that nothing delays an e-stop:
+/// - `lock` guards the lineages' bookkeeping (live id, gate, counters). It is held only for
+///   in-memory work: never while the robot moves, never during a PPO update or file I/O.
+/// - each lineage's `training` lock is held during its PPO update and its candidate's write
+///   (and by `livePolicy` and a reload's new hyperparameters): no request on the e-stop path takes it.
+/// - `published` (a small Mutex) holds what `status` reads, and `stops` the robots' e-stop
+///   latches: `emergencyStop()` presses them without any other lock.
 public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     private let lock = NSLock()
+    /// What `status` reads, republished under `lock` whenever it changes; nil until first read.
+    private let published = Mutex<AdaptationStatus?>(nil)
+    /// The e-stop side: every robot, its latch, and the order of stops and clears.
+    private let stops = EmergencyStops()
     private let robotConfigDirectory: String
     private let checkpointDirectory: String
     private let defaultRobot: String
@@ -37,6 +48,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         for (name, profile) in profiles {
             lineages[name] = try makeLineage(profile)
         }
+        withLock { publishLocked() }
     }
 
     private static func loadProfiles(_ directory: String) throws -> [String: RobotProfile] {
@@ -64,7 +76,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
     // MARK: AdaptationService
 
-    public var robots: [String: String] { withLock { lineages.mapValues { $0.profile.backendName } } }
+    public var robots: [String: String] { status.robots }
 
     public func defaults(robot: String) -> TaskDefaults? { withLock { lineages[robot]?.profile.defaults } }
 
@@ -85,12 +97,24 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         }
     }
 
+    /// The temperatures a plan's attempts run at: the schedule from its base and range, shifted
+    /// by the robot's adaptive-temperature shift. The one place the schedule is computed: `run`
+    /// uses it, and so does the daemon's `submit` reply (as of the moment it answers).
+    static func temperatures(for plan: TaskPlan, shift: Double) -> [Double] {
+        TemperatureSchedule.temperatures(count: plan.attempts, base: max(0, plan.temperatureBase + shift), range: plan.temperatureRange)
+    }
+
+    public func temperatures(for plan: TaskPlan) -> [Double] {
+        Self.temperatures(for: plan, shift: withLock { lineages[plan.robot]?.temperatureShift ?? 0 })
+    }
+
     public func run(_ plan: TaskPlan, observer: any AdaptationObserver, cancellation: Cancellation) throws -> TaskOutcome {
-        let (lineage, policy, checkpoint, generation, shift) = try withLock { () throws -> (PolicyLineage, Policy, String, Int, Double) in
+        // Stops and clears still on their way to a controller land before this task's attempts.
+        stops.settle()
+        let (lineage, policy, checkpoint, generation, temperatures) = try withLock { () throws -> (PolicyLineage, Policy, String, Int, [Double]) in
             guard let lineage = lineages[plan.robot] else { throw AdaptationError(.notFound, field: "robot", "robot \(plan.robot) is gone (reloaded?)") }
-            return (lineage, lineage.policy, lineage.live, lineage.generation, lineage.temperatureShift)
+            return (lineage, lineage.policy, lineage.live, lineage.generation, Self.temperatures(for: plan, shift: lineage.temperatureShift))
         }
-        let temperatures = TemperatureSchedule.temperatures(count: plan.attempts, base: max(0, plan.temperatureBase + shift), range: plan.temperatureRange)
         let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: lineage.profile.settings.rewardWeights)
         var rng = PolicyRNG(seed: plan.seed)
         let runner = AttemptRunner(robot: lineage.profile.robot, policy: policy, reward: reward, checkpoint: checkpoint)
@@ -98,82 +122,151 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         let reports = results.map(\.report)
         let cancelled = results.contains { $0.cancelled }
 
+        // The step decides in memory (under the lock, no I/O): gate verdict, which attempts train.
+        let decision = withLock { decideLocked(plan, lineage: lineage, results: results, checkpoint: checkpoint, generation: generation, cancelled: cancelled) }
+        // Then its effects, outside the lock: the update, checkpoint files, events.
         var events: [CheckpointEvent] = []
-        let update: UpdateSummary = withLock {
-            // Hardware faults are the robot's, not the policy's: they pause learning, not judge it.
-            let faults = results.filter { if case .hardwareFault = $0.abort { return true } else { return false } }.count
-            lineage.consecutiveHardwareFaults = faults == 0 ? 0 : lineage.consecutiveHardwareFaults + faults
-            if lineage.consecutiveHardwareFaults >= lineage.profile.settings.hardwareFaultLimit, degraded == nil {
-                degraded = "\(lineage.consecutiveHardwareFaults) consecutive hardware faults on \(plan.robot); adaptation paused (`ttactl resume` clears)"
-                adapting = false
-                log(degraded!)
-            }
-            if cancelled { return .skipped("the task was cut short") }
-            if lineage.profile.settings.adaptiveTemperature {
-                lineage.temperatureShift = Self.adaptedShift(lineage.temperatureShift, reports: reports, settings: lineage.profile.settings)
-            }
-            if faults > 0 || results.contains(where: { $0.abort == .estop }) {
-                return .skipped("attempt(s) ended by a hardware fault or e-stop")
-            }
-            guard generation == lineage.generation else { return .skipped("the live policy changed during the task (rollback)") }
-
-            // The gate judges the checkpoint these attempts ran on.
-            let samples = reports.map { CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.abortReason?.hasPrefix("safety_abort") == true) }
-            lineage.gate.record(samples, underGood: checkpoint == lineage.lastGood)
-            if checkpoint != lineage.lastGood {
-                switch lineage.gate.judge() {
-                case .undecided: break
-                case .promote:
-                    do {
-                        let from = lineage.lastGood
-                        try lineage.promoteLive()
-                        events.append(CheckpointEvent(kind: .promoted, checkpoint: checkpoint, from: from,
-                                                      reason: "passed the gate over its attempts since the last promotion"))
-                    } catch {
-                        events.append(CheckpointEvent(kind: .skipped, checkpoint: checkpoint, from: nil, reason: "could not mark good: \(error)"))
-                    }
-                case .rollback(let why):
-                    events += rollbackLocked(lineage, reason: why)
-                    return .skipped("rolled back: \(why)")
+        if decision.promote, withLock({ lineage.generation == generation }) {
+            do {
+                try lineage.store.markGood(id: checkpoint)
+                withLock {
+                    lineage.gate.promoted()
+                    publishLocked()
                 }
+                events.append(CheckpointEvent(kind: .promoted, checkpoint: checkpoint, from: decision.lastGood,
+                                              reason: "passed the gate over its attempts since the last promotion"))
+            } catch {
+                events.append(CheckpointEvent(kind: .skipped, checkpoint: checkpoint, from: nil, reason: "could not mark good: \(error)"))
             }
-
-            guard plan.adapt else { return .skipped("adapt is off for this task") }
-            guard adapting else { return .skipped(degraded ?? "adaptation paused") }
-            let settings = lineage.profile.settings
-            guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization) else {
-                return .skipped("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
-            }
-            if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
-                return .skipped("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
-            }
-            let chosen = Self.selectForTraining(advantages: advantages, topK: settings.trainTopK)
-            var updateRNG = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
-            let report = lineage.trainer.update(group: chosen.map { results[$0].trajectory }, advantages: chosen.map { advantages[$0] },
-                                                rng: &updateRNG)
-            var summary = UpdateSummary(report, parent: lineage.live)
-            if report.accepted {
-                let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
-                do {
-                    let candidate = try lineage.saveCandidate(metrics: [
-                        "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),
-                        "approx_kl": report.approxKL, "clip_fraction": report.clipFraction, "grad_norm": report.gradNorm,
-                        "learning_rate": report.learningRate ?? 0,
-                    ])
-                    summary.candidate = candidate
-                    events.append(CheckpointEvent(kind: .candidate, checkpoint: candidate, from: summary.parent, reason: "accepted update after task \(plan.id)"))
-                } catch {
-                    // The policy in memory is ahead of every file: go back to one that is on disk.
-                    events += rollbackLocked(lineage, reason: "the candidate could not be saved: \(error)")
-                }
-            } else {
-                events += rollbackLocked(lineage, reason: "update refused: \(report.refusal ?? "?")")
-            }
-            return summary
+        }
+        let update: UpdateSummary
+        switch decision.next {
+        case .skip(let why):
+            update = .skipped(why)
+        case .rollback(let why):
+            events += rollBack(lineage, generation: generation, reason: why, learningRate: nil)
+            update = .skipped("rolled back: \(why)")
+        case .train(let chosen, let advantages):
+            (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, generation: generation,
+                                     reports: reports, group: chosen.map { results[$0].trajectory },
+                                     advantages: chosen.map { advantages[$0] }, events: events)
         }
         observer.updateFinished(plan, update)
         for event in events { observer.checkpointEvent(event, taskId: plan.id) }
         return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
+    }
+
+    /// What a task's attempts lead to, decided without I/O.
+    struct Decision {
+        enum Next { case skip(String), rollback(String), train(chosen: [Int], advantages: [Double]) }
+        /// The gate passed the checkpoint the attempts ran on: mark it good.
+        var promote = false
+        /// The last good checkpoint when the decision was made (a promotion's `from`).
+        var lastGood: String?
+        var next: Next
+        /// The trainer to update (`next` is `.train`), taken under the same lock as the generation check.
+        var trainer: PPOTrainer?
+    }
+
+    /// Hardware-fault bookkeeping, the adaptive temperature shift, the gate's record and verdict,
+    /// and whether (and on which attempts) to train. Caller holds the lock; no I/O happens here.
+    private func decideLocked(_ plan: TaskPlan, lineage: PolicyLineage, results: [AttemptRunner.Result], checkpoint: String,
+                              generation: Int, cancelled: Bool) -> Decision {
+        defer { publishLocked() }
+        let reports = results.map(\.report)
+        // Hardware faults are the robot's, not the policy's: they pause learning, not judge it.
+        let faults = results.filter { if case .hardwareFault = $0.abort { return true } else { return false } }.count
+        lineage.consecutiveHardwareFaults = faults == 0 ? 0 : lineage.consecutiveHardwareFaults + faults
+        if lineage.consecutiveHardwareFaults >= lineage.profile.settings.hardwareFaultLimit, degraded == nil {
+            degraded = "\(lineage.consecutiveHardwareFaults) consecutive hardware faults on \(plan.robot); adaptation paused (`ttactl resume` clears)"
+            adapting = false
+            log(degraded!)
+        }
+        if cancelled { return Decision(next: .skip("the task was cut short")) }
+        if lineage.profile.settings.adaptiveTemperature {
+            lineage.temperatureShift = Self.adaptedShift(lineage.temperatureShift, reports: reports, settings: lineage.profile.settings)
+        }
+        if faults > 0 || results.contains(where: { $0.abort == .estop }) {
+            return Decision(next: .skip("attempt(s) ended by a hardware fault or e-stop"))
+        }
+        guard generation == lineage.generation else { return Decision(next: .skip("the live policy changed during the task (rollback)")) }
+
+        // The gate judges the checkpoint these attempts ran on.
+        var decision = Decision(lastGood: lineage.lastGood, next: .skip(""))
+        let samples = reports.map { CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.abortReason?.hasPrefix("safety_abort") == true) }
+        lineage.gate.record(samples, underGood: checkpoint == decision.lastGood)
+        if checkpoint != decision.lastGood {
+            switch lineage.gate.judge() {
+            case .undecided: break
+            case .promote: decision.promote = true
+            case .rollback(let why):
+                decision.next = .rollback(why)
+                return decision
+            }
+        }
+        decision.next = Self.trainingChoice(reports: reports, adapt: plan.adapt, adapting: adapting, degraded: degraded,
+                                            settings: lineage.profile.settings)
+        if case .train = decision.next {
+            decision.trainer = lineage.trainer
+            if lineage.carriedLearningRate == nil { lineage.carriedLearningRate = lineage.trainer.learningRate }
+        }
+        return decision
+    }
+
+    /// Whether a group trains, and on which attempts with which advantages: a pure function of
+    /// the attempts' reports and the settings.
+    static func trainingChoice(reports: [AttemptReport], adapt: Bool, adapting: Bool, degraded: String?,
+                               settings: AdaptationSettings) -> Decision.Next {
+        guard adapt else { return .skip("adapt is off for this task") }
+        guard adapting else { return .skip(degraded ?? "adaptation paused") }
+        guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization) else {
+            return .skip("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
+        }
+        if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
+            return .skip("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
+        }
+        return .train(chosen: selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
+    }
+
+    /// The PPO update and, when accepted, the candidate's write: under the lineage's `training`
+    /// lock only, so `status`, `estop` and `rollback` answer meanwhile. The candidate becomes live
+    /// unless a rollback changed the live policy in the meantime.
+    private func train(_ plan: TaskPlan, lineage: PolicyLineage, trainer: PPOTrainer, parent: String, generation: Int,
+                       reports: [AttemptReport], group: [Trajectory], advantages: [Double],
+                       events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
+        var events = events
+        var updateRNG = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
+        let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
+        let (report, written, learningRate) = lineage.training.withLock { () -> (UpdateReport, Result<String, any Error>?, Double) in
+            let report = trainer.update(group: group, advantages: advantages, rng: &updateRNG)
+            guard report.accepted else { return (report, nil, trainer.learningRate) }
+            let written = Result { try lineage.writeCandidate(parent: parent, metrics: [
+                "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),
+                "approx_kl": report.approxKL, "clip_fraction": report.clipFraction, "grad_norm": report.gradNorm,
+                "learning_rate": report.learningRate ?? 0,
+            ]) }
+            return (report, written, trainer.learningRate)
+        }
+        var summary = UpdateSummary(report, parent: parent)
+        switch written {
+        case nil:
+            events += rollBack(lineage, generation: generation, reason: "update refused: \(report.refusal ?? "?")", learningRate: learningRate)
+        case .failure(let error)?:
+            // The policy in memory is ahead of every file: go back to one that is on disk.
+            events += rollBack(lineage, generation: generation, reason: "the candidate could not be saved: \(error)", learningRate: learningRate)
+        case .success(let candidate)?:
+            let committed = withLock { () -> Bool in
+                guard lineage.generation == generation else { return false }
+                lineage.commitCandidate(candidate)
+                publishLocked()
+                return true
+            }
+            guard committed else { return (.skipped("the live policy changed during the update (rollback)"), events) }
+            _ = try? lineage.store.prune(keepRecent: lineage.profile.settings.keepRecent, protect: [candidate, lineage.referenceId])
+            summary.candidate = candidate
+            events.append(CheckpointEvent(kind: .candidate, checkpoint: candidate, from: parent, reason: "accepted update after task \(plan.id)"))
+        }
+        return (summary, events)
     }
 
     /// Selective training: the indices of the `topK` attempts with the largest |advantage| (all
@@ -195,13 +288,20 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         return min(settings.temperatureShiftMax, max(settings.temperatureShiftMin, next))
     }
 
-    /// Back to the last good checkpoint with a fresh optimizer. Caller holds the lock.
-    private func rollbackLocked(_ lineage: PolicyLineage, reason: String) -> [CheckpointEvent] {
-        let from = lineage.live
+    /// Back to the last good checkpoint with a fresh optimizer: read from disk without the lock,
+    /// installed under it, unless the live policy already changed since `generation` (a person's
+    /// rollback, which then stands).
+    private func rollBack(_ lineage: PolicyLineage, generation: Int, reason: String, learningRate: Double?) -> [CheckpointEvent] {
+        let from = withLock { lineage.live }
         do {
-            let loaded = try lineage.load(nil)
-            lineage.gate.rolledBack()
-            return [CheckpointEvent(kind: .rollback, checkpoint: loaded, from: from, reason: reason)]
+            let loaded = try lineage.read(nil)
+            return withLock {
+                guard lineage.generation == generation else { return [] }
+                let id = lineage.install(loaded, learningRate: learningRate)
+                lineage.gate.rolledBack()
+                publishLocked()
+                return [CheckpointEvent(kind: .rollback, checkpoint: id, from: from, reason: reason)]
+            }
         } catch {
             return [CheckpointEvent(kind: .skipped, checkpoint: lineage.lastGood, from: from, reason: "rollback failed: \(error)")]
         }
@@ -209,57 +309,63 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
     /// A copy of a robot's live policy (for offline evaluation).
     public func livePolicy(robot: String) throws -> Policy {
-        try withLock {
+        let (lineage, policy) = try withLock {
             guard let lineage = lineages[robot] else { throw AdaptationError(.notFound, field: "robot", "no robot \(robot)") }
-            return lineage.policy.copy()
+            return (lineage, lineage.policy)
         }
+        // Not mid-update: the update changes these weights in place.
+        return lineage.training.withLock { policy.copy() }
     }
 
-    public var liveCheckpoint: String? { withLock { lineages[defaultRobot]?.live } }
-    public var lastGoodCheckpoint: String? { withLock { lineages[defaultRobot]?.lastGood } }
+    public var liveCheckpoint: String? { status.live }
+    public var lastGoodCheckpoint: String? { status.lastGood }
 
     public func checkpoints() -> [CheckpointSummary] {
-        withLock {
-            lineages.values.flatMap { lineage in
-                lineage.store.list().map { info in
-                    let goods = lineage.store.goodIDs()
-                    let state = info.id == lineage.lastGood ? "good" : info.id == lineage.referenceId ? "reference"
+        // The files are listed without the lock; only the ids come from under it.
+        let sides = withLock { lineages.values.map { ($0.store, $0.live, $0.lastGood, $0.referenceId) } }
+        return sides.flatMap { store, live, lastGood, referenceId in
+                store.list().map { info in
+                    let goods = store.goodIDs()
+                    let state = info.id == lastGood ? "good" : info.id == referenceId ? "reference"
                         : goods.contains(info.id) ? "was good" : "candidate"
                     return CheckpointSummary(id: info.id, robot: info.metadata.robot, parent: info.metadata.parent,
-                                             createdAt: info.metadata.createdAt, state: state, isLive: info.id == lineage.live,
+                                             createdAt: info.metadata.createdAt, state: state, isLive: info.id == live,
                                              metrics: info.metadata.metrics)
                 }
             }.sorted { $0.createdAt > $1.createdAt }
-        }
     }
 
     public func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> String {
-        let (loaded, from) = try withLock { () throws -> (String, String) in
-            let lineage = try checkpoint.map { id in
-                guard let owner = lineages.values.first(where: { $0.store.list().contains { $0.id == id } }) else {
-                    throw AdaptationError(.notFound, field: "args.checkpoint", "no checkpoint \"\(id)\"")
-                }
-                return owner
-            } ?? lineages[defaultRobot]!
-            let from = lineage.live
-            do {
-                let loaded = try lineage.load(checkpoint)
-                // A person's choice is good by their authority; the gate starts its record afresh.
-                try lineage.store.markGood(id: loaded)
-                lineage.gate.reset()
-                return (loaded, from)
-            } catch let error as AdaptationError {
-                throw error
-            } catch {
-                throw AdaptationError(.failed, field: "args.checkpoint", "could not load: \(error)")
+        // Which lineage, and the file, are read without the lock; only the swap takes it.
+        let all = withLock { (lineages[defaultRobot]!, Array(lineages.values)) }
+        let lineage = try checkpoint.map { id in
+            guard let owner = all.1.first(where: { $0.store.list().contains { $0.id == id } }) else {
+                throw AdaptationError(.notFound, field: "args.checkpoint", "no checkpoint \"\(id)\"")
             }
+            return owner
+        } ?? all.0
+        let read: (policy: Policy, optimizer: [NamedTensor], info: CheckpointInfo)
+        do {
+            read = try lineage.read(checkpoint)
+            // A person's choice is good by their authority.
+            try lineage.store.markGood(id: read.info.id)
+        } catch {
+            throw AdaptationError(.failed, field: "args.checkpoint", "could not load: \(error)")
+        }
+        let (loaded, from) = withLock { () -> (String, String) in
+            let from = lineage.live
+            let loaded = lineage.install(read)
+            // The gate starts its record afresh.
+            lineage.gate.reset()
+            publishLocked()
+            return (loaded, from)
         }
         observer?.checkpointEvent(CheckpointEvent(kind: .rollback, checkpoint: loaded, from: from, reason: reason), taskId: nil)
         return loaded
     }
 
     public var isAdapting: Bool {
-        get { withLock { adapting } }
+        get { status.adapting }
         set {
             withLock {
                 adapting = newValue
@@ -267,13 +373,34 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                     degraded = nil
                     lineages.values.forEach { $0.consecutiveHardwareFaults = 0 }
                 }
+                publishLocked()
             }
         }
     }
 
-    public func emergencyStop() { withLock { lineages.values.forEach { $0.profile.robot.emergencyStop() } } }
-    public func clearEmergencyStop() { withLock { lineages.values.forEach { $0.profile.robot.clearEmergencyStop() } } }
-    public var degradedReason: String? { withLock { degraded } }
+    /// Presses every robot's latch at once (lock-free of everything an update, a file write or a
+    /// controller can hold) and tells the controllers on the e-stop thread.
+    public func emergencyStop() { stops.press() }
+    public func clearEmergencyStop() { stops.clear() }
+    public var degradedReason: String? { status.degraded }
+
+    /// What `status` shows, as last published: never waits for an update or a file.
+    public var status: AdaptationStatus {
+        var status = published.withLock({ $0 }) ?? withLock { publishLocked() }
+        status.estopped = stops.isLatched
+        return status
+    }
+
+    /// Publishes the snapshot `status` reads and the robots the e-stop reaches. Caller holds the lock.
+    @discardableResult
+    private func publishLocked() -> AdaptationStatus {
+        stops.register(lineages.values.map { $0.profile.robot })
+        let main = lineages[defaultRobot]
+        let status = AdaptationStatus(live: main?.live, lastGood: main?.lastGood, robots: lineages.mapValues { $0.profile.backendName },
+                                      adapting: adapting, degraded: degraded, estopped: stops.isLatched)
+        published.withLock { $0 = status }
+        return status
+    }
 
     public func reload() throws {
         let profiles = try Self.loadProfiles(robotConfigDirectory)
@@ -297,6 +424,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 }
             }
             lineages = next
+            publishLocked()
         }
     }
 

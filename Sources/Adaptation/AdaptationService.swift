@@ -39,8 +39,13 @@ public protocol AdaptationService: AnyObject, Sendable {
     func defaults(robot: String) -> TaskDefaults?
     /// Checks a plan against its robot (task family, params, dynamics); throws naming the field.
     func validate(_ plan: TaskPlan) throws
+    /// The temperatures `plan`'s attempts run at if it started now (the adaptive shift included):
+    /// the same schedule `run` uses.
+    func temperatures(for plan: TaskPlan) -> [Double]
     /// Runs N attempts and the update. Blocks the calling (control loop) thread.
     func run(_ plan: TaskPlan, observer: any AdaptationObserver, cancellation: Cancellation) throws -> TaskOutcome
+    /// What `status` shows, from a snapshot: never waits for an update, a file or a controller.
+    var status: AdaptationStatus { get }
     /// The checkpoint the policy runs now, and the last good one.
     var liveCheckpoint: String? { get }
     var lastGoodCheckpoint: String? { get }
@@ -49,8 +54,11 @@ public protocol AdaptationService: AnyObject, Sendable {
     func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> String
     /// Whether updates are made (pause/resume).
     var isAdapting: Bool { get set }
-    /// Aborts the running attempt at once and stops the robot; latches until cleared.
+    /// Latches every robot's e-stop at once (a running attempt aborts at its next step) and tells
+    /// the controllers in the background. Never blocks: the request thread calls it.
     func emergencyStop()
+    /// Releases the e-stop after the stops on their way have been sent (may wait for them, briefly),
+    /// unless another e-stop came in meanwhile.
     func clearEmergencyStop()
     /// Health: nil when fine, else why (e.g. repeated hardware faults).
     var degradedReason: String? { get }
@@ -58,4 +66,24 @@ public protocol AdaptationService: AnyObject, Sendable {
     func reload() throws
     /// Saves what must survive (called once on shutdown, after the last task stopped).
     func shutdown()
+}
+
+/// The adaptation side's state as `status` reports it: a snapshot published whenever it changes.
+public struct AdaptationStatus: Sendable, Equatable {
+    /// The default robot's live and last good checkpoints.
+    public var live: String?
+    public var lastGood: String?
+    /// Robot name to backend (`mujoco` or `bridge`).
+    public var robots: [String: String]
+    /// Whether updates are made (pause/resume, a fault).
+    public var adapting: Bool
+    /// Why adaptation is degraded, or nil.
+    public var degraded: String?
+    /// Whether the e-stop is latched.
+    public var estopped: Bool
+
+    public init(live: String?, lastGood: String?, robots: [String: String], adapting: Bool, degraded: String?, estopped: Bool) {
+        self.live = live; self.lastGood = lastGood; self.robots = robots; self.adapting = adapting
+        self.degraded = degraded; self.estopped = estopped
+    }
 }

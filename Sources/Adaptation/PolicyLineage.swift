@@ -70,27 +70,51 @@ final class PolicyLineage {
     var lastGood: String? { store.lastGood }
     var policy: Policy { trainer.policy }
 
-    /// Saves the trainer's policy (after an accepted update) as a new candidate; it becomes live.
-    func saveCandidate(metrics: [String: Double]) throws -> String {
-        let info = try store.save(policy: trainer.policy, optimizer: trainer.optimizerTensors(), metadata: Self.metadata(
-            policy: trainer.policy, robot: profile.config.name, parent: live, step: trainer.optimizerStep, metrics: metrics, note: nil))
-        live = info.id
-        _ = try? store.prune(keepRecent: profile.settings.keepRecent, protect: [live, referenceId])
-        return info.id
+    /// Held while the trainer's weights change or are read for a file (the PPO update, the
+    /// candidate's write) and by whoever else touches the trainer in place. The engine's own lock
+    /// is not held then, so `status`, `estop` and `rollback` never wait for an update.
+    let training = NSLock()
+    /// The learning rate a fresh trainer carries over after a rollback: the trainer's, as of the
+    /// last update that finished (read under the engine's lock, never from a trainer mid-update).
+    var carriedLearningRate: Double?
+
+    /// Writes the trainer's policy (after an accepted update) as a new candidate, with `parent`
+    /// as its parent. File I/O: the caller holds `training`, not the engine's lock. The candidate
+    /// becomes live only through `commitCandidate`.
+    func writeCandidate(parent: String, metrics: [String: Double]) throws -> String {
+        try store.save(policy: trainer.policy, optimizer: trainer.optimizerTensors(), metadata: Self.metadata(
+            policy: trainer.policy, robot: profile.config.name, parent: parent, step: trainer.optimizerStep, metrics: metrics, note: nil)).id
     }
 
-    /// Makes `id` (or the last good one) the live policy, with a fresh optimizer. Returns its id.
-    func load(_ id: String?) throws -> String {
-        let loaded = try id.map { try store.load(id: $0) } ?? store.loadLastGood()
+    /// Makes a written candidate the live checkpoint. Caller holds the engine's lock.
+    func commitCandidate(_ id: String) {
+        live = id
+        carriedLearningRate = trainer.learningRate
+    }
+
+    /// Reads `id` (or the last good checkpoint) from disk. No lock needed: the store serialises itself.
+    func read(_ id: String?) throws -> (policy: Policy, optimizer: [NamedTensor], info: CheckpointInfo) {
+        try id.map { try store.load(id: $0) } ?? store.loadLastGood()
+    }
+
+    /// Makes a checkpoint read by `read` the live policy, with a fresh optimizer and `learningRate`
+    /// (default: the carried-over one). Caller holds the engine's lock. Returns its id.
+    func install(_ loaded: (policy: Policy, optimizer: [NamedTensor], info: CheckpointInfo), learningRate: Double? = nil) -> String {
         // The adapted step size carries over: it reflects how spread the policy is, not which checkpoint.
-        let learningRate = trainer.learningRate
+        let learningRate = learningRate ?? carriedLearningRate ?? trainer.learningRate
         trainer = PPOTrainer(policy: loaded.policy, reference: reference, config: profile.learning)
         trainer.learningRate = learningRate
         trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
         trainer.resetOptimizer()
+        carriedLearningRate = learningRate
         live = loaded.info.id
         generation += 1
         return live
+    }
+
+    /// Makes `id` (or the last good one) the live policy, with a fresh optimizer. Returns its id.
+    func load(_ id: String?) throws -> String {
+        install(try read(id))
     }
 
     /// The live checkpoint passed the gate.
@@ -106,8 +130,11 @@ final class PolicyLineage {
                                   "the policy's shape changed; restart the daemon to start a new lineage")
         }
         self.profile = profile
-        trainer.config = profile.learning
-        trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
+        // Not while an update runs on this trainer.
+        training.withLock {
+            trainer.config = profile.learning
+            trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
+        }
     }
 
     static func metadata(policy: Policy, robot: String, parent: String?, step: Int, metrics: [String: Double], note: String?) -> CheckpointMetadata {

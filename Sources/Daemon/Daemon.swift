@@ -10,8 +10,8 @@ import Wire
 import ZeroMQ
 
 /// The ttad daemon as a swift-service-lifecycle `Service`: loads the robots and the last good
-/// checkpoint, binds its sockets, tells systemd it is ready, serves requests on one thread and
-/// drives the robot on another, and shuts down cleanly when the group asks (SIGTERM).
+/// checkpoint, binds its sockets, tells systemd it is ready, serves requests (control operations
+/// on the socket threads, reads and changes on two workers) and drives the robot on another thread, and shuts down cleanly when the group asks (SIGTERM).
 public final class Daemon: Service, @unchecked Sendable {
     /// The version reported by `ping` and `status`.
     public static let version = "0.1.0"
@@ -101,7 +101,8 @@ public final class Daemon: Service, @unchecked Sendable {
 
     // MARK: Requests
 
-    /// Answers one request. Runs on the request thread; never throws, never blocks for long.
+    /// Answers one request: `estop`, `ping` and `status` on a request socket's thread, the rest on
+    /// a worker (`RequestServer.lane(for:)`). Never throws.
     func handle(_ request: Request) -> [UInt8] {
         do {
             return try dispatch(request)
@@ -136,8 +137,7 @@ public final class Daemon: Service, @unchecked Sendable {
         case (.cancel, .task(let ref)):
             return Reply.success(try cancel(ref.taskId), id: id).encoded()
         case (.history, .history(let query)):
-            let rows = try history.tasks(task: query.task, robot: query.robot, since: query.since, until: query.until, limit: query.limit ?? 100)
-            return Reply.success(HistoryResult(tasks: try rows.map { try info(for: $0) }), id: id).encoded()
+            return Reply.success(try historyPage(query), id: id).encoded()
         case (.checkpoints, _):
             let list = adaptation.checkpoints().map {
                 CheckpointEntry(id: $0.id, robot: $0.robot, parent: $0.parent, createdAt: $0.createdAt, state: $0.state, live: $0.isLive, metrics: $0.metrics)
@@ -157,7 +157,6 @@ public final class Daemon: Service, @unchecked Sendable {
             return Reply.success(AckResult(message: "adaptation paused: attempts still run, no updates are made", adapting: false), id: id).encoded()
         case (.resume, _):
             adaptation.clearEmergencyStop()
-            counters.setEstopped(false)
             adaptation.isAdapting = true
             logger.notice("adaptation resumed", metadata: ["event": "resumed"])
             return Reply.success(AckResult(message: "adaptation resumed", adapting: true), id: id).encoded()
@@ -168,7 +167,8 @@ public final class Daemon: Service, @unchecked Sendable {
             logger.notice("reloaded robot-configs", metadata: ["event": "reloaded"])
             return Reply.success(AckResult(message: "robot-configs reloaded: \(adaptation.robots.keys.sorted().joined(separator: ", "))"), id: id).encoded()
         case (.estop, _):
-            counters.setEstopped(true)
+            // Latch first, then cut the running task short: atomics and small mutexes only, so
+            // nothing a history read, an update, a file write or a controller holds delays this.
             adaptation.emergencyStop()
             counters.snapshot.running?.cancellation.cancel("estop")
             logger.critical("E-STOP: running attempt aborted, robot stopped; tasks refused until resume", metadata: ["event": "estop"])
@@ -180,7 +180,7 @@ public final class Daemon: Service, @unchecked Sendable {
     }
 
     private func submit(_ args: SubmitArgs) throws -> SubmitResult {
-        if counters.snapshot.estopped {
+        if adaptation.status.estopped {
             throw WireError(.unavailable, "e-stop is latched; `ttactl resume` clears it")
         }
         let robot = args.robot ?? config.defaultRobot
@@ -210,7 +210,7 @@ public final class Daemon: Service, @unchecked Sendable {
             attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
             rewardMode: plan.rewardMode, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
             state: "queued", submittedAt: Date().timeIntervalSince1970))
-        // Only this thread pushes, so the capacity check above still holds.
+        // Only this thread (`ttad-changes`) pushes, so the capacity check above still holds.
         let position = queue.push(plan) ?? 0
         logger.info("task \(plan.id) accepted: \(plan.task) on \(plan.robot), \(plan.attempts) attempts", metadata: [
             "event": "task_queued", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
@@ -219,7 +219,7 @@ public final class Daemon: Service, @unchecked Sendable {
         event.attempts = plan.attempts
         events.publish(event)
         return SubmitResult(taskId: plan.id, position: position, attempts: plan.attempts,
-                            temperatures: TemperatureSchedule.temperatures(count: plan.attempts, base: plan.temperatureBase, range: plan.temperatureRange),
+                            temperatures: adaptation.temperatures(for: plan),
                             rewardMode: plan.rewardMode, adapt: plan.adapt)
     }
 
@@ -238,16 +238,53 @@ public final class Daemon: Service, @unchecked Sendable {
     }
 
     private func taskInfo(_ taskId: String) throws -> TaskInfo? {
-        try history.task(id: taskId).map { try info(for: $0) }
+        guard let row = try history.task(id: taskId) else { return nil }
+        return info(for: row, attempts: try history.attempts(taskId: row.id), updates: try history.updates(taskId: row.id),
+                    checkpointEvents: try history.checkpointEvents(taskId: row.id))
     }
 
-    private func info(for row: TaskRow) throws -> TaskInfo {
+    /// One page of `history`: at most `limit` tasks after `cursor`, read from the store in chunks
+    /// so that a reply stops at `HistoryResult.maxReplyBytes` of tasks without reading the rest.
+    func historyPage(_ query: HistoryQuery) throws -> HistoryResult {
+        var cursor: HistoryCursor?
+        if let text = query.cursor {
+            guard let parsed = HistoryCursor(string: text) else {
+                throw WireError(.invalidField, field: "args.cursor", "\"\(text.prefix(64))\" is not a cursor this daemon made; pass a previous reply's next_cursor")
+            }
+            cursor = parsed
+        }
+        let limit = query.limit ?? 100
+        var tasks: [TaskInfo] = []
+        var bytes = 2
+        while tasks.count < limit {
+            let page = try history.page(task: query.task, robot: query.robot, since: query.since, until: query.until,
+                                        after: cursor, limit: min(Self.historyChunk, limit - tasks.count))
+            for entry in page.entries {
+                let info = info(for: entry.task, attempts: entry.attempts, updates: entry.updates, checkpointEvents: entry.checkpointEvents)
+                let size = HistoryResult.encodedSize(of: info)
+                // Full: stop before this task; the next page starts with it.
+                if !tasks.isEmpty, bytes + size > HistoryResult.maxReplyBytes {
+                    return HistoryResult(tasks: tasks, nextCursor: cursor?.string)
+                }
+                tasks.append(info)
+                bytes += size
+                cursor = entry.cursor
+            }
+            if !page.more { return HistoryResult(tasks: tasks, nextCursor: nil) }
+        }
+        return HistoryResult(tasks: tasks, nextCursor: cursor?.string)
+    }
+
+    /// Tasks read from the history per query while a `history` page fills.
+    static let historyChunk = 200
+
+    private func info(for row: TaskRow, attempts: [AttemptRow], updates: [UpdateRow], checkpointEvents: [CheckpointEventRow]) -> TaskInfo {
         let decoder = JSONDecoder()
-        let attempts = try history.attempts(taskId: row.id).map {
+        let attempts = attempts.map {
             AttemptInfo(index: $0.attemptIndex, temperature: $0.temperature, steps: $0.steps, success: $0.success,
                         reward: $0.reward, abortReason: $0.abortReason, checkpoint: $0.checkpoint)
         }
-        let updates = try history.updates(taskId: row.id).map {
+        let updates = updates.map {
             UpdateInfo(accepted: $0.accepted, refusal: $0.refusal, skipped: nil, policyLoss: $0.policyLoss, approxKl: $0.approxKL,
                        clipFraction: $0.clipFraction, gradNorm: $0.gradNorm, entropy: $0.entropy, epochs: $0.epochs,
                        seconds: $0.seconds, parent: $0.parent, candidate: $0.candidate, learningRate: $0.learningRate)
@@ -260,19 +297,22 @@ public final class Daemon: Service, @unchecked Sendable {
             adapt: row.adapt, priority: row.priority, submittedAt: row.submittedAt, startedAt: row.startedAt,
             finishedAt: row.finishedAt, checkpoint: row.checkpoint, candidate: row.candidate, successRate: row.successRate,
             meanReward: row.meanReward, attempts: attempts, updates: updates,
-            checkpointEvents: try history.checkpointEvents(taskId: row.id).map {
+            checkpointEvents: checkpointEvents.map {
                 CheckpointEventInfo(kind: $0.kind, checkpoint: $0.checkpoint, fromCheckpoint: $0.fromCheckpoint, reason: $0.reason, at: $0.at)
             })
     }
 
+    /// Reads only snapshots (the adaptation side's published status, the counters, the queue's
+    /// length): `status` answers while an update, a file write or a long read runs.
     private func status() -> StatusResult {
         let snapshot = counters.snapshot
+        let adaptation = adaptation.status
         let stalled = watchdog.stalledLoops()
         var health = "ok"
         var reason: String?
-        if snapshot.estopped {
+        if adaptation.estopped {
             health = "estopped"; reason = "e-stop latched; `ttactl resume` clears it"
-        } else if let degraded = adaptation.degradedReason {
+        } else if let degraded = adaptation.degraded {
             health = "degraded"; reason = degraded
         } else if !stalled.isEmpty {
             health = "degraded"; reason = "loop(s) not making progress: \(stalled.joined(separator: ", "))"
@@ -282,8 +322,8 @@ public final class Daemon: Service, @unchecked Sendable {
             uptimeSeconds: Double((ContinuousClock.now - started).components.seconds),
             robot: config.defaultRobot, backend: adaptation.robots[config.defaultRobot] ?? "?",
             robots: adaptation.robots.keys.sorted(),
-            checkpoint: adaptation.liveCheckpoint, lastGoodCheckpoint: adaptation.lastGoodCheckpoint,
-            adapting: adaptation.isAdapting, runningTask: snapshot.running?.plan.id,
+            checkpoint: adaptation.live, lastGoodCheckpoint: adaptation.lastGood,
+            adapting: adaptation.adapting, runningTask: snapshot.running?.plan.id,
             queued: queue.count, queueCapacity: queue.capacity,
             tasksDone: snapshot.tasksDone, updatesAccepted: snapshot.updatesAccepted,
             updatesRefused: snapshot.updatesRefused, rollbacks: snapshot.rollbacks)

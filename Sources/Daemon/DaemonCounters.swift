@@ -9,7 +9,6 @@ final class DaemonCounters: Sendable {
         var updatesRefused = 0
         var rollbacks = 0
         var running: (plan: TaskPlan, cancellation: Cancellation)?
-        var estopped = false
     }
     private let state = Mutex(Snapshot())
 
@@ -18,5 +17,4 @@ final class DaemonCounters: Sendable {
     func update(accepted: Bool) { state.withLock { if accepted { $0.updatesAccepted += 1 } else { $0.updatesRefused += 1 } } }
     func rollback() { state.withLock { $0.rollbacks += 1 } }
     func setRunning(_ running: (TaskPlan, Cancellation)?) { state.withLock { $0.running = running } }
-    func setEstopped(_ on: Bool) { state.withLock { $0.estopped = on } }
 }

@@ -4,10 +4,35 @@ import Logging
 import Wire
 import ZeroMQ
 
-/// Serves the request socket on its own thread: reads each request, hands it to the handler,
-/// sends the reply. Bad input of any kind gets an error reply; nothing here can stop the loop.
+/// Serves the request socket(s), each on a thread of its own (`ttad-requests`, and
+/// `ttad-requests-tcp` when the CURVE endpoint is on). That thread decodes every request and
+/// answers the control operations (`estop`, `ping`, `status`) itself, at once: they touch only
+/// atomics and small mutexes. Everything that reads or writes the database or the disk goes to a
+/// worker (`RequestWorker`: `ttad-reads` for history/task/checkpoints, `ttad-changes` for
+/// submit/cancel/rollback/pause/resume/reload, each in arrival order), so a long history read or
+/// a slow fsync never stands between a client and an e-stop.
+///
+/// A zmq socket belongs to one thread, so a worker does not send on the request socket: it sends
+/// its reply over inproc:// to the same ROUTER (bound on an inproc endpoint too), tagged with a
+/// per-process random token, and the socket's own thread passes it on to the client. A single
+/// poll thus waits for clients and for workers alike. Bad input of any kind gets an error reply;
+/// nothing here can stop the loop.
 final class RequestServer: @unchecked Sendable {
     typealias Handler = @Sendable (Request) -> [UInt8]
+
+    /// Where a request is answered.
+    enum Lane: Sendable {
+        /// On the socket's own thread, at once: nothing on this path waits for a lock an update,
+        /// a file, the database or a robot can hold.
+        case inline
+        /// On the `ttad-reads` worker (database and checkpoint-folder reads).
+        case reads
+        /// On the `ttad-changes` worker (anything that changes state or writes), in arrival order.
+        case changes
+    }
+
+    /// Pending requests each worker holds before it answers `unavailable` (busy).
+    static let workerCapacity = 32
 
     private let socket: ZMQSocket
     private let tcpSocket: ZMQSocket?
@@ -17,8 +42,13 @@ final class RequestServer: @unchecked Sendable {
     private let logger: Logger
     private let watchdog: ProgressWatchdog
     private let stopFlag = StopFlag()
-    private var thread: Thread?
-    private let done = DispatchSemaphore(value: 0)
+    private var threads: [DispatchSemaphore] = []
+    /// Marks a message on a request socket as a worker's reply (a client cannot guess it).
+    private let token: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
+    /// The inproc endpoints the request sockets also bind, one per socket, for the workers' replies.
+    private let replyEndpoints: [String]
+    private var reads: RequestWorker!
+    private var changes: RequestWorker!
 
     init(context: ZMQContext, config: DaemonConfig, watchdog: ProgressWatchdog, logger: Logger, handler: @escaping Handler) throws {
         self.handler = handler
@@ -46,6 +76,25 @@ final class RequestServer: @unchecked Sendable {
             tcpSocket = nil
             clientGate = nil
         }
+        // inproc:// peers skip the security handshake and the message-size cap (no wire decoder),
+        // so the workers' replies reach the CURVE socket and may exceed the request limit.
+        let unique = UUID().uuidString.lowercased()
+        replyEndpoints = (tcpSocket == nil ? [0] : [0, 1]).map { "inproc://ttad-replies-\($0)-\(unique)" }
+        try socket.bind(replyEndpoints[0])
+        try tcpSocket?.bind(replyEndpoints[1])
+        reads = RequestWorker(name: "reads", capacity: Self.workerCapacity, context: context, endpoints: replyEndpoints,
+                              token: token, handler: handler, watchdog: watchdog, logger: logger)
+        changes = RequestWorker(name: "changes", capacity: Self.workerCapacity, context: context, endpoints: replyEndpoints,
+                                token: token, handler: handler, watchdog: watchdog, logger: logger)
+    }
+
+    /// Which lane answers `operation`.
+    static func lane(for operation: Wire.Operation) -> Lane {
+        switch operation {
+        case .ping, .status, .estop: .inline
+        case .history, .task, .checkpoints: .reads
+        case .submit, .cancel, .rollback, .pause, .resume, .reload: .changes
+        }
     }
 
     /// The path of an ipc:// endpoint, or nil for other transports.
@@ -70,67 +119,91 @@ final class RequestServer: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            serve()
-            done.signal()
+        reads.start()
+        changes.start()
+        let sockets = [(socket, "requests")] + (tcpSocket.map { [($0, "requests-tcp")] } ?? [])
+        for (index, (socket, name)) in sockets.enumerated() {
+            let done = DispatchSemaphore(value: 0)
+            let thread = Thread { [self] in
+                serve(socket, index: index, name: name)
+                watchdog.retire(name)
+                done.signal()
+            }
+            thread.name = "ttad-\(name)"
+            thread.start()
+            threads.append(done)
         }
-        thread.name = "ttad-requests"
-        thread.start()
-        self.thread = thread
     }
 
-    /// Asks the loop to finish and waits for it (at most `timeout`).
+    /// Asks the loops to finish and waits for them (at most `timeout` each).
     func stop(timeout: Duration = .seconds(5)) {
         stopFlag.set()
-        guard thread != nil else { return }
-        _ = done.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000)))
+        let deadline = DispatchTime.now() + .milliseconds(Int(timeout.components.seconds * 1000))
+        for done in threads { _ = done.wait(timeout: deadline) }
+        reads.stop(deadline: deadline)
+        changes.stop(deadline: deadline)
         socket.close()
         tcpSocket?.close()
         clientGate?.stop()
     }
 
-    private func serve() {
-        let sockets = [socket] + (tcpSocket.map { [$0] } ?? [])
+    /// One request socket's loop: clients' requests in, replies (its own and the workers') out.
+    private func serve(_ socket: ZMQSocket, index: Int, name: String) {
         while !stopFlag.isSet {
-            watchdog.beat("requests")
+            watchdog.beat(name)
             watchdog.tick()
-            for socket in sockets {
-                do {
-                    guard try socket.poll(.in, timeout: .milliseconds(sockets.count > 1 ? 50 : 100)) else { continue }
-                    let frames = try socket.receive()
-                    try socket.send(respond(to: frames))
-                } catch let error as ZMQError where error.isTerminated {
-                    return
-                } catch {
-                    logger.warning("request socket error", metadata: ["error": "\(error)"])
+            do {
+                guard try socket.poll(.in, timeout: .milliseconds(100)) else { continue }
+                let frames = try socket.receive()
+                if frames.count >= 3, frames[1] == token {
+                    // [worker, token, client envelope..., reply]: pass it on.
+                    try socket.send(Array(frames.dropFirst(2)))
+                } else if let reply = route(frames, transport: index) {
+                    try socket.send(reply)
                 }
+            } catch let error as ZMQError where error.isTerminated {
+                return
+            } catch {
+                logger.warning("request socket error", metadata: ["error": "\(error)", "socket": "\(name)"])
             }
         }
     }
 
-    /// Builds the reply envelope: [identity, (empty delimiter,) reply].
-    func respond(to frames: [[UInt8]]) -> [[UInt8]] {
-        guard let identity = frames.first else { return [] }
-        let payload: [UInt8]
-        let prefix: [[UInt8]]
-        if frames.count == 3, frames[1].isEmpty {
-            prefix = [identity, []]
-            payload = frames[2]
-        } else if frames.count == 2 {
-            prefix = [identity]
-            payload = frames[1]
-        } else {
-            let reply = Reply<Empty>.failure(WireError(.badFrames, "expected one request frame after the envelope, got \(max(0, frames.count - 2))"), id: nil)
-            return (frames.count >= 2 && frames[1].isEmpty ? [identity, []] : [identity]) + [reply.encoded()]
+    /// Answers `frames` at once (the reply envelope), or hands the request to its worker (nil).
+    func route(_ frames: [[UInt8]], transport: Int) -> [[UInt8]]? {
+        let prefix: [[UInt8]], request: Request
+        switch Self.unwrap(frames) {
+        case .failure(let error): return error.reply.isEmpty ? nil : error.reply
+        case .success(let (p, payload)):
+            prefix = p
+            do { request = try Request.decode(payload) } catch {
+                return prefix + [Reply<Empty>.failure(error, id: nil).encoded()]
+            }
         }
-        let reply: [UInt8]
-        do {
-            reply = handler(try Request.decode(payload))
-        } catch {
-            reply = Reply<Empty>.failure(error, id: nil).encoded()
+        let worker: RequestWorker
+        switch Self.lane(for: request.operation) {
+        case .inline: return prefix + [handler(request)]
+        case .reads: worker = reads
+        case .changes: worker = changes
         }
-        return prefix + [reply]
+        guard worker.enqueue(RequestWorker.Job(transport: transport, prefix: prefix, request: request)) else {
+            let busy = WireError(.unavailable, "the daemon is busy: \(worker.capacity) \(worker.name) requests are waiting; try again shortly")
+            return prefix + [Reply<Empty>.failure(busy, id: request.id).encoded()]
+        }
+        return nil
     }
+
+    /// Splits a ROUTER message into its reply envelope and the request frame, or the error reply.
+    static func unwrap(_ frames: [[UInt8]]) -> Result<([[UInt8]], [UInt8]), EnvelopeError> {
+        guard let identity = frames.first else { return .failure(EnvelopeError(reply: [])) }
+        if frames.count == 3, frames[1].isEmpty { return .success(([identity, []], frames[2])) }
+        if frames.count == 2 { return .success(([identity], frames[1])) }
+        let reply = Reply<Empty>.failure(WireError(.badFrames, "expected one request frame after the envelope, got \(max(0, frames.count - 2))"), id: nil)
+        return .failure(EnvelopeError(reply: (frames.count >= 2 && frames[1].isEmpty ? [identity, []] : [identity]) + [reply.encoded()]))
+    }
+
+    /// A message that is not a request envelope, with the reply it gets (empty: none).
+    struct EnvelopeError: Error { let reply: [[UInt8]] }
 }
 
 /// A flag one thread sets and another polls.

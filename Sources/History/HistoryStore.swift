@@ -90,6 +90,10 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v2-update-learning-rate") { db in
             try db.alter(table: "updates") { t in t.add(column: "learning_rate", .double) }
         }
+        // A page's checkpoint events are looked up by task.
+        migrator.registerMigration("v3-checkpoint-events-task-index") { db in
+            try db.create(index: "checkpoint_events_on_task_id", on: "checkpoint_events", columns: ["task_id"], ifNotExists: true)
+        }
         return migrator
     }
 
@@ -98,6 +102,15 @@ public final class HistoryStore: Sendable {
     /// Records a newly accepted task. Called before the client is told it was accepted.
     public func insert(_ task: TaskRow) throws {
         try pool.write { db in try task.insert(db) }
+    }
+
+    /// Records many finished tasks and their attempts in one transaction (an import, or seeding
+    /// a long history for a benchmark or a test).
+    public func insert(_ tasks: [TaskRow], attempts: [AttemptRow]) throws {
+        try pool.write { db in
+            for task in tasks { try task.insert(db) }
+            for attempt in attempts { try attempt.insert(db) }
+        }
     }
 
     /// Marks a task running on `checkpoint`.
@@ -179,6 +192,67 @@ public final class HistoryStore: Sendable {
     public func checkpointEvents(taskId: String) throws -> [CheckpointEventRow] {
         try pool.read { db in
             try CheckpointEventRow.fetchAll(db, sql: "SELECT * FROM checkpoint_events WHERE task_id = ? ORDER BY id", arguments: [taskId])
+        }
+    }
+
+    /// One page of tasks, newest first, after `cursor` (nil: from the newest), at most `limit`,
+    /// each with its attempts, updates and checkpoint events: one read transaction, and a
+    /// constant number of queries per page (not per task). Keyset paging on (submitted_at, rowid)
+    /// walks the `submitted_at` index, so a page deep into a long history costs what the first does.
+    public func page(task: String? = nil, robot: String? = nil, since: Double? = nil, until: Double? = nil,
+                     after cursor: HistoryCursor? = nil, limit: Int) throws -> HistoryPage {
+        try pool.read { db in
+            let (sql, arguments) = Self.pageQuery(task: task, robot: robot, since: since, until: until, after: cursor, limit: limit)
+            var rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let more = rows.count > limit
+            if more { rows.removeLast() }
+            let tasks = try rows.map { (task: try TaskRow(row: $0), rowid: $0["page_rowid"] as Int64) }
+            var attempts: [String: [AttemptRow]] = [:], updates: [String: [UpdateRow]] = [:], events: [String: [CheckpointEventRow]] = [:]
+            // In chunks well under SQLite's bound-variable limit.
+            for chunk in stride(from: 0, to: tasks.count, by: 500).map({ Array(tasks[$0..<min($0 + 500, tasks.count)]) }) {
+                let ids = StatementArguments(chunk.map(\.task.id))
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try AttemptRow.fetchAll(db, sql: "SELECT * FROM attempts WHERE task_id IN (\(marks)) ORDER BY task_id, attempt_index", arguments: ids) {
+                    attempts[row.taskId, default: []].append(row)
+                }
+                for row in try UpdateRow.fetchAll(db, sql: "SELECT * FROM updates WHERE task_id IN (\(marks)) ORDER BY id", arguments: ids) {
+                    updates[row.taskId, default: []].append(row)
+                }
+                for row in try CheckpointEventRow.fetchAll(db, sql: "SELECT * FROM checkpoint_events WHERE task_id IN (\(marks)) ORDER BY id", arguments: ids) {
+                    if let id = row.taskId { events[id, default: []].append(row) }
+                }
+            }
+            return HistoryPage(entries: tasks.map { task, rowid in
+                HistoryPage.Entry(task: task, attempts: attempts[task.id] ?? [], updates: updates[task.id] ?? [],
+                                  checkpointEvents: events[task.id] ?? [], cursor: HistoryCursor(submittedAt: task.submittedAt, rowid: rowid))
+            }, more: more)
+        }
+    }
+
+    /// The SQL of `page`'s task query (one row more than `limit`, to tell whether more follow).
+    static func pageQuery(task: String?, robot: String?, since: Double?, until: Double?, after cursor: HistoryCursor?,
+                          limit: Int) -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let task { clauses.append("task = ?"); _ = arguments.append(contentsOf: [task]) }
+        if let robot { clauses.append("robot = ?"); _ = arguments.append(contentsOf: [robot]) }
+        if let since { clauses.append("submitted_at >= ?"); _ = arguments.append(contentsOf: [since]) }
+        if let until { clauses.append("submitted_at < ?"); _ = arguments.append(contentsOf: [until]) }
+        if let cursor {
+            // The first term is a range the index can seek to; the second breaks ties at its edge.
+            clauses.append("submitted_at <= ? AND (submitted_at < ? OR rowid < ?)")
+            _ = arguments.append(contentsOf: [cursor.submittedAt, cursor.submittedAt, cursor.rowid])
+        }
+        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        _ = arguments.append(contentsOf: [limit + 1])
+        return ("SELECT rowid AS page_rowid, * FROM tasks \(filter) ORDER BY submitted_at DESC, rowid DESC LIMIT ?", arguments)
+    }
+
+    /// SQLite's plan for `page`'s task query (`EXPLAIN QUERY PLAN` details), to check it walks an index.
+    public func pageQueryPlan(after cursor: HistoryCursor?) throws -> [String] {
+        let (sql, arguments) = Self.pageQuery(task: nil, robot: nil, since: nil, until: nil, after: cursor, limit: 10)
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
         }
     }
 

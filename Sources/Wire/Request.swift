@@ -77,6 +77,9 @@ public struct Request: Sendable, Equatable {
             if let limit = query.limit, !(1...10_000).contains(limit) {
                 throw WireError(.invalidField, field: "args.limit", "must be between 1 and 10000, got \(limit)")
             }
+            if let cursor = query.cursor, cursor.isEmpty || cursor.utf8.count > 128 {
+                throw WireError(.invalidField, field: "args.cursor", "must be a previous reply's next_cursor (1 to 128 characters)")
+            }
             for (name, t) in [("since", query.since), ("until", query.until)] {
                 if let t, !t.isFinite { throw WireError(.invalidField, field: "args.\(name)", "must be a finite time in seconds") }
             }

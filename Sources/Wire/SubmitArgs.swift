@@ -68,10 +68,14 @@ public struct HistoryQuery: Codable, Sendable, Equatable {
     public var since: Double?
     /// Only tasks submitted before this time (seconds since 1970).
     public var until: Double?
-    /// At most this many, newest first (1...10000, default 100).
+    /// At most this many, newest first (1...10000, default 100). A reply also stops short of
+    /// `HistoryResult.maxReplyBytes`; `next_cursor` then says where to go on.
     public var limit: Int?
-    public init(task: String? = nil, robot: String? = nil, since: Double? = nil, until: Double? = nil, limit: Int? = nil) {
-        self.task = task; self.robot = robot; self.since = since; self.until = until; self.limit = limit
+    /// Start after this point: a previous reply's `next_cursor` (opaque; absent: the newest).
+    public var cursor: String?
+    public init(task: String? = nil, robot: String? = nil, since: Double? = nil, until: Double? = nil, limit: Int? = nil,
+                cursor: String? = nil) {
+        self.task = task; self.robot = robot; self.since = since; self.until = until; self.limit = limit; self.cursor = cursor
     }
 }
 

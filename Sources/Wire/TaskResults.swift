@@ -112,10 +112,24 @@ public struct TaskInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// `history`'s result, newest first.
+/// `history`'s result, newest first: one page.
 public struct HistoryResult: Codable, Sendable, Equatable {
+    /// The most JSON a reply's `tasks` carry (1 MiB): a page that would pass it ends early, with
+    /// `next_cursor` set (a single task larger than this still comes, alone).
+    public static let maxReplyBytes = 1 << 20
+
     public var tasks: [TaskInfo]
-    public init(tasks: [TaskInfo]) { self.tasks = tasks }
+    /// Present when older matching tasks follow: send it back as `cursor` for the next page.
+    public var nextCursor: String?
+    public init(tasks: [TaskInfo], nextCursor: String? = nil) { self.tasks = tasks; self.nextCursor = nextCursor }
+
+    /// What `task` adds to a reply's `tasks` (its JSON and a comma), as counted against `maxReplyBytes`.
+    public static func encodedSize(of task: TaskInfo) -> Int {
+        ((try? WireCoding.sharedEncoder.encode(task))?.count ?? 0) + 1
+    }
+
+    /// The size of `tasks` as counted against `maxReplyBytes` (the brackets included).
+    public var encodedTasksSize: Int { tasks.reduce(2) { $0 + Self.encodedSize(of: $1) } }
 }
 
 /// One checkpoint in `checkpoints`' result.

@@ -14,7 +14,8 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let query = HistoryQuery(task: task, robot: robot, limit: limit)
-        let history = try TTACtl.run { try connection.client().call(Request(operation: .history, args: .history(query)), as: HistoryResult.self) }
+        // A page stops at 1 MiB: follow the cursors up to `limit`.
+        let history = try TTACtl.run { try HistoryPages.fetch(connection.client(), query, upTo: limit) }
         let tasks = history.tasks.filter { $0.state == "done" }.sorted { $0.submittedAt < $1.submittedAt }
         let analysis = ReportAnalysis(tasks: tasks)
         try ReportPage(analysis: analysis, title: "ttad report").html().write(toFile: output, atomically: true, encoding: .utf8)

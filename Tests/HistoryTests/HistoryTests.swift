@@ -104,3 +104,70 @@ import Testing
         #expect(header[18] == 2 && header[19] == 2)
     }
 }
+
+@Suite struct HistoryPagingTests {
+    /// `count` tasks, some sharing a submission time, each with two attempts and every third with
+    /// a checkpoint event.
+    static func store(tasks count: Int) throws -> HistoryStore {
+        let store = try HistoryStore(path: HistoryStoreTests.tempPath())
+        var tasks: [TaskRow] = [], attempts: [AttemptRow] = []
+        for i in 0..<count {
+            // Pairs share a time: the rowid breaks the tie.
+            var row = HistoryStoreTests.task("t\(i)", name: i % 2 == 0 ? "reach" : "push", at: 1000 + Double(i / 2))
+            row.state = "done"
+            tasks.append(row)
+            for a in 0..<2 {
+                attempts.append(AttemptRow(taskId: row.id, attemptIndex: a, temperature: 0.6, steps: 10, success: true,
+                                           reward: 0.9, abortReason: nil, checkpoint: nil, finishedAt: row.submittedAt))
+            }
+        }
+        try store.insert(tasks, attempts: attempts)
+        for i in stride(from: 0, to: count, by: 3) {
+            try store.record(CheckpointEventRow(kind: "candidate", checkpoint: "c\(i)", fromCheckpoint: nil, reason: "test", taskId: "t\(i)", at: 0))
+        }
+        return store
+    }
+
+    @Test("pages after each other's cursors cover every task once, newest first, with its attempts and events")
+    func pagesCoverEveryTaskOnce() throws {
+        let store = try Self.store(tasks: 101)
+        let everything = try store.tasks(limit: 1000).map(\.id)
+        var seen: [String] = []
+        var cursor: HistoryCursor?
+        var pages = 0
+        while true {
+            let page = try store.page(after: cursor, limit: 10)
+            pages += 1
+            for entry in page.entries {
+                seen.append(entry.task.id)
+                #expect(entry.attempts.map(\.attemptIndex) == [0, 1])
+                let number = Int(entry.task.id.dropFirst())!
+                #expect(entry.checkpointEvents.map(\.checkpoint) == (number % 3 == 0 ? ["c\(number)"] : []))
+            }
+            guard page.more else { break }
+            cursor = page.entries.last?.cursor
+        }
+        #expect(pages == 11)
+        #expect(seen == everything, "the same order as the unpaged query")
+        // Filters page too.
+        let pushes = try store.page(task: "push", limit: 1000).entries.map(\.task.id)
+        #expect(pushes.count == 50 && pushes.allSatisfy { Int($0.dropFirst())! % 2 == 1 })
+    }
+
+    @Test("a cursor reads back from its text, and text that is not one is refused")
+    func cursorsRoundTripThroughText() {
+        let cursor = HistoryCursor(submittedAt: 1_764_460_800.123456, rowid: 9_400)
+        #expect(HistoryCursor(string: cursor.string) == cursor)
+        for bad in ["", "h1", "h1.zz.1", "h2.0.1", "h1.7ff0000000000000.1", "not-a-cursor"] {
+            #expect(HistoryCursor(string: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("a page deep into the history walks the submitted_at index instead of scanning and sorting")
+    func aDeepPageUsesTheIndex() throws {
+        let store = try Self.store(tasks: 10)
+        let plan = try store.pageQueryPlan(after: HistoryCursor(submittedAt: 1003, rowid: 4)).joined(separator: "; ")
+        #expect(plan.contains("SEARCH") && plan.contains("USING INDEX") && plan.contains("submitted_at<"), "seeks to the cursor: \(plan)")
+        #expect(!plan.contains("TEMP B-TREE"), "no sort of the whole table: \(plan)")
+    }
+}

@@ -54,6 +54,7 @@ import Testing
         (#"{"v":1,"op":"submit","args":{"task":""}}"#, .invalidField, "args.task"),
         (#"{"v":1,"op":"cancel","args":{}}"#, .invalidField, "args.task_id"),
         (#"{"v":1,"op":"history","args":{"limit":0}}"#, .invalidField, "args.limit"),
+        (#"{"v":1,"op":"history","args":{"cursor":""}}"#, .invalidField, "args.cursor"),
     ])
     func badRequestsNameWhatWasWrong(text: String, code: WireError.Code, field: String?) {
         let error = error(text)
