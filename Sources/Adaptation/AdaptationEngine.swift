@@ -3,6 +3,7 @@ import Foundation
 import Learning
 import Policy
 import Robots
+import Synchronization
 
 /// The real `AdaptationService`: for each task, N attempts at the scheduled temperatures, an
 /// efficiency (or binary) reward per attempt, one small clipped PPO update from the group, a
@@ -19,28 +20,76 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     private var lineages: [String: PolicyLineage] = [:]
     private var adapting = true
     private var degraded: String?
+    /// Degraded-health causes other than hardware faults; its own small lock so `status` never
+    /// waits on the lineages.
+    private let issues = Mutex(HealthIssues())
+    private let onceGood: [String]
+    private let startup = Mutex<[CheckpointEvent]>([])
 
     /// Loads every robot-config in `robotConfigDirectory` and each robot's last good checkpoint
     /// (kept under `stateDirectory/checkpoints/<robot>/`). A shipped starting checkpoint
     /// `robotConfigDirectory/checkpoints/<robot>.safetensors` seeds a robot that has none yet.
+    ///
+    /// A robot whose config (or checkpoint folder) cannot be used is skipped, logged and kept in
+    /// `degradedReason`; the others are served. Throws only when the folder cannot be read, it has
+    /// no file for `defaultRobot`, or no robot is usable for a reason other than storage.
+    /// `onceGoodCheckpoints` (most recently good first, from the daemon's history) is where a robot
+    /// whose `LAST_GOOD` is damaged finds a checkpoint to start on (see `PolicyLineage.init`).
     public init(robotConfigDirectory: String, stateDirectory: String, defaultRobot: String,
+                onceGoodCheckpoints: [String] = [],
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.robotConfigDirectory = robotConfigDirectory
         self.checkpointDirectory = "\(stateDirectory)/checkpoints"
         self.defaultRobot = defaultRobot
+        self.onceGood = onceGoodCheckpoints
         self.log = log
-        let profiles = try Self.loadProfiles(robotConfigDirectory)
-        guard profiles[defaultRobot] != nil else {
+        let (profiles, failures) = try Self.loadProfiles(robotConfigDirectory)
+        guard profiles[defaultRobot] != nil || failures[defaultRobot] != nil else {
             throw AdaptationError(.invalid, field: "default_robot",
                                   "no robot-config \(defaultRobot).yaml in \(robotConfigDirectory) (found: \(profiles.keys.sorted().joined(separator: ", ")))")
         }
-        for (name, profile) in profiles {
-            lineages[name] = try makeLineage(profile)
+        var skipped = failures
+        var storageFailed = false
+        for (name, profile) in profiles.sorted(by: { $0.key < $1.key }) {
+            do { lineages[name] = try makeLineage(profile) } catch {
+                skipped[name] = "\(profile.config.path): \(error)"
+                if (error as? CheckpointError)?.isStorageFailure == true { storageFailed = true }
+            }
+        }
+        // With nothing to serve, a config error is fatal (exit 78); a full disk is not: start, say so.
+        guard !lineages.isEmpty || storageFailed else {
+            throw AdaptationError(.invalid, field: "robot_config_directory", "no usable robot-config in \(robotConfigDirectory): "
+                                  + skipped.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; "))
+        }
+        for (name, why) in skipped.sorted(by: { $0.key < $1.key }) {
+            let reason = "robot \(name) skipped: \(why); the other robots are served; fix it, then `ttactl reload`"
+            issues.withLock { $0[.robotSkipped(robot: name)] = reason }
+            log(reason)
         }
     }
 
-    private static func loadProfiles(_ directory: String) throws -> [String: RobotProfile] {
-        try RobotConfig.loadDirectory(directory).mapValues { try RobotProfile(config: $0) }
+    /// Every robot-config in `directory` that loads, and for each one that does not (by name, the
+    /// file stem) why. Only an unreadable folder throws.
+    private static func loadProfiles(_ directory: String) throws -> (profiles: [String: RobotProfile], failures: [String: String]) {
+        let files: [String]
+        do { files = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw AdaptationError(.invalid, field: "robot_config_directory", "cannot list \(directory): \(error.localizedDescription)")
+        }
+        var profiles: [String: RobotProfile] = [:], failures: [String: String] = [:]
+        for file in files.sorted() where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+            let path = (directory as NSString).appendingPathComponent(file)
+            let name = (file as NSString).deletingPathExtension
+            do {
+                let config = try RobotConfig.load(path: path)
+                profiles[config.name] = try RobotProfile(config: config)
+                failures[config.name] = nil
+            } catch {
+                let text = "\(error)"
+                failures[name] = text.contains(path) ? text : "\(path): \(text)"
+                profiles[name] = nil
+            }
+        }
+        return (profiles, failures)
     }
 
     private func makeLineage(_ profile: RobotProfile) throws -> PolicyLineage {
@@ -51,8 +100,20 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             let shipped = try CheckpointStore(directory: shippedDirectory).load(id: name)
             initial = (shipped.policy, "\(shippedDirectory)/\(name).safetensors")
         }
-        let lineage = try PolicyLineage(profile: profile, directory: "\(checkpointDirectory)/\(name)", initial: initial)
-        if let fallback = lineage.startupFallback { log(fallback) }
+        let lineage = try PolicyLineage(profile: profile, directory: "\(checkpointDirectory)/\(name)", initial: initial, onceGood: onceGood)
+        if !lineage.removedTempFiles.isEmpty {
+            log("\(name): removed \(lineage.removedTempFiles.count) temp file(s) an interrupted checkpoint write left in \(checkpointDirectory)/\(name): "
+                + lineage.removedTempFiles.joined(separator: ", "))
+        }
+        if let fallback = lineage.startupFallback {
+            log(fallback.message)
+            issues.withLock { $0[.startupFallback(robot: name)] = fallback.message + "; `ttactl resume` acknowledges" }
+            startup.withLock {
+                $0.append(CheckpointEvent(kind: .rollback, checkpoint: fallback.chosen, from: fallback.pointed, reason: "start-up: " + fallback.message))
+            }
+        }
+        // A new promotion supersedes the warning about what the robot started on.
+        lineage.onPromoted = { [weak self] in self?.issues.withLock { $0[.startupFallback(robot: name)] = nil } }
         return lineage
     }
 
@@ -240,7 +301,8 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                     throw AdaptationError(.notFound, field: "args.checkpoint", "no checkpoint \"\(id)\"")
                 }
                 return owner
-            } ?? lineages[defaultRobot]!
+            } ?? lineages[defaultRobot]
+            guard let lineage else { throw AdaptationError(.notFound, field: "robot", "robot \(defaultRobot) is not loaded (see status)") }
             let from = lineage.live
             do {
                 let loaded = try lineage.load(checkpoint)
@@ -265,6 +327,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 adapting = newValue
                 if newValue {
                     degraded = nil
+                    issues.withLock { $0.acknowledge() }
                     lineages.values.forEach { $0.consecutiveHardwareFaults = 0 }
                 }
             }
@@ -273,10 +336,22 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
     public func emergencyStop() { withLock { lineages.values.forEach { $0.profile.robot.emergencyStop() } } }
     public func clearEmergencyStop() { withLock { lineages.values.forEach { $0.profile.robot.clearEmergencyStop() } } }
-    public var degradedReason: String? { withLock { degraded } }
+    public var degradedReason: String? {
+        let reasons = [withLock { degraded }, issues.withLock { $0.summary }].compactMap { $0 }
+        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+    }
+
+    public func setHealthIssue(_ cause: HealthIssues.Cause, _ reason: String?) { issues.withLock { $0[cause] = reason } }
+
+    public var healthIssues: HealthIssues { issues.withLock { $0 } }
+
+    public func takeStartupEvents() -> [CheckpointEvent] { startup.withLock { events in defer { events = [] }; return events } }
 
     public func reload() throws {
-        let profiles = try Self.loadProfiles(robotConfigDirectory)
+        let (profiles, failures) = try Self.loadProfiles(robotConfigDirectory)
+        guard failures.isEmpty else {
+            throw AdaptationError(.invalid, field: "robot_configs", failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; "))
+        }
         guard profiles[defaultRobot] != nil else {
             throw AdaptationError(.invalid, field: "default_robot", "the reloaded robot-configs have no \(defaultRobot)")
         }
@@ -297,6 +372,16 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 }
             }
             lineages = next
+            // Every robot now loads: a skipped one is back; a removed one has nothing to warn about.
+            issues.withLock { issues in
+                for cause in issues.causes {
+                    switch cause {
+                    case .robotSkipped: issues[cause] = nil
+                    case .startupFallback(let robot) where next[robot] == nil: issues[cause] = nil
+                    default: break
+                    }
+                }
+            }
         }
     }
 

@@ -19,32 +19,106 @@ final class PolicyLineage {
     var consecutiveHardwareFaults = 0
     /// The adaptive-temperature shift added to T_0 (0 unless `adaptive_temperature` is on).
     var temperatureShift = 0.0
-    /// Said once at start-up when the pointed-to good checkpoint could not be used.
-    private(set) var startupFallback: String?
+    /// Set at start-up when the pointed-to good checkpoint could not be used: what was wrong and
+    /// what the lineage started on instead (the daemon reports it and stays `degraded`).
+    private(set) var startupFallback: StartupFallback?
+    /// Temp files of interrupted writes removed at start-up.
+    private(set) var removedTempFiles: [String] = []
+    /// The live checkpoint's `step` (updates since the base policy); a candidate's is one more.
+    private(set) var liveStep = 0
+    /// Called after the live checkpoint was promoted (clears a start-up fallback's warning).
+    var onPromoted: (() -> Void)?
+
+    /// What start-up did when `LAST_GOOD` did not lead to a checkpoint that verifies.
+    struct StartupFallback {
+        /// The checkpoint the lineage started on.
+        var chosen: String
+        /// The id `LAST_GOOD` named first, if any (damaged, missing or not a valid id).
+        var pointed: String?
+        /// One sentence for the journal, the history and `status`.
+        var message: String
+    }
 
     /// Opens the robot's checkpoint folder and loads its last good checkpoint, or starts the
     /// lineage from `initial` (a shipped starting checkpoint) or from a freshly initialised policy.
-    init(profile: RobotProfile, directory: String, initial: (policy: Policy, source: String)?) throws {
+    ///
+    /// When `LAST_GOOD` is missing, empty, garbage, half-written or names only checkpoints that do
+    /// not verify, it starts on (in this order) the checkpoint most recently marked good that
+    /// verifies, from `LAST_GOOD`'s own list then from `onceGood` (the daemon's history of promotions
+    /// and rollbacks, most recent first); else the reference; else `initial` or the fresh
+    /// initialisation saved anew. Never on a candidate that was not judged good. `LAST_GOOD` is then
+    /// rewritten and `startupFallback` says what happened.
+    init(profile: RobotProfile, directory: String, initial: (policy: Policy, source: String)?, onceGood: [String] = []) throws {
         self.profile = profile
-        store = try CheckpointStore(directory: directory)
+        let store = try CheckpointStore(directory: directory)
+        self.store = store
+        removedTempFiles = (try? store.removeStaleTempFiles()) ?? []
         let settings = profile.settings
         gate = CheckpointGate(minAttempts: settings.gateMinAttempts, margin: settings.gateMargin,
                               window: settings.gateWindow, safetyAbortMargin: settings.safetyAbortMargin)
         let policy: Policy
         let optimizer: [NamedTensor]
-        if store.lastGood != nil || !store.list().isEmpty {
-            let loaded = try store.loadLastGoodReporting()
-            guard loaded.policy.config == profile.policy else {
-                throw AdaptationError(.invalid, field: "\(profile.config.path): policy",
-                                      "the checkpoints in \(directory) were made for another policy shape; move them away to start over")
+        let pointerText = store.lastGoodPointerText()
+        let files = store.scan()
+        if pointerText != nil || !files.readable.isEmpty || !files.unreadable.isEmpty {
+            let pointer = store.goodIDs()
+            var skipped: [UnreadableCheckpoint] = []
+            var source = "the next good checkpoint in LAST_GOOD"
+            var attempt = store.loadFirstVerifying(pointer, reportMissing: true)
+            skipped += attempt.skipped
+            if attempt.loaded == nil {
+                source = "the checkpoint most recently marked good in the history"
+                attempt = store.loadFirstVerifying(onceGood.filter { !pointer.contains($0) })
+                skipped += attempt.skipped
             }
-            policy = loaded.policy
-            optimizer = loaded.optimizer
-            live = loaded.info.id
-            if !loaded.skipped.isEmpty {
-                startupFallback = "good checkpoint(s) could not be used: "
-                    + loaded.skipped.map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
-                    + "; fell back to \(loaded.info.id)"
+            if attempt.loaded == nil, let reference = store.reference, !pointer.contains(reference),
+               !skipped.contains(where: { $0.id == reference }) {
+                source = "the reference checkpoint"
+                attempt = store.loadFirstVerifying([reference], reportMissing: true)
+                skipped += attempt.skipped
+            }
+            let chosen: CheckpointInfo
+            if let loaded = attempt.loaded {
+                guard loaded.policy.config == profile.policy else {
+                    throw AdaptationError(.invalid, field: "\(profile.config.path): policy",
+                                          "the checkpoints in \(directory) were made for another policy shape; move them away to start over")
+                }
+                policy = loaded.policy
+                optimizer = loaded.optimizer
+                chosen = loaded.info
+            } else {
+                // Nothing judged good survives: start again from where the lineage began.
+                let start = initial?.policy ?? Policy(config: profile.policy, seed: settings.initSeed)
+                guard start.config == profile.policy else {
+                    throw AdaptationError(.invalid, field: "\(profile.config.path): policy", "the shipped starting checkpoint has another policy shape")
+                }
+                source = initial.map { "the shipped starting checkpoint \($0.source)" } ?? "a fresh initialisation (seed \(settings.initSeed))"
+                chosen = try store.save(policy: start, optimizer: [], metadata: Self.metadata(
+                    policy: start, robot: profile.config.name, parent: nil, step: 0, metrics: [:],
+                    note: "start-up fallback: nothing marked good verified; from " + source))
+                if (try? store.reference.map { try store.info(id: $0) }) == nil { try store.markReference(id: chosen.id) }
+                policy = start
+                optimizer = []
+            }
+            live = chosen.id
+            liveStep = chosen.metadata.step
+            if pointer.first != chosen.id {
+                let what = pointerText == nil ? "is missing" : pointer.isEmpty ? "is empty" : "names \"\(pointer[0])\" first, which could not be used"
+                var message = "\(profile.config.name): \(directory)/LAST_GOOD \(what)"
+                if !skipped.isEmpty {
+                    message += " (" + skipped.map { "\($0.id): \($0.reason)" }.joined(separator: "; ") + ")"
+                }
+                message += "; fell back to \(chosen.id) (\(source))"
+                // The pointer now names what runs, followed by the older good ones that still exist.
+                let bad = Set(skipped.map(\.id))
+                let rest = (pointer + onceGood).filter { $0 != chosen.id && !bad.contains($0) && (try? store.info(id: $0)) != nil }
+                do {
+                    try store.resetGood(ids: [chosen.id] + rest)
+                    message += ", and rewrote LAST_GOOD"
+                } catch {
+                    message += "; LAST_GOOD could not be rewritten: \(error)"
+                }
+                startupFallback = StartupFallback(chosen: chosen.id, pointed: pointer.first, message: message)
             }
         } else {
             let start = initial?.policy ?? Policy(config: profile.policy, seed: settings.initSeed)
@@ -73,8 +147,9 @@ final class PolicyLineage {
     /// Saves the trainer's policy (after an accepted update) as a new candidate; it becomes live.
     func saveCandidate(metrics: [String: Double]) throws -> String {
         let info = try store.save(policy: trainer.policy, optimizer: trainer.optimizerTensors(), metadata: Self.metadata(
-            policy: trainer.policy, robot: profile.config.name, parent: live, step: trainer.optimizerStep, metrics: metrics, note: nil))
+            policy: trainer.policy, robot: profile.config.name, parent: live, step: liveStep + 1, metrics: metrics, note: nil))
         live = info.id
+        liveStep = info.metadata.step
         _ = try? store.prune(keepRecent: profile.settings.keepRecent, protect: [live, referenceId])
         return info.id
     }
@@ -89,6 +164,7 @@ final class PolicyLineage {
         trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
         trainer.resetOptimizer()
         live = loaded.info.id
+        liveStep = loaded.info.metadata.step
         generation += 1
         return live
     }
@@ -97,6 +173,7 @@ final class PolicyLineage {
     func promoteLive() throws {
         try store.markGood(id: live)
         gate.promoted()
+        onPromoted?()
     }
 
     /// New hyperparameters after a reload (the policy's shape must not change).
