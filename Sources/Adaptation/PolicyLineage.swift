@@ -118,7 +118,10 @@ final class PolicyLineage {
                 } catch {
                     message += "; LAST_GOOD could not be rewritten: \(error)"
                 }
-                startupFallback = StartupFallback(chosen: chosen.id, pointed: pointer.first, message: message)
+                // A garbage pointer's bytes must not reach the journal raw (a NUL makes the entry a blob).
+                let printable = message.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "\\x" + String(format: "%02x", $0.value) : String($0) }.joined()
+                let pointed = pointer.first.flatMap { id in (try? store.info(id: id)) != nil || id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) } ? id : nil }
+                startupFallback = StartupFallback(chosen: chosen.id, pointed: pointed, message: printable)
             }
         } else {
             let start = initial?.policy ?? Policy(config: profile.policy, seed: settings.initSeed)

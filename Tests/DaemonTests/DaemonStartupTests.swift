@@ -107,6 +107,7 @@ import Wire
         #expect(status.health == "degraded")
         #expect(status.healthReason?.contains("LAST_GOOD") == true, "\(status.healthReason ?? "nil")")
         #expect(status.healthReason?.contains(prepared.candidate) == true)
+        #expect(status.healthReason?.unicodeScalars.contains { $0.value < 0x20 } == false, "garbage bytes are escaped, not passed on")
         #expect(Self.lastGoodLines(state).first == prepared.candidate, "the pointer is rewritten")
         #expect(daemon.log.contains("fell back to \(prepared.candidate)"), "the journal says what happened")
 
