@@ -1,7 +1,7 @@
 #!/bin/bash
 # The proof in a real systemd: boots Debian 12 in a systemd-nspawn container (systemd 252 as its
 # PID 1), installs the ttad .deb there and checks what a user of the service relies on: READY=1,
-# the socket's group permissions, ttactl, structured journald fields, the watchdog restarting a
+# the socket's group permissions, ttactl, structured journald fields, `systemctl reload`, the watchdog restarting a
 # frozen daemon, history surviving the restart, a clean stop, `systemd-analyze verify` and the
 # `systemd-analyze security` exposure score.
 #
@@ -253,6 +253,15 @@ if grep -qw avx2 /proc/cpuinfo; then
 else
     check "the daemon logs its OpenBLAS kernel" [ -n "$blas_core" ]
 fi
+
+# --- 7b. systemctl reload: ExecReload= sends SIGHUP, the daemon re-reads its robot-configs --------
+reload_out=$(T=30 inside systemctl reload ttad.service 2>&1); reload_rc=$?
+[ -n "$reload_out" ] && echo "$reload_out" | sed 's/^/  systemctl reload: /'
+reloaded() { journal -u ttad.service TTAD_EVENT=reloaded _PID="$PID1" | grep -q '"TTAD_EVENT":"reloaded"'; }
+wait_for 15 reloaded; reloaded_rc=$?
+echo "  after systemctl reload: exit $reload_rc, MainPID $(show MainPID) (was $PID1)"
+check "systemctl reload ttad succeeds and the same daemon logs TTAD_EVENT=reloaded" \
+    [ $reload_rc -eq 0 -a $reloaded_rc -eq 0 -a "$(show MainPID)" = "$PID1" ]
 
 # --- 8. A task, when this build of ttactl has `submit` -------------------------------------------
 help=$(inside /usr/bin/ttactl --help 2>&1)

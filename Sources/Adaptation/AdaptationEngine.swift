@@ -4,6 +4,7 @@ import Synchronization
 import Learning
 import Policy
 import Robots
+import Synchronization
 
 /// The real `AdaptationService`: for each task, N attempts at the scheduled temperatures, an
 /// efficiency (or binary) reward per attempt, one small clipped PPO update from the group, a
@@ -30,29 +31,77 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     private var lineages: [String: PolicyLineage] = [:]
     private var adapting = true
     private var degraded: String?
+    /// Degraded-health causes other than hardware faults; its own small lock so `status` never
+    /// waits on the lineages.
+    private let issues = Mutex(HealthIssues())
+    private let onceGood: [String]
+    private let startup = Mutex<[CheckpointEvent]>([])
 
     /// Loads every robot-config in `robotConfigDirectory` and each robot's last good checkpoint
     /// (kept under `stateDirectory/checkpoints/<robot>/`). A shipped starting checkpoint
     /// `robotConfigDirectory/checkpoints/<robot>.safetensors` seeds a robot that has none yet.
+    ///
+    /// A robot whose config (or checkpoint folder) cannot be used is skipped, logged and kept in
+    /// `degradedReason`; the others are served. Throws only when the folder cannot be read, it has
+    /// no file for `defaultRobot`, or no robot is usable for a reason other than storage.
+    /// `onceGoodCheckpoints` (most recently good first, from the daemon's history) is where a robot
+    /// whose `LAST_GOOD` is damaged finds a checkpoint to start on (see `PolicyLineage.init`).
     public init(robotConfigDirectory: String, stateDirectory: String, defaultRobot: String,
+                onceGoodCheckpoints: [String] = [],
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.robotConfigDirectory = robotConfigDirectory
         self.checkpointDirectory = "\(stateDirectory)/checkpoints"
         self.defaultRobot = defaultRobot
+        self.onceGood = onceGoodCheckpoints
         self.log = log
-        let profiles = try Self.loadProfiles(robotConfigDirectory)
-        guard profiles[defaultRobot] != nil else {
+        let (profiles, failures) = try Self.loadProfiles(robotConfigDirectory)
+        guard profiles[defaultRobot] != nil || failures[defaultRobot] != nil else {
             throw AdaptationError(.invalid, field: "default_robot",
                                   "no robot-config \(defaultRobot).yaml in \(robotConfigDirectory) (found: \(profiles.keys.sorted().joined(separator: ", ")))")
         }
-        for (name, profile) in profiles {
-            lineages[name] = try makeLineage(profile)
+        var skipped = failures
+        var storageFailed = false
+        for (name, profile) in profiles.sorted(by: { $0.key < $1.key }) {
+            do { lineages[name] = try makeLineage(profile) } catch {
+                skipped[name] = "\(profile.config.path): \(error)"
+                if (error as? CheckpointError)?.isStorageFailure == true { storageFailed = true }
+            }
+        }
+        // With nothing to serve, a config error is fatal (exit 78); a full disk is not: start, say so.
+        guard !lineages.isEmpty || storageFailed else {
+            throw AdaptationError(.invalid, field: "robot_config_directory", "no usable robot-config in \(robotConfigDirectory): "
+                                  + skipped.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; "))
+        }
+        for (name, why) in skipped.sorted(by: { $0.key < $1.key }) {
+            let reason = "robot \(name) skipped: \(why); the other robots are served; fix it, then `ttactl reload`"
+            issues.withLock { $0[.robotSkipped(robot: name)] = reason }
+            log(reason)
         }
         withLock { publishLocked() }
     }
 
-    private static func loadProfiles(_ directory: String) throws -> [String: RobotProfile] {
-        try RobotConfig.loadDirectory(directory).mapValues { try RobotProfile(config: $0) }
+    /// Every robot-config in `directory` that loads, and for each one that does not (by name, the
+    /// file stem) why. Only an unreadable folder throws.
+    private static func loadProfiles(_ directory: String) throws -> (profiles: [String: RobotProfile], failures: [String: String]) {
+        let files: [String]
+        do { files = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw AdaptationError(.invalid, field: "robot_config_directory", "cannot list \(directory): \(error.localizedDescription)")
+        }
+        var profiles: [String: RobotProfile] = [:], failures: [String: String] = [:]
+        for file in files.sorted() where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+            let path = (directory as NSString).appendingPathComponent(file)
+            let name = (file as NSString).deletingPathExtension
+            do {
+                let config = try RobotConfig.load(path: path)
+                profiles[config.name] = try RobotProfile(config: config)
+                failures[config.name] = nil
+            } catch {
+                let text = "\(error)"
+                failures[name] = text.contains(path) ? text : "\(path): \(text)"
+                profiles[name] = nil
+            }
+        }
+        return (profiles, failures)
     }
 
     private func makeLineage(_ profile: RobotProfile) throws -> PolicyLineage {
@@ -63,8 +112,20 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             let shipped = try CheckpointStore(directory: shippedDirectory).load(id: name)
             initial = (shipped.policy, "\(shippedDirectory)/\(name).safetensors")
         }
-        let lineage = try PolicyLineage(profile: profile, directory: "\(checkpointDirectory)/\(name)", initial: initial)
-        if let fallback = lineage.startupFallback { log(fallback) }
+        let lineage = try PolicyLineage(profile: profile, directory: "\(checkpointDirectory)/\(name)", initial: initial, onceGood: onceGood)
+        if !lineage.removedTempFiles.isEmpty {
+            log("\(name): removed \(lineage.removedTempFiles.count) temp file(s) an interrupted checkpoint write left in \(checkpointDirectory)/\(name): "
+                + lineage.removedTempFiles.joined(separator: ", "))
+        }
+        if let fallback = lineage.startupFallback {
+            log(fallback.message)
+            issues.withLock { $0[.startupFallback(robot: name)] = fallback.message + "; `ttactl resume` acknowledges" }
+            startup.withLock {
+                $0.append(CheckpointEvent(kind: .rollback, checkpoint: fallback.chosen, from: fallback.pointed, reason: "start-up: " + fallback.message))
+            }
+        }
+        // A new promotion supersedes the warning about what the robot started on.
+        lineage.onPromoted = { [weak self] in self?.issues.withLock { $0[.startupFallback(robot: name)] = nil } }
         return lineage
     }
 
@@ -111,9 +172,11 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     public func run(_ plan: TaskPlan, observer: any AdaptationObserver, cancellation: Cancellation) throws -> TaskOutcome {
         // Stops and clears still on their way to a controller land before this task's attempts.
         stops.settle()
-        let (lineage, policy, checkpoint, generation, temperatures) = try withLock { () throws -> (PolicyLineage, Policy, String, Int, [Double]) in
+        let (lineage, policy, checkpoint, step, generation, temperatures) = try withLock {
+            () throws -> (PolicyLineage, Policy, String, Int, Int, [Double]) in
             guard let lineage = lineages[plan.robot] else { throw AdaptationError(.notFound, field: "robot", "robot \(plan.robot) is gone (reloaded?)") }
-            return (lineage, lineage.policy, lineage.live, lineage.generation, Self.temperatures(for: plan, shift: lineage.temperatureShift))
+            return (lineage, lineage.policy, lineage.live, lineage.liveStep, lineage.generation,
+                    Self.temperatures(for: plan, shift: lineage.temperatureShift))
         }
         let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: lineage.profile.settings.rewardWeights)
         var rng = PolicyRNG(seed: plan.seed)
@@ -131,6 +194,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 try lineage.store.markGood(id: checkpoint)
                 withLock {
                     lineage.gate.promoted()
+                    lineage.onPromoted?()
                     publishLocked()
                 }
                 events.append(CheckpointEvent(kind: .promoted, checkpoint: checkpoint, from: decision.lastGood,
@@ -147,7 +211,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             events += rollBack(lineage, generation: generation, reason: why, learningRate: nil)
             update = .skipped("rolled back: \(why)")
         case .train(let chosen, let advantages):
-            (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, generation: generation,
+            (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, parentStep: step, generation: generation,
                                      reports: reports, group: chosen.map { results[$0].trajectory },
                                      advantages: chosen.map { advantages[$0] }, events: events)
         }
@@ -231,7 +295,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     /// The PPO update and, when accepted, the candidate's write: under the lineage's `training`
     /// lock only, so `status`, `estop` and `rollback` answer meanwhile. The candidate becomes live
     /// unless a rollback changed the live policy in the meantime.
-    private func train(_ plan: TaskPlan, lineage: PolicyLineage, trainer: PPOTrainer, parent: String, generation: Int,
+    private func train(_ plan: TaskPlan, lineage: PolicyLineage, trainer: PPOTrainer, parent: String, parentStep: Int, generation: Int,
                        reports: [AttemptReport], group: [Trajectory], advantages: [Double],
                        events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
         var events = events
@@ -240,7 +304,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         let (report, written, learningRate) = lineage.training.withLock { () -> (UpdateReport, Result<String, any Error>?, Double) in
             let report = trainer.update(group: group, advantages: advantages, rng: &updateRNG)
             guard report.accepted else { return (report, nil, trainer.learningRate) }
-            let written = Result { try lineage.writeCandidate(parent: parent, metrics: [
+            let written = Result { try lineage.writeCandidate(parent: parent, parentStep: parentStep, metrics: [
                 "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),
                 "approx_kl": report.approxKL, "clip_fraction": report.clipFraction, "grad_norm": report.gradNorm,
                 "learning_rate": report.learningRate ?? 0,
@@ -337,13 +401,14 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
     public func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> String {
         // Which lineage, and the file, are read without the lock; only the swap takes it.
-        let all = withLock { (lineages[defaultRobot]!, Array(lineages.values)) }
-        let lineage = try checkpoint.map { id in
-            guard let owner = all.1.first(where: { $0.store.list().contains { $0.id == id } }) else {
+        let (main, all) = withLock { (lineages[defaultRobot], Array(lineages.values)) }
+        let owner = try checkpoint.map { id in
+            guard let owner = all.first(where: { $0.store.list().contains { $0.id == id } }) else {
                 throw AdaptationError(.notFound, field: "args.checkpoint", "no checkpoint \"\(id)\"")
             }
             return owner
-        } ?? all.0
+        } ?? main
+        guard let lineage = owner else { throw AdaptationError(.notFound, field: "robot", "robot \(defaultRobot) is not loaded (see status)") }
         let read: (policy: Policy, optimizer: [NamedTensor], info: CheckpointInfo)
         do {
             read = try lineage.read(checkpoint)
@@ -371,6 +436,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 adapting = newValue
                 if newValue {
                     degraded = nil
+                    issues.withLock { $0.acknowledge() }
                     lineages.values.forEach { $0.consecutiveHardwareFaults = 0 }
                 }
                 publishLocked()
@@ -384,10 +450,19 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     public func clearEmergencyStop() { stops.clear() }
     public var degradedReason: String? { status.degraded }
 
-    /// What `status` shows, as last published: never waits for an update or a file.
+    public func setHealthIssue(_ cause: HealthIssues.Cause, _ reason: String?) { issues.withLock { $0[cause] = reason } }
+
+    public var healthIssues: HealthIssues { issues.withLock { $0 } }
+
+    public func takeStartupEvents() -> [CheckpointEvent] { startup.withLock { events in defer { events = [] }; return events } }
+
+    /// What `status` shows, as last published, with the health issues as they are now: never waits
+    /// for an update or a file (the issues' own Mutex is held only to copy them).
     public var status: AdaptationStatus {
         var status = published.withLock({ $0 }) ?? withLock { publishLocked() }
         status.estopped = stops.isLatched
+        let reasons = [status.degraded, issues.withLock { $0.summary }].compactMap { $0 }
+        status.degraded = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
         return status
     }
 
@@ -403,7 +478,10 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     }
 
     public func reload() throws {
-        let profiles = try Self.loadProfiles(robotConfigDirectory)
+        let (profiles, failures) = try Self.loadProfiles(robotConfigDirectory)
+        guard failures.isEmpty else {
+            throw AdaptationError(.invalid, field: "robot_configs", failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; "))
+        }
         guard profiles[defaultRobot] != nil else {
             throw AdaptationError(.invalid, field: "default_robot", "the reloaded robot-configs have no \(defaultRobot)")
         }
@@ -424,6 +502,16 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 }
             }
             lineages = next
+            // Every robot now loads: a skipped one is back; a removed one has nothing to warn about.
+            issues.withLock { issues in
+                for cause in issues.causes {
+                    switch cause {
+                    case .robotSkipped: issues[cause] = nil
+                    case .startupFallback(let robot) where next[robot] == nil: issues[cause] = nil
+                    default: break
+                    }
+                }
+            }
             publishLocked()
         }
     }

@@ -62,7 +62,15 @@ public protocol AdaptationService: AnyObject, Sendable {
     func clearEmergencyStop()
     /// Health: nil when fine, else why (e.g. repeated hardware faults).
     var degradedReason: String? { get }
-    /// Re-reads the robot-configs (SIGHUP, `reload`). A bad file is an error and the old ones stay.
+    /// Records (nil: clears) one cause of degraded health; `degradedReason` joins them all.
+    func setHealthIssue(_ cause: HealthIssues.Cause, _ reason: String?)
+    /// The degraded-health causes recorded now (hardware faults are in `degradedReason` only).
+    var healthIssues: HealthIssues { get }
+    /// What start-up did that the history should show (a robot started on an older good checkpoint
+    /// than `LAST_GOOD` named); each event is returned once.
+    func takeStartupEvents() -> [CheckpointEvent]
+    /// Re-reads the robot-configs (SIGHUP, `reload`). A bad file is an error and the old ones stay;
+    /// a successful reload also loads robots that were skipped at start-up.
     func reload() throws
     /// Saves what must survive (called once on shutdown, after the last task stopped).
     func shutdown()

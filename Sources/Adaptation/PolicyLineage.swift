@@ -19,32 +19,109 @@ final class PolicyLineage {
     var consecutiveHardwareFaults = 0
     /// The adaptive-temperature shift added to T_0 (0 unless `adaptive_temperature` is on).
     var temperatureShift = 0.0
-    /// Said once at start-up when the pointed-to good checkpoint could not be used.
-    private(set) var startupFallback: String?
+    /// Set at start-up when the pointed-to good checkpoint could not be used: what was wrong and
+    /// what the lineage started on instead (the daemon reports it and stays `degraded`).
+    private(set) var startupFallback: StartupFallback?
+    /// Temp files of interrupted writes removed at start-up.
+    private(set) var removedTempFiles: [String] = []
+    /// The live checkpoint's `step` (updates since the base policy); a candidate's is one more.
+    private(set) var liveStep = 0
+    /// Called after the live checkpoint was promoted (clears a start-up fallback's warning).
+    var onPromoted: (() -> Void)?
+
+    /// What start-up did when `LAST_GOOD` did not lead to a checkpoint that verifies.
+    struct StartupFallback {
+        /// The checkpoint the lineage started on.
+        var chosen: String
+        /// The id `LAST_GOOD` named first, if any (damaged, missing or not a valid id).
+        var pointed: String?
+        /// One sentence for the journal, the history and `status`.
+        var message: String
+    }
 
     /// Opens the robot's checkpoint folder and loads its last good checkpoint, or starts the
     /// lineage from `initial` (a shipped starting checkpoint) or from a freshly initialised policy.
-    init(profile: RobotProfile, directory: String, initial: (policy: Policy, source: String)?) throws {
+    ///
+    /// When `LAST_GOOD` is missing, empty, garbage, half-written or names only checkpoints that do
+    /// not verify, it starts on (in this order) the checkpoint most recently marked good that
+    /// verifies, from `LAST_GOOD`'s own list then from `onceGood` (the daemon's history of promotions
+    /// and rollbacks, most recent first); else the reference; else `initial` or the fresh
+    /// initialisation saved anew. Never on a candidate that was not judged good. `LAST_GOOD` is then
+    /// rewritten and `startupFallback` says what happened.
+    init(profile: RobotProfile, directory: String, initial: (policy: Policy, source: String)?, onceGood: [String] = []) throws {
         self.profile = profile
-        store = try CheckpointStore(directory: directory)
+        let store = try CheckpointStore(directory: directory)
+        self.store = store
+        removedTempFiles = (try? store.removeStaleTempFiles()) ?? []
         let settings = profile.settings
         gate = CheckpointGate(minAttempts: settings.gateMinAttempts, margin: settings.gateMargin,
                               window: settings.gateWindow, safetyAbortMargin: settings.safetyAbortMargin)
         let policy: Policy
         let optimizer: [NamedTensor]
-        if store.lastGood != nil || !store.list().isEmpty {
-            let loaded = try store.loadLastGoodReporting()
-            guard loaded.policy.config == profile.policy else {
-                throw AdaptationError(.invalid, field: "\(profile.config.path): policy",
-                                      "the checkpoints in \(directory) were made for another policy shape; move them away to start over")
+        let pointerText = store.lastGoodPointerText()
+        let files = store.scan()
+        if pointerText != nil || !files.readable.isEmpty || !files.unreadable.isEmpty {
+            let pointer = store.goodIDs()
+            var skipped: [UnreadableCheckpoint] = []
+            var source = "the next good checkpoint in LAST_GOOD"
+            var attempt = store.loadFirstVerifying(pointer, reportMissing: true)
+            skipped += attempt.skipped
+            if attempt.loaded == nil {
+                source = "the checkpoint most recently marked good in the history"
+                attempt = store.loadFirstVerifying(onceGood.filter { !pointer.contains($0) })
+                skipped += attempt.skipped
             }
-            policy = loaded.policy
-            optimizer = loaded.optimizer
-            live = loaded.info.id
-            if !loaded.skipped.isEmpty {
-                startupFallback = "good checkpoint(s) could not be used: "
-                    + loaded.skipped.map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
-                    + "; fell back to \(loaded.info.id)"
+            if attempt.loaded == nil, let reference = store.reference, !pointer.contains(reference),
+               !skipped.contains(where: { $0.id == reference }) {
+                source = "the reference checkpoint"
+                attempt = store.loadFirstVerifying([reference], reportMissing: true)
+                skipped += attempt.skipped
+            }
+            let chosen: CheckpointInfo
+            if let loaded = attempt.loaded {
+                guard loaded.policy.config == profile.policy else {
+                    throw AdaptationError(.invalid, field: "\(profile.config.path): policy",
+                                          "the checkpoints in \(directory) were made for another policy shape; move them away to start over")
+                }
+                policy = loaded.policy
+                optimizer = loaded.optimizer
+                chosen = loaded.info
+            } else {
+                // Nothing judged good survives: start again from where the lineage began.
+                let start = initial?.policy ?? Policy(config: profile.policy, seed: settings.initSeed)
+                guard start.config == profile.policy else {
+                    throw AdaptationError(.invalid, field: "\(profile.config.path): policy", "the shipped starting checkpoint has another policy shape")
+                }
+                source = initial.map { "the shipped starting checkpoint \($0.source)" } ?? "a fresh initialisation (seed \(settings.initSeed))"
+                chosen = try store.save(policy: start, optimizer: [], metadata: Self.metadata(
+                    policy: start, robot: profile.config.name, parent: nil, step: 0, metrics: [:],
+                    note: "start-up fallback: nothing marked good verified; from " + source))
+                if (try? store.reference.map { try store.info(id: $0) }) == nil { try store.markReference(id: chosen.id) }
+                policy = start
+                optimizer = []
+            }
+            live = chosen.id
+            liveStep = chosen.metadata.step
+            if pointer.first != chosen.id {
+                let what = pointerText == nil ? "is missing" : pointer.isEmpty ? "is empty" : "names \"\(pointer[0])\" first, which could not be used"
+                var message = "\(profile.config.name): \(directory)/LAST_GOOD \(what)"
+                if !skipped.isEmpty {
+                    message += " (" + skipped.map { "\($0.id): \($0.reason)" }.joined(separator: "; ") + ")"
+                }
+                message += "; fell back to \(chosen.id) (\(source))"
+                // The pointer now names what runs, followed by the older good ones that still exist.
+                let bad = Set(skipped.map(\.id))
+                let rest = (pointer + onceGood).filter { $0 != chosen.id && !bad.contains($0) && (try? store.info(id: $0)) != nil }
+                do {
+                    try store.resetGood(ids: [chosen.id] + rest)
+                    message += ", and rewrote LAST_GOOD"
+                } catch {
+                    message += "; LAST_GOOD could not be rewritten: \(error)"
+                }
+                // A garbage pointer's bytes must not reach the journal raw (a NUL makes the entry a blob).
+                let printable = message.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "\\x" + String(format: "%02x", $0.value) : String($0) }.joined()
+                let pointed = pointer.first.flatMap { id in (try? store.info(id: id)) != nil || id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) } ? id : nil }
+                startupFallback = StartupFallback(chosen: chosen.id, pointed: pointed, message: printable)
             }
         } else {
             let start = initial?.policy ?? Policy(config: profile.policy, seed: settings.initSeed)
@@ -79,16 +156,19 @@ final class PolicyLineage {
     var carriedLearningRate: Double?
 
     /// Writes the trainer's policy (after an accepted update) as a new candidate, with `parent`
-    /// as its parent. File I/O: the caller holds `training`, not the engine's lock. The candidate
-    /// becomes live only through `commitCandidate`.
-    func writeCandidate(parent: String, metrics: [String: Double]) throws -> String {
+    /// (whose step is `parentStep`) as its parent: its `step` is one more, updates since the base
+    /// policy. File I/O: the caller holds `training`, not the engine's lock. The candidate becomes
+    /// live only through `commitCandidate`.
+    func writeCandidate(parent: String, parentStep: Int, metrics: [String: Double]) throws -> String {
         try store.save(policy: trainer.policy, optimizer: trainer.optimizerTensors(), metadata: Self.metadata(
-            policy: trainer.policy, robot: profile.config.name, parent: parent, step: trainer.optimizerStep, metrics: metrics, note: nil)).id
+            policy: trainer.policy, robot: profile.config.name, parent: parent, step: parentStep + 1, metrics: metrics, note: nil)).id
     }
 
-    /// Makes a written candidate the live checkpoint. Caller holds the engine's lock.
+    /// Makes a written candidate (a child of the live checkpoint) the live checkpoint. Caller holds
+    /// the engine's lock.
     func commitCandidate(_ id: String) {
         live = id
+        liveStep += 1
         carriedLearningRate = trainer.learningRate
     }
 
@@ -108,6 +188,7 @@ final class PolicyLineage {
         trainer.resetOptimizer()
         carriedLearningRate = learningRate
         live = loaded.info.id
+        liveStep = loaded.info.metadata.step
         generation += 1
         return live
     }
@@ -115,12 +196,6 @@ final class PolicyLineage {
     /// Makes `id` (or the last good one) the live policy, with a fresh optimizer. Returns its id.
     func load(_ id: String?) throws -> String {
         install(try read(id))
-    }
-
-    /// The live checkpoint passed the gate.
-    func promoteLive() throws {
-        try store.markGood(id: live)
-        gate.promoted()
     }
 
     /// New hyperparameters after a reload (the policy's shape must not change).

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -34,6 +35,15 @@ enum AtomicFile {
         guard rename(temp, final) == 0 else { throw CheckpointError.io(path: final, operation: "rename into", errno: errno) }
         ok = true
         try syncDirectory(directory)
+    }
+
+    /// The pid in a temp file name `write` makes (`.<name>.tmp-<pid>-<random>`), or nil when
+    /// `fileName` is not one.
+    static func writerPID(ofTempFile fileName: String) -> pid_t? {
+        guard fileName.hasPrefix("."), let marker = fileName.range(of: ".tmp-", options: .backwards) else { return nil }
+        let parts = fileName[marker.upperBound...].split(separator: "-")
+        guard parts.count == 2, let pid = pid_t(parts[0]), pid > 0, UInt32(parts[1]) != nil else { return nil }
+        return pid
     }
 
     /// fsync on the directory: makes renames and unlinks in it durable.

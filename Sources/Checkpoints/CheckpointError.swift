@@ -23,6 +23,13 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// The checkpoint verifies but does not fit its own architecture.
     case incompatible(path: String, reason: String)
 
+    /// True when the file system refused for want of space or by failing (ENOSPC, EDQUOT, EIO,
+    /// EROFS): an operations problem that passes when space returns, not a bad file or config.
+    public var isStorageFailure: Bool {
+        if case let .io(_, _, code) = self { return [ENOSPC, EDQUOT, EIO, EROFS].contains(code) }
+        return false
+    }
+
     public var description: String {
         switch self {
         case let .damaged(path, reason): "checkpoint \(path) is damaged: \(reason)"

@@ -1,5 +1,8 @@
 import Foundation
 import Policy
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Unix time, in one place so metadata and ids agree.
 enum CheckpointClock {
@@ -172,6 +175,48 @@ public final class CheckpointStore: @unchecked Sendable {
         throw CheckpointError.noGoodCheckpoint(skipped.map { "\($0.id): \($0.reason)" }.joined(separator: "; "))
     }
 
+    /// Loads the first of `ids` (most preferred first) that is in this store and verifies, reporting
+    /// the ones it skipped and why. Ids that are not valid, or not here, are skipped without a word
+    /// unless `reportMissing` (the daemon passes ids of every robot; each store knows only its own).
+    public func loadFirstVerifying(_ ids: [String], reportMissing: Bool = false) -> (loaded: GoodLoad?, skipped: [UnreadableCheckpoint]) {
+        var skipped: [UnreadableCheckpoint] = []
+        var seen = Set<String>()
+        for id in ids where seen.insert(id).inserted {
+            do {
+                let (policy, optimizer, info) = try load(id: id)
+                return (GoodLoad(policy: policy, optimizer: optimizer, info: info, skipped: skipped), skipped)
+            } catch {
+                if !reportMissing, let error = error as? CheckpointError {
+                    switch error {
+                    case .notFound, .invalidID: continue
+                    default: break
+                    }
+                }
+                skipped.append(UnreadableCheckpoint(id: id, path: directory + "/" + id + Self.suffix, reason: "\(error)"))
+            }
+        }
+        return (nil, skipped)
+    }
+
+    /// Replaces the good list with exactly `ids` (each must exist), most recent first: how a damaged
+    /// `LAST_GOOD` is rewritten after start-up chose a checkpoint to run.
+    public func resetGood(ids: [String]) throws {
+        for id in ids {
+            try Self.validate(id)
+            guard FileManager.default.fileExists(atPath: path(of: id)) else { throw CheckpointError.notFound(id: id) }
+        }
+        var unique: [String] = []
+        for id in ids where !unique.contains(id) { unique.append(id) }
+        try writePointer(Self.lastGoodFile, ids: Array(unique.prefix(Self.goodHistory)))
+    }
+
+    /// The raw text of `LAST_GOOD` (nil when the file is missing): what start-up reports when the
+    /// pointer is damaged.
+    public func lastGoodPointerText() -> String? {
+        guard let (bytes, _) = try? AtomicFile.read(directory + "/" + Self.lastGoodFile, limit: 4096) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// `loadLastGoodReporting` without the report (see it for the fallback).
     public func loadLastGood() throws -> (policy: Policy, optimizer: [NamedTensor], info: CheckpointInfo) {
         let r = try loadLastGoodReporting()
@@ -195,6 +240,27 @@ public final class CheckpointStore: @unchecked Sendable {
         }
         if !deleted.isEmpty { try AtomicFile.syncDirectory(directory) }
         return deleted
+    }
+
+    // MARK: Start-up
+
+    /// Deletes the temp files an interrupted write left behind (`.<name>.tmp-<pid>-<random>`, full
+    /// size when a kill -9 came between the write and the rename). Files of a live process other
+    /// than this one are left alone: that writer may still finish. Call it before this process
+    /// writes to the store. Returns the removed file names.
+    @discardableResult
+    public func removeStaleTempFiles() throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") {
+            guard let pid = AtomicFile.writerPID(ofTempFile: name) else { continue }
+            if pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
+            let p = directory + "/" + name
+            guard unlink(p) == 0 || errno == ENOENT else { throw CheckpointError.io(path: p, operation: "delete", errno: errno) }
+            removed.append(name)
+        }
+        if !removed.isEmpty { try AtomicFile.syncDirectory(directory) }
+        return removed.sorted()
     }
 
     // MARK: Files

@@ -16,15 +16,18 @@ final class ControlLoop: @unchecked Sendable {
     private let counters: DaemonCounters
     private let watchdog: ProgressWatchdog
     private let notifier: SystemdNotifier
+    private let storage: StorageGuard
     private let logger: Logger
     private let stopFlag = StopFlag()
     private let done = DispatchSemaphore(value: 0)
     private var thread: Thread?
 
     init(queue: TaskQueue, adaptation: any AdaptationService, history: HistoryStore, recorder: TaskRecorder,
-         events: EventPublisher, counters: DaemonCounters, watchdog: ProgressWatchdog, notifier: SystemdNotifier, logger: Logger) {
+         events: EventPublisher, counters: DaemonCounters, watchdog: ProgressWatchdog, notifier: SystemdNotifier,
+         storage: StorageGuard, logger: Logger) {
         self.queue = queue; self.adaptation = adaptation; self.history = history; self.recorder = recorder
-        self.events = events; self.counters = counters; self.watchdog = watchdog; self.notifier = notifier; self.logger = logger
+        self.events = events; self.counters = counters; self.watchdog = watchdog; self.notifier = notifier
+        self.storage = storage; self.logger = logger
     }
 
     func start() {
@@ -51,9 +54,12 @@ final class ControlLoop: @unchecked Sendable {
         while !stopFlag.isSet {
             watchdog.beat("control")
             watchdog.tick()
+            // Task results held while the disk was full are written as soon as it takes them.
+            storage.retry()
             guard let plan = queue.pop(timeout: 0.2) else { continue }
             run(plan)
         }
+        storage.retry(force: true)
         watchdog.retire("control")
     }
 
@@ -64,6 +70,11 @@ final class ControlLoop: @unchecked Sendable {
         if stopFlag.isSet { cancellation.cancel("daemon stopping") }
         let started = Date().timeIntervalSince1970
         do { try history.markRunning(taskId: plan.id, checkpoint: adaptation.liveCheckpoint, at: started) } catch {
+            if storage.noteFailure(error, writing: "task \(plan.id)'s start") {
+                // Not run: its attempts, update and checkpoints could not be recorded either.
+                endUnrun(plan, detail: "not run: the history could not be written when it was due to start (\(error))")
+                return
+            }
             logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
         }
         logger.info("task \(plan.id) started: \(plan.task) on \(plan.robot), \(plan.attempts) attempts", metadata: [
@@ -100,7 +111,15 @@ final class ControlLoop: @unchecked Sendable {
             try history.finish(taskId: plan.id, state: state, detail: detail, candidate: outcome?.update.candidate,
                                successRate: outcome?.successRate, meanReward: outcome?.meanReward, at: Date().timeIntervalSince1970)
         } catch {
-            logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
+            if storage.noteFailure(error, writing: "task \(plan.id)'s result") {
+                // Never left `running`: recorded as ended (without the result it lost) once space returns.
+                storage.hold(.init(taskId: plan.id, state: state == "interrupted" ? "interrupted" : "failed",
+                                   detail: "ended \(state)\(detail.map { " (\($0))" } ?? ""), but the history could not take its result "
+                                       + "(\(error)); its attempts, update or checkpoint events may be missing",
+                                   at: Date().timeIntervalSince1970))
+            } else {
+                logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
+            }
         }
         counters.taskDone()
         finished.state = state
@@ -119,5 +138,16 @@ final class ControlLoop: @unchecked Sendable {
             "checkpoint": "\(adaptation.liveCheckpoint ?? "")",
         ])
         notifier.status("idle; last task \(plan.id) \(state): \(summary); checkpoint \(adaptation.liveCheckpoint ?? "-"); \(queue.count) queued")
+    }
+
+    /// Ends a task that was not run because storage failed: held as `failed` until it can be written.
+    private func endUnrun(_ plan: TaskPlan, detail: String) {
+        storage.hold(.init(taskId: plan.id, state: "failed", detail: detail, at: Date().timeIntervalSince1970))
+        counters.taskDone()
+        var finished = Event(kind: .taskFinished, taskId: plan.id)
+        finished.state = "failed"
+        finished.message = detail
+        events.publish(finished)
+        logger.error("task \(plan.id) failed: \(detail)", metadata: ["event": "task_failed", "task_id": "\(plan.id)"])
     }
 }

@@ -17,7 +17,14 @@ public final class Daemon: Service, @unchecked Sendable {
     public static let version = "0.1.0"
 
     /// Makes the adaptation side (robots, policy, checkpoints) from the config.
-    public typealias AdaptationFactory = @Sendable (DaemonConfig, Logger) throws -> any AdaptationService
+    public typealias AdaptationFactory = @Sendable (DaemonConfig, Logger, AdaptationStartup) throws -> any AdaptationService
+
+    /// What the daemon's history tells the adaptation side at start-up.
+    public struct AdaptationStartup: Sendable {
+        /// Checkpoints that were once the last good one, most recently good first (for a robot
+        /// whose `LAST_GOOD` pointer is damaged).
+        public var onceGoodCheckpoints: [String]
+    }
 
     private let config: DaemonConfig
     private let logger: Logger
@@ -32,6 +39,7 @@ public final class Daemon: Service, @unchecked Sendable {
     private var history: HistoryStore!
     private var queue: TaskQueue!
     private var events: EventPublisher!
+    private var storage: StorageGuard!
 
     public init(config: DaemonConfig, logger: Logger, makeAdaptation: @escaping AdaptationFactory) {
         self.config = config
@@ -42,19 +50,39 @@ public final class Daemon: Service, @unchecked Sendable {
     public func run() async throws {
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         history = try HistoryStore(path: "\(config.stateDirectory)/history.sqlite")
-        let interrupted = try history.markUnfinishedInterrupted(at: Date().timeIntervalSince1970)
-        if !interrupted.isEmpty {
-            logger.warning("\(interrupted.count) task(s) were accepted but not finished before the last stop; marked interrupted",
-                           metadata: ["event": "tasks_interrupted", "task_ids": "\(interrupted.joined(separator: ","))"])
+        for name in StorageGuard.removeStaleProbes(in: config.stateDirectory) {
+            logger.notice("removed \(name), a storage probe a crash left behind", metadata: ["event": "temp_removed"])
         }
-        adaptation = try makeAdaptation(config, logger)
+        let onceGood: [String]
+        do { onceGood = try history.checkpointsOnceGood() } catch {
+            logger.error("cannot read the checkpoint events from the history: \(error)", metadata: ["event": "history_read_failed"])
+            onceGood = []
+        }
+        adaptation = try makeAdaptation(config, logger, AdaptationStartup(onceGoodCheckpoints: onceGood))
+        storage = StorageGuard(history: history, adaptation: adaptation, logger: logger, directory: config.stateDirectory)
+        storage.checkAtStartup()
+        let now = Date().timeIntervalSince1970
+        do {
+            let interrupted = try history.markUnfinishedInterrupted(at: now)
+            if !interrupted.isEmpty {
+                logger.warning("\(interrupted.count) task(s) were accepted but not finished before the last stop; marked interrupted",
+                               metadata: ["event": "tasks_interrupted", "task_ids": "\(interrupted.joined(separator: ","))"])
+            }
+        } catch let error where storage.noteFailure(error, writing: "the tasks the last run left unfinished") {
+            // A full disk must not stop the start: serve status and history, mark them when space returns.
+            for id in try history.unfinishedTaskIDs() {
+                storage.hold(.init(taskId: id, state: "interrupted", detail: "the daemon stopped before this task finished", at: now))
+            }
+        }
         queue = TaskQueue(capacity: config.queueCapacity)
 
         let context = try ZMQContext()
         events = try EventPublisher(context: context, endpoint: config.eventEndpoint, mode: config.socketMode, logger: logger)
         let recorder = TaskRecorder(history: history, events: events, logger: logger, watchdog: watchdog, counters: counters)
+        // A robot that started on an older good checkpoint: in the history and the journal like any rollback.
+        for event in adaptation.takeStartupEvents() { recorder.checkpointEvent(event, taskId: nil) }
         let control = ControlLoop(queue: queue, adaptation: adaptation, history: history, recorder: recorder, events: events,
-                                  counters: counters, watchdog: watchdog, notifier: notifier, logger: logger)
+                                  counters: counters, watchdog: watchdog, notifier: notifier, storage: storage, logger: logger)
         let server = try RequestServer(context: context, config: config, watchdog: watchdog, logger: logger) { [self] request in
             handle(request)
         }
@@ -63,6 +91,9 @@ public final class Daemon: Service, @unchecked Sendable {
         server.start()
         let summary = "serving on \(config.requestEndpoint); robot \(config.defaultRobot); checkpoint \(adaptation.liveCheckpoint ?? "-")"
         notifier.ready(status: summary)
+        if let degraded = adaptation.degradedReason {
+            logger.warning("starting degraded: \(degraded)", metadata: ["event": "degraded", "reason": "\(degraded)"])
+        }
         logger.notice("ready: \(summary)", metadata: [
             "event": "ready", "endpoint": "\(config.requestEndpoint)", "checkpoint": "\(adaptation.liveCheckpoint ?? "")",
         ])
@@ -183,6 +214,9 @@ public final class Daemon: Service, @unchecked Sendable {
         if adaptation.status.estopped {
             throw WireError(.unavailable, "e-stop is latched; `ttactl resume` clears it")
         }
+        if let failure = storage.failure {
+            throw WireError(.storage, "the task was not accepted: " + (failure.hasPrefix("storage: ") ? String(failure.dropFirst(9)) : failure))
+        }
         let robot = args.robot ?? config.defaultRobot
         guard adaptation.robots[robot] != nil else {
             throw WireError(.invalidField, field: "args.robot", "unknown robot \"\(robot)\"; known: \(adaptation.robots.keys.sorted().joined(separator: ", "))")
@@ -203,13 +237,16 @@ public final class Daemon: Service, @unchecked Sendable {
         // Durable before acknowledged: once the client hears "accepted", the task is on disk.
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        try history.insert(TaskRow(
+        let row = TaskRow(
             id: plan.id, robot: plan.robot, task: plan.task,
             paramsJSON: String(decoding: try encoder.encode(plan.params), as: UTF8.self),
             dynamicsJSON: String(decoding: try encoder.encode(plan.dynamics), as: UTF8.self),
             attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
             rewardMode: plan.rewardMode, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
-            state: "queued", submittedAt: Date().timeIntervalSince1970))
+            state: "queued", submittedAt: Date().timeIntervalSince1970)
+        do { try history.insert(row) } catch let error where storage.noteFailure(error, writing: "the new task") {
+            throw WireError(.storage, "the task was not accepted: the history cannot be written (\(error)); `ttactl status` says when space returns")
+        }
         // Only this thread (`ttad-changes`) pushes, so the capacity check above still holds.
         let position = queue.push(plan) ?? 0
         logger.info("task \(plan.id) accepted: \(plan.task) on \(plan.robot), \(plan.attempts) attempts", metadata: [

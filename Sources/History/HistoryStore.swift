@@ -97,6 +97,13 @@ public final class HistoryStore: Sendable {
         return migrator
     }
 
+    /// True when `error` is the file system failing the database (disk full, I/O error, read-only),
+    /// not a bug or a bad query: the daemon answers `storage` and retries once space returns.
+    public static func isStorageFailure(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode)
+    }
+
     // MARK: Writes
 
     /// Records a newly accepted task. Called before the client is told it was accepted.
@@ -168,6 +175,25 @@ public final class HistoryStore: Sendable {
     }
 
     // MARK: Reads
+
+    /// Ids of tasks accepted but not finished (`queued` or `running`), oldest first.
+    public func unfinishedTaskIDs() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM tasks WHERE state IN ('queued', 'running') ORDER BY submitted_at")
+        }
+    }
+
+    /// Checkpoints that were once the last good one (promoted, or a rollback's target), most
+    /// recently good first: where start-up looks when a robot's `LAST_GOOD` pointer is damaged.
+    public func checkpointsOnceGood() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT checkpoint FROM checkpoint_events
+                WHERE kind IN ('promoted', 'rollback') AND checkpoint IS NOT NULL
+                GROUP BY checkpoint ORDER BY MAX(id) DESC
+                """)
+        }
+    }
 
     /// One task, or nil.
     public func task(id: String) throws -> TaskRow? {

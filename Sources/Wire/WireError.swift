@@ -13,6 +13,7 @@ public struct WireError: Error, Codable, Sendable, Equatable, CustomStringConver
         case notFound = "not_found"
         case conflict                         // e.g. cancel of a finished task
         case unavailable                      // e.g. adaptation paused by a fault, e-stop latched
+        case storage                          // the state directory cannot be written (disk full, I/O error)
         case `internal`
     }
 

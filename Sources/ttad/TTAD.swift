@@ -37,11 +37,11 @@ struct TTAD: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(78)  // EX_CONFIG: a bad config is not fixed by restarting
         }
-        let daemon = Daemon(config: daemonConfig, logger: logger) { config, logger in
+        let daemon = Daemon(config: daemonConfig, logger: logger) { config, logger, startup in
             do {
                 return try AdaptationEngine(
                     robotConfigDirectory: config.robotConfigDirectory, stateDirectory: config.stateDirectory,
-                    defaultRobot: config.defaultRobot,
+                    defaultRobot: config.defaultRobot, onceGoodCheckpoints: startup.onceGoodCheckpoints,
                     log: { logger.warning("\($0)", metadata: ["event": "adaptation"]) })
             } catch {
                 logger.critical("cannot load the robots or their checkpoints: \(error)")

@@ -255,3 +255,68 @@ main(sys.argv[1])
         }
     }
 }
+
+/// What start-up relies on: leftovers of a killed write go, a damaged pointer can be replaced.
+@Suite struct CheckpointStoreStartupTests {
+    /// The pid of a process that has exited (so no writer of that pid is alive).
+    static func deadPID() throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/true")
+        try p.run()
+        p.waitUntilExit()
+        return p.processIdentifier
+    }
+
+    @Test("temp files a killed write left (full size, dead writer) are removed; a live writer's are kept")
+    func staleTempFilesOfAKilledWriteAreRemoved() throws {
+        let store = try temporaryStore()
+        let trainer = trainedTrainer(seed: 3)
+        let info = try store.save(policy: trainer.policy, optimizer: trainer.optimizerTensors(), metadata: metadata(step: 1))
+        let full = try Data(contentsOf: URL(fileURLWithPath: info.path))
+        let dead = try Self.deadPID()
+        // Exactly what AtomicFile leaves when kill -9 lands between its write and its rename.
+        let leftovers = [".\(info.id)-x.safetensors.tmp-\(dead)-123456", ".LAST_GOOD.tmp-\(dead)-42"]
+        for name in leftovers { try full.write(to: URL(fileURLWithPath: store.directory + "/" + name)) }
+        let live = ".other.safetensors.tmp-\(getppid())-7"  // the test runner's parent is alive
+        try full.write(to: URL(fileURLWithPath: store.directory + "/" + live))
+        let unrelated = ".keep-me"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: store.directory + "/" + unrelated))
+
+        let removed = try store.removeStaleTempFiles()
+        #expect(removed == leftovers.sorted())
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: store.directory))
+        #expect(names.isDisjoint(with: leftovers))
+        #expect(names.isSuperset(of: [live, unrelated, info.id + ".safetensors"]))
+        #expect(try store.load(id: info.id).info.id == info.id)
+    }
+
+    @Test("loadFirstVerifying skips a damaged or missing id, says why, and loads the next that verifies")
+    func loadFirstVerifyingSkipsWhatDoesNotVerify() throws {
+        let store = try temporaryStore()
+        let trainer = trainedTrainer(seed: 4)
+        let older = try store.save(policy: trainer.policy, optimizer: [], metadata: metadata(step: 1, createdAt: 1000))
+        let newer = try store.save(policy: trainer.policy, optimizer: [], metadata: metadata(step: 2, createdAt: 2000))
+        try flipBit(newer.path, at: try headerLength(newer.path) + 8 + 3)
+        let quiet = store.loadFirstVerifying(["ckpt-gone", newer.id, older.id])
+        #expect(quiet.loaded?.info.id == older.id)
+        #expect(quiet.skipped.map(\.id) == [newer.id], "a missing id is not this store's business unless asked")
+        #expect(quiet.skipped.first?.reason.contains("checksum") == true)
+        let loud = store.loadFirstVerifying(["bad id!", "ckpt-gone", newer.id], reportMissing: true)
+        #expect(loud.loaded == nil)
+        #expect(loud.skipped.map(\.id) == ["bad id!", "ckpt-gone", newer.id])
+    }
+
+    @Test("resetGood replaces a garbage LAST_GOOD with exactly the given ids")
+    func resetGoodReplacesAGarbagePointer() throws {
+        let store = try temporaryStore()
+        let trainer = trainedTrainer(seed: 5)
+        let a = try store.save(policy: trainer.policy, optimizer: [], metadata: metadata(step: 1, createdAt: 1000))
+        let b = try store.save(policy: trainer.policy, optimizer: [], metadata: metadata(step: 2, createdAt: 2000))
+        try Data([0x00, 0xff, 0x13, 0x0a, 0x41]).write(to: URL(fileURLWithPath: store.directory + "/LAST_GOOD"))
+        #expect(store.lastGood != a.id)
+        try store.resetGood(ids: [a.id, b.id, a.id])
+        #expect(store.goodIDs() == [a.id, b.id])
+        #expect(throws: CheckpointError.notFound(id: "ckpt-gone")) { try store.resetGood(ids: ["ckpt-gone"]) }
+        #expect(store.goodIDs() == [a.id, b.id], "a refused reset changes nothing")
+    }
+}
