@@ -129,6 +129,6 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "HistoryTests", dependencies: ["History"]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Policy", "Learning", "Robots", "Checkpoints"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Wire", "ZeroMQ", "History"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Adaptation", "Robots", "Wire", "ZeroMQ", "History"]),
     ]
 )

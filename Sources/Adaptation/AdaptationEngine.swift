@@ -121,7 +121,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             log(fallback.message)
             issues.withLock { $0[.startupFallback(robot: name)] = fallback.message + "; `ttactl resume` acknowledges" }
             startup.withLock {
-                $0.append(CheckpointEvent(kind: .rollback, checkpoint: fallback.chosen, from: fallback.pointed, reason: "start-up: " + fallback.message))
+                $0.append(CheckpointEvent(kind: .rollback, robot: name, checkpoint: fallback.chosen, from: fallback.pointed, reason: "start-up: " + fallback.message))
             }
         }
         // A new promotion supersedes the warning about what the robot started on.
@@ -197,10 +197,10 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                     lineage.onPromoted?()
                     publishLocked()
                 }
-                events.append(CheckpointEvent(kind: .promoted, checkpoint: checkpoint, from: decision.lastGood,
+                events.append(CheckpointEvent(kind: .promoted, robot: plan.robot, checkpoint: checkpoint, from: decision.lastGood,
                                               reason: "passed the gate over its attempts since the last promotion"))
             } catch {
-                events.append(CheckpointEvent(kind: .skipped, checkpoint: checkpoint, from: nil, reason: "could not mark good: \(error)"))
+                events.append(CheckpointEvent(kind: .skipped, robot: plan.robot, checkpoint: checkpoint, from: nil, reason: "could not mark good: \(error)"))
             }
         }
         let update: UpdateSummary
@@ -257,7 +257,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
         // The gate judges the checkpoint these attempts ran on.
         var decision = Decision(lastGood: lineage.lastGood, next: .skip(""))
-        let samples = reports.map { CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.abortReason?.hasPrefix("safety_abort") == true) }
+        let samples = reports.map { CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.isSafetyAbort) }
         lineage.gate.record(samples, underGood: checkpoint == decision.lastGood)
         if checkpoint != decision.lastGood {
             switch lineage.gate.judge() {
@@ -328,7 +328,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             guard committed else { return (.skipped("the live policy changed during the update (rollback)"), events) }
             _ = try? lineage.store.prune(keepRecent: lineage.profile.settings.keepRecent, protect: [candidate, lineage.referenceId])
             summary.candidate = candidate
-            events.append(CheckpointEvent(kind: .candidate, checkpoint: candidate, from: parent, reason: "accepted update after task \(plan.id)"))
+            events.append(CheckpointEvent(kind: .candidate, robot: plan.robot, checkpoint: candidate, from: parent, reason: "accepted update after task \(plan.id)"))
         }
         return (summary, events)
     }
@@ -364,10 +364,10 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 let id = lineage.install(loaded, learningRate: learningRate)
                 lineage.gate.rolledBack()
                 publishLocked()
-                return [CheckpointEvent(kind: .rollback, checkpoint: id, from: from, reason: reason)]
+                return [CheckpointEvent(kind: .rollback, robot: lineage.profile.config.name, checkpoint: id, from: from, reason: reason)]
             }
         } catch {
-            return [CheckpointEvent(kind: .skipped, checkpoint: lineage.lastGood, from: from, reason: "rollback failed: \(error)")]
+            return [CheckpointEvent(kind: .skipped, robot: lineage.profile.config.name, checkpoint: lineage.lastGood, from: from, reason: "rollback failed: \(error)")]
         }
     }
 
@@ -381,6 +381,8 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         return lineage.training.withLock { policy.copy() }
     }
 
+    public func liveCheckpoint(robot: String) -> String? { status.liveByRobot[robot] }
+    /// The default robot's live and last good checkpoints (as `status` has them).
     public var liveCheckpoint: String? { status.live }
     public var lastGoodCheckpoint: String? { status.lastGood }
 
@@ -399,7 +401,8 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             }.sorted { $0.createdAt > $1.createdAt }
     }
 
-    public func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> String {
+    @discardableResult
+    public func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> CheckpointEvent {
         // Which lineage, and the file, are read without the lock; only the swap takes it.
         let (main, all) = withLock { (lineages[defaultRobot], Array(lineages.values)) }
         let owner = try checkpoint.map { id in
@@ -425,8 +428,9 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             publishLocked()
             return (loaded, from)
         }
-        observer?.checkpointEvent(CheckpointEvent(kind: .rollback, checkpoint: loaded, from: from, reason: reason), taskId: nil)
-        return loaded
+        let event = CheckpointEvent(kind: .rollback, robot: lineage.profile.config.name, checkpoint: loaded, from: from, reason: reason)
+        observer?.checkpointEvent(event, taskId: nil)
+        return event
     }
 
     public var isAdapting: Bool {
@@ -471,8 +475,9 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     private func publishLocked() -> AdaptationStatus {
         stops.register(lineages.values.map { $0.profile.robot })
         let main = lineages[defaultRobot]
-        let status = AdaptationStatus(live: main?.live, lastGood: main?.lastGood, robots: lineages.mapValues { $0.profile.backendName },
+        var status = AdaptationStatus(live: main?.live, lastGood: main?.lastGood, robots: lineages.mapValues { $0.profile.backendName },
                                       adapting: adapting, degraded: degraded, estopped: stops.isLatched)
+        status.liveByRobot = lineages.mapValues(\.live)
         published.withLock { $0 = status }
         return status
     }

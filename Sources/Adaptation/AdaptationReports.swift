@@ -1,4 +1,22 @@
 import Learning
+import Robots
+
+/// Why an attempt stopped before its task's own end: the robot's `AbortReason`, or a cancel.
+public enum AttemptInterruption: Sendable, Equatable, CustomStringConvertible {
+    /// A safety abort, a hardware fault or the e-stop.
+    case aborted(AbortReason)
+    /// A person's cancel or the daemon stopping.
+    case cancelled
+
+    /// What the history, the journal and the wire record: `safety_abort: ...`,
+    /// `hardware_fault: ...`, `estop` or `cancelled`.
+    public var description: String {
+        switch self {
+        case .aborted(let reason): reason.description
+        case .cancelled: "cancelled"
+        }
+    }
+}
 
 /// What one attempt came to.
 public struct AttemptReport: Sendable, Equatable {
@@ -7,15 +25,25 @@ public struct AttemptReport: Sendable, Equatable {
     public var steps: Int
     public var success: Bool
     public var reward: Double
-    /// `safety_abort: ...`, `hardware_fault: ...`, `estop`, `cancelled`; nil when it ran to its end.
-    public var abortReason: String?
+    /// Why it stopped early; nil when it ran to its end (success or max_steps).
+    public var interruption: AttemptInterruption?
     /// The checkpoint whose policy acted.
     public var checkpoint: String?
 
-    public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, abortReason: String?, checkpoint: String?) {
+    public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, interruption: AttemptInterruption?,
+                checkpoint: String?) {
         self.index = index; self.temperature = temperature; self.steps = steps; self.success = success
-        self.reward = reward; self.abortReason = abortReason; self.checkpoint = checkpoint
+        self.reward = reward; self.interruption = interruption; self.checkpoint = checkpoint
     }
+
+    /// The interruption as recorded (`safety_abort: ...`, `hardware_fault: ...`, `estop`, `cancelled`), or nil.
+    public var abortReason: String? { interruption?.description }
+
+    /// A hardware fault ended it: the robot failed, not the policy.
+    public var isHardwareFault: Bool { if case .aborted(.hardwareFault) = interruption { true } else { false } }
+
+    /// The safety envelope ended it.
+    public var isSafetyAbort: Bool { if case .aborted(.safety) = interruption { true } else { false } }
 }
 
 /// What the update after a task's attempts came to (or why there was none).
@@ -72,12 +100,15 @@ public struct CheckpointEvent: Sendable, Equatable {
         case skipped
     }
     public var kind: Kind
+    /// The robot whose lineage it is.
+    public var robot: String
     public var checkpoint: String?
+    /// The checkpoint that was live before (rollback, promotion's previous good, candidate's parent).
     public var from: String?
     public var reason: String
 
-    public init(kind: Kind, checkpoint: String?, from: String?, reason: String) {
-        self.kind = kind; self.checkpoint = checkpoint; self.from = from; self.reason = reason
+    public init(kind: Kind, robot: String, checkpoint: String?, from: String?, reason: String) {
+        self.kind = kind; self.robot = robot; self.checkpoint = checkpoint; self.from = from; self.reason = reason
     }
 }
 

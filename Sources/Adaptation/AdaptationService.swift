@@ -10,14 +10,33 @@ public protocol AdaptationObserver: AnyObject {
     func heartbeat()
 }
 
+/// Why a running task was asked to stop. It decides how the attempts cut short are recorded
+/// (`estop`, or `cancelled`) and how the task ends (`cancelled`, or `interrupted`).
+public enum CancelReason: Sendable, Equatable, CustomStringConvertible {
+    /// The e-stop: the attempts cut short are recorded as `estop`.
+    case estop
+    /// A person's `cancel`.
+    case request
+    /// The daemon is stopping (SIGTERM): the task is `interrupted`, not the person's doing.
+    case shutdown
+
+    public var description: String {
+        switch self {
+        case .estop: "e-stop"
+        case .request: "cancelled by request"
+        case .shutdown: "daemon stopping"
+        }
+    }
+}
+
 /// A flag another thread raises to cancel a running task at the next step.
 public final class Cancellation: Sendable {
-    private let flag = Mutex<String?>(nil)
+    private let flag = Mutex<CancelReason?>(nil)
     public init() {}
-    /// Asks the task to stop, saying why.
-    public func cancel(_ reason: String) { flag.withLock { if $0 == nil { $0 = reason } } }
+    /// Asks the task to stop, saying why; the first reason given stands.
+    public func cancel(_ reason: CancelReason) { flag.withLock { if $0 == nil { $0 = reason } } }
     /// Why it was cancelled, or nil.
-    public var reason: String? { flag.withLock { $0 } }
+    public var reason: CancelReason? { flag.withLock { $0 } }
     public var isCancelled: Bool { reason != nil }
 }
 
@@ -46,12 +65,15 @@ public protocol AdaptationService: AnyObject, Sendable {
     func run(_ plan: TaskPlan, observer: any AdaptationObserver, cancellation: Cancellation) throws -> TaskOutcome
     /// What `status` shows, from a snapshot: never waits for an update, a file or a controller.
     var status: AdaptationStatus { get }
-    /// The checkpoint the policy runs now, and the last good one.
-    var liveCheckpoint: String? { get }
-    var lastGoodCheckpoint: String? { get }
+    /// The checkpoint `robot`'s policy runs now (from the status snapshot; the default robot's is
+    /// also `status.live`).
+    func liveCheckpoint(robot: String) -> String?
     func checkpoints() -> [CheckpointSummary]
-    /// Loads `checkpoint` (nil: the last good one) as the live policy. Returns its id.
-    func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> String
+    /// Loads `checkpoint` (nil: the last good one) as the live policy.
+    /// Returns the rollback, naming the robot and the checkpoint that was live before; `observer`
+    /// is told it too.
+    @discardableResult
+    func rollback(to checkpoint: String?, reason: String, observer: (any AdaptationObserver)?) throws -> CheckpointEvent
     /// Whether updates are made (pause/resume).
     var isAdapting: Bool { get set }
     /// Latches every robot's e-stop at once (a running attempt aborts at its next step) and tells
@@ -81,6 +103,8 @@ public struct AdaptationStatus: Sendable, Equatable {
     /// The default robot's live and last good checkpoints.
     public var live: String?
     public var lastGood: String?
+    /// Every robot's live checkpoint, by robot name.
+    public var liveByRobot: [String: String] = [:]
     /// Robot name to backend (`mujoco` or `bridge`).
     public var robots: [String: String]
     /// Whether updates are made (pause/resume, a fault).

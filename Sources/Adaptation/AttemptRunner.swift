@@ -73,7 +73,7 @@ struct AttemptRunner {
                 for slot in live {
                     attempts[slot].stop()
                     finished[slot] = StepOutcome(observation: observations[slot], done: true, success: false,
-                                                 abort: reason == "estop" ? .estop : nil)
+                                                 abort: reason == .estop ? .estop : nil)
                     cancelled[slot] = true
                 }
                 break
@@ -141,9 +141,9 @@ struct AttemptRunner {
                 actionChange: Self.actionChange(trajectories[slot].samples, low: config.actionLow, high: config.actionHigh),
                 safetyMargin: margin, progress: progress))
             trajectories[slot].reward = value
-            let abortText = outcome.abort?.description ?? (cancelled[slot] ? "cancelled" : nil)
+            let interruption = outcome.abort.map(AttemptInterruption.aborted) ?? (cancelled[slot] ? .cancelled : nil)
             let report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
-                                       success: success, reward: value, abortReason: abortText, checkpoint: checkpoint)
+                                       success: success, reward: value, interruption: interruption, checkpoint: checkpoint)
             observer.attemptFinished(plan, report)
             return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort, cancelled: cancelled[slot])
         }

@@ -13,7 +13,7 @@ final class ControlLoop: @unchecked Sendable {
     private let history: HistoryStore
     private let recorder: TaskRecorder
     private let events: EventPublisher
-    private let counters: DaemonCounters
+    private let activity: DaemonActivity
     private let watchdog: ProgressWatchdog
     private let notifier: SystemdNotifier
     private let storage: StorageGuard
@@ -23,10 +23,10 @@ final class ControlLoop: @unchecked Sendable {
     private var thread: Thread?
 
     init(queue: TaskQueue, adaptation: any AdaptationService, history: HistoryStore, recorder: TaskRecorder,
-         events: EventPublisher, counters: DaemonCounters, watchdog: ProgressWatchdog, notifier: SystemdNotifier,
+         events: EventPublisher, activity: DaemonActivity, watchdog: ProgressWatchdog, notifier: SystemdNotifier,
          storage: StorageGuard, logger: Logger) {
         self.queue = queue; self.adaptation = adaptation; self.history = history; self.recorder = recorder
-        self.events = events; self.counters = counters; self.watchdog = watchdog; self.notifier = notifier
+        self.events = events; self.activity = activity; self.watchdog = watchdog; self.notifier = notifier
         self.storage = storage; self.logger = logger
     }
 
@@ -41,9 +41,9 @@ final class ControlLoop: @unchecked Sendable {
     }
 
     /// Ends the running attempt safely (the robot is sent stop) and waits for the loop to finish.
-    func stop(reason: String, timeout: TimeInterval = 30) {
+    func stop(reason: CancelReason = .shutdown, timeout: TimeInterval = 30) {
         stopFlag.set()
-        counters.snapshot.running?.cancellation.cancel(reason)
+        activity.snapshot.running?.cancellation.cancel(reason)
         guard thread != nil else { return }
         if done.wait(timeout: .now() + timeout) == .timedOut {
             logger.error("control loop did not stop within \(Int(timeout)) s")
@@ -65,11 +65,13 @@ final class ControlLoop: @unchecked Sendable {
 
     private func run(_ plan: TaskPlan) {
         let cancellation = Cancellation()
-        counters.setRunning((plan, cancellation))
-        defer { counters.setRunning(nil) }
-        if stopFlag.isSet { cancellation.cancel("daemon stopping") }
+        activity.setRunning((plan, cancellation))
+        defer { activity.setRunning(nil) }
+        if stopFlag.isSet { cancellation.cancel(.shutdown) }
         let started = Date().timeIntervalSince1970
-        do { try history.markRunning(taskId: plan.id, checkpoint: adaptation.liveCheckpoint, at: started) } catch {
+        // The task's own robot's checkpoint (not the default robot's).
+        let checkpoint = adaptation.liveCheckpoint(robot: plan.robot)
+        do { try history.markRunning(taskId: plan.id, checkpoint: checkpoint, at: started) } catch {
             if storage.noteFailure(error, writing: "task \(plan.id)'s start") {
                 // Not run: its attempts, update and checkpoints could not be recorded either.
                 endUnrun(plan, detail: "not run: the history could not be written when it was due to start (\(error))")
@@ -79,33 +81,28 @@ final class ControlLoop: @unchecked Sendable {
         }
         logger.info("task \(plan.id) started: \(plan.task) on \(plan.robot), \(plan.attempts) attempts", metadata: [
             "event": "task_started", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
-            "checkpoint": "\(adaptation.liveCheckpoint ?? "")",
+            "checkpoint": "\(checkpoint ?? "")",
         ])
         var startedEvent = Event(kind: .taskStarted, taskId: plan.id)
         startedEvent.attempts = plan.attempts
-        startedEvent.checkpoint = adaptation.liveCheckpoint
+        startedEvent.checkpoint = checkpoint
         events.publish(startedEvent)
         notifier.status("running task \(plan.id) (\(plan.task) on \(plan.robot)); \(queue.count) queued")
 
-        var finished = Event(kind: .taskFinished, taskId: plan.id)
-        let state: String
-        var detail: String?
+        let state: TaskState
+        let detail: String?
         var outcome: TaskOutcome?
         do {
             let result = try adaptation.run(plan, observer: recorder, cancellation: cancellation)
             outcome = result
-            if result.cancelled {
-                // A task cut short by shutdown is `interrupted`; one a person cancelled is `cancelled`.
-                let reason = cancellation.reason ?? "cancelled"
-                state = reason == "daemon stopping" ? "interrupted" : "cancelled"
-                detail = reason
-            } else {
-                state = "done"
-            }
+            (state, detail) = Self.end(of: result, cancelled: cancellation.reason)
         } catch {
-            state = "failed"
-            detail = "\(error)"
-            logger.error("task \(plan.id) failed: \(error)", metadata: ["event": "task_failed", "task_id": "\(plan.id)"])
+            (state, detail) = (.failed, "\(error)")
+        }
+        if state == .failed {
+            logger.error("task \(plan.id) failed: \(detail ?? "")", metadata: [
+                "event": "task_failed", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
+            ])
         }
         do {
             try history.finish(taskId: plan.id, state: state, detail: detail, candidate: outcome?.update.candidate,
@@ -113,41 +110,64 @@ final class ControlLoop: @unchecked Sendable {
         } catch {
             if storage.noteFailure(error, writing: "task \(plan.id)'s result") {
                 // Never left `running`: recorded as ended (without the result it lost) once space returns.
-                storage.hold(.init(taskId: plan.id, state: state == "interrupted" ? "interrupted" : "failed",
-                                   detail: "ended \(state)\(detail.map { " (\($0))" } ?? ""), but the history could not take its result "
+                storage.hold(.init(taskId: plan.id, state: state == .interrupted ? .interrupted : .failed,
+                                   detail: "ended \(state.rawValue)\(detail.map { " (\($0))" } ?? ""), but the history could not take its result "
                                        + "(\(error)); its attempts, update or checkpoint events may be missing",
                                    at: Date().timeIntervalSince1970))
             } else {
                 logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
             }
         }
-        counters.taskDone()
-        finished.state = state
+        activity.taskDone()
+        // The checkpoint the attempts ran on; the task's robot's live one now may be a new candidate.
+        let ranOn = outcome?.checkpoint ?? checkpoint
+        let liveNow = adaptation.liveCheckpoint(robot: plan.robot)
+        var finished = Event(kind: .taskFinished, taskId: plan.id)
+        finished.state = state.rawValue
         finished.message = detail
         finished.successRate = outcome?.successRate
         finished.meanReward = outcome?.meanReward
-        finished.checkpoint = adaptation.liveCheckpoint
+        finished.checkpoint = liveNow
         events.publish(finished)
         let summary = outcome.map {
             "\(Int(($0.successRate * 100).rounded()))% success, mean reward \(TaskRecorder.format($0.meanReward))"
+                + (state == .failed ? " (\(detail ?? ""))" : "")
         } ?? (detail ?? "")
-        logger.info("task \(plan.id) \(state): \(summary)", metadata: [
-            "event": "task_finished", "task_id": "\(plan.id)", "state": "\(state)",
+        logger.info("task \(plan.id) \(state.rawValue): \(summary)", metadata: [
+            "event": "task_finished", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
+            "state": "\(state.rawValue)",
             "success_rate": "\(outcome.map { TaskRecorder.format($0.successRate) } ?? "")",
             "mean_reward": "\(outcome.map { TaskRecorder.format($0.meanReward) } ?? "")",
-            "checkpoint": "\(adaptation.liveCheckpoint ?? "")",
+            "checkpoint": "\(ranOn ?? "")", "live_checkpoint": "\(liveNow ?? "")",
         ])
-        notifier.status("idle; last task \(plan.id) \(state): \(summary); checkpoint \(adaptation.liveCheckpoint ?? "-"); \(queue.count) queued")
+        notifier.status("idle; last task \(plan.id) \(state.rawValue): \(summary); \(plan.robot) on \(liveNow ?? "-"); \(queue.count) queued")
+    }
+
+    /// How a task whose attempts ran ends. A cut-short task is `interrupted` when the daemon was
+    /// stopping and `cancelled` otherwise (a person, the e-stop); one whose every attempt ended in
+    /// a hardware fault `failed`, since the robot never let the policy try; any other `done`.
+    static func end(of outcome: TaskOutcome, cancelled reason: CancelReason?) -> (TaskState, String?) {
+        if outcome.cancelled {
+            let reason = reason ?? .request
+            return (reason == .shutdown ? .interrupted : .cancelled, reason.description)
+        }
+        if !outcome.attempts.isEmpty, outcome.attempts.allSatisfy(\.isHardwareFault) {
+            let first = outcome.attempts[0].abortReason ?? "hardware_fault"
+            return (.failed, "every attempt (\(outcome.attempts.count)) ended in a hardware fault; the first: \(first)")
+        }
+        return (.done, nil)
     }
 
     /// Ends a task that was not run because storage failed: held as `failed` until it can be written.
     private func endUnrun(_ plan: TaskPlan, detail: String) {
-        storage.hold(.init(taskId: plan.id, state: "failed", detail: detail, at: Date().timeIntervalSince1970))
-        counters.taskDone()
+        storage.hold(.init(taskId: plan.id, state: .failed, detail: detail, at: Date().timeIntervalSince1970))
+        activity.taskDone()
         var finished = Event(kind: .taskFinished, taskId: plan.id)
         finished.state = "failed"
         finished.message = detail
         events.publish(finished)
-        logger.error("task \(plan.id) failed: \(detail)", metadata: ["event": "task_failed", "task_id": "\(plan.id)"])
+        logger.error("task \(plan.id) failed: \(detail)", metadata: [
+            "event": "task_failed", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
+        ])
     }
 }

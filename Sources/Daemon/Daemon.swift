@@ -32,7 +32,8 @@ public final class Daemon: Service, @unchecked Sendable {
     private let notifier = SystemdNotifier()
     private let watchdog = ProgressWatchdog()
     private let started = ContinuousClock.now
-    private let counters = DaemonCounters()
+    // Set in run() from the history, before any thread that reads it starts.
+    private var activity: DaemonActivity!
 
     // Set once in run(), before the request thread starts.
     private var adaptation: (any AdaptationService)!
@@ -40,6 +41,7 @@ public final class Daemon: Service, @unchecked Sendable {
     private var queue: TaskQueue!
     private var events: EventPublisher!
     private var storage: StorageGuard!
+    private var recorder: TaskRecorder!
 
     public init(config: DaemonConfig, logger: Logger, makeAdaptation: @escaping AdaptationFactory) {
         self.config = config
@@ -71,31 +73,33 @@ public final class Daemon: Service, @unchecked Sendable {
         } catch let error where storage.noteFailure(error, writing: "the tasks the last run left unfinished") {
             // A full disk must not stop the start: serve status and history, mark them when space returns.
             for id in try history.unfinishedTaskIDs() {
-                storage.hold(.init(taskId: id, state: "interrupted", detail: "the daemon stopped before this task finished", at: now))
+                storage.hold(.init(taskId: id, state: .interrupted, detail: "the daemon stopped before this task finished", at: now))
             }
         }
         queue = TaskQueue(capacity: config.queueCapacity)
 
         let context = try ZMQContext()
         events = try EventPublisher(context: context, endpoint: config.eventEndpoint, mode: config.socketMode, logger: logger)
-        let recorder = TaskRecorder(history: history, events: events, logger: logger, watchdog: watchdog, counters: counters)
+        // status's totals count the whole history, not just since this start.
+        activity = DaemonActivity(totals: (try? history.totals()) ?? HistoryTotals())
+        recorder = TaskRecorder(history: history, events: events, logger: logger, watchdog: watchdog, activity: activity)
         // A robot that started on an older good checkpoint: in the history and the journal like any rollback.
         for event in adaptation.takeStartupEvents() { recorder.checkpointEvent(event, taskId: nil) }
         let control = ControlLoop(queue: queue, adaptation: adaptation, history: history, recorder: recorder, events: events,
-                                  counters: counters, watchdog: watchdog, notifier: notifier, storage: storage, logger: logger)
+                                  activity: activity, watchdog: watchdog, notifier: notifier, storage: storage, logger: logger)
         let server = try RequestServer(context: context, config: config, watchdog: watchdog, logger: logger) { [self] request in
             handle(request)
         }
         let hangup = installHangupHandler()
         control.start()
         server.start()
-        let summary = "serving on \(config.requestEndpoint); robot \(config.defaultRobot); checkpoint \(adaptation.liveCheckpoint ?? "-")"
+        let summary = "serving on \(config.requestEndpoint); robot \(config.defaultRobot); checkpoint \(adaptation.status.live ?? "-")"
         notifier.ready(status: summary)
         if let degraded = adaptation.degradedReason {
             logger.warning("starting degraded: \(degraded)", metadata: ["event": "degraded", "reason": "\(degraded)"])
         }
         logger.notice("ready: \(summary)", metadata: [
-            "event": "ready", "endpoint": "\(config.requestEndpoint)", "checkpoint": "\(adaptation.liveCheckpoint ?? "")",
+            "event": "ready", "endpoint": "\(config.requestEndpoint)", "checkpoint": "\(adaptation.status.live ?? "")",
         ])
 
         try? await gracefulShutdown()
@@ -104,7 +108,7 @@ public final class Daemon: Service, @unchecked Sendable {
         logger.notice("stopping: ending the running attempt safely", metadata: ["event": "stopping"])
         hangup.cancel()
         server.stop()
-        control.stop(reason: "daemon stopping")
+        control.stop(reason: .shutdown)
         adaptation.shutdown()
         events.close()
         context.shutdown()
@@ -173,15 +177,15 @@ public final class Daemon: Service, @unchecked Sendable {
             let list = adaptation.checkpoints().map {
                 CheckpointEntry(id: $0.id, robot: $0.robot, parent: $0.parent, createdAt: $0.createdAt, state: $0.state, live: $0.isLive, metrics: $0.metrics)
             }
-            return Reply.success(CheckpointsResult(live: adaptation.liveCheckpoint, lastGood: adaptation.lastGoodCheckpoint, checkpoints: list), id: id).encoded()
+            return Reply.success(CheckpointsResult(live: adaptation.status.live, lastGood: adaptation.status.lastGood, checkpoints: list), id: id).encoded()
         case (.rollback, .rollback(let args)):
             let reason = args.reason ?? "requested by a person (ttactl rollback)"
-            let loaded = try adaptation.rollback(to: args.checkpoint, reason: reason, observer: nil)
-            try history.record(CheckpointEventRow(kind: "rollback", checkpoint: loaded, fromCheckpoint: nil, reason: reason, taskId: nil, at: Date().timeIntervalSince1970))
-            counters.rollback()
-            logger.warning("rollback to \(loaded): \(reason)", metadata: ["event": "checkpoint_rollback", "checkpoint": "\(loaded)", "reason": "\(reason)"])
-            notifier.status("rolled back to \(loaded): \(reason)")
-            return Reply.success(AckResult(message: "live policy is now \(loaded)", checkpoint: loaded), id: id).encoded()
+            // The recorder writes the history row, the journal entry (robot, from) and the event.
+            let rollback = try adaptation.rollback(to: args.checkpoint, reason: reason, observer: recorder)
+            let loaded = rollback.checkpoint ?? "-"
+            notifier.status("rolled back \(rollback.robot) to \(loaded): \(reason)")
+            return Reply.success(AckResult(message: "\(rollback.robot)'s live policy is now \(loaded) (was \(rollback.from ?? "-"))",
+                                           checkpoint: loaded), id: id).encoded()
         case (.pause, _):
             adaptation.isAdapting = false
             logger.notice("adaptation paused", metadata: ["event": "paused"])
@@ -201,7 +205,7 @@ public final class Daemon: Service, @unchecked Sendable {
             // Latch first, then cut the running task short: atomics and small mutexes only, so
             // nothing a history read, an update, a file write or a controller holds delays this.
             adaptation.emergencyStop()
-            counters.snapshot.running?.cancellation.cancel("estop")
+            activity.snapshot.running?.cancellation.cancel(.estop)
             logger.critical("E-STOP: running attempt aborted, robot stopped; tasks refused until resume", metadata: ["event": "estop"])
             notifier.status("E-STOP latched: send `ttactl resume` to clear")
             return Reply.success(AckResult(message: "e-stop latched: the running attempt was aborted and the robot stopped; `ttactl resume` clears it"), id: id).encoded()
@@ -243,7 +247,7 @@ public final class Daemon: Service, @unchecked Sendable {
             dynamicsJSON: String(decoding: try encoder.encode(plan.dynamics), as: UTF8.self),
             attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
             rewardMode: plan.rewardMode, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
-            state: "queued", submittedAt: Date().timeIntervalSince1970)
+            state: .queued, submittedAt: Date().timeIntervalSince1970)
         do { try history.insert(row) } catch let error where storage.noteFailure(error, writing: "the new task") {
             throw WireError(.storage, "the task was not accepted: the history cannot be written (\(error)); `ttactl status` says when space returns")
         }
@@ -262,16 +266,24 @@ public final class Daemon: Service, @unchecked Sendable {
 
     private func cancel(_ taskId: String) throws -> AckResult {
         if queue.remove(id: taskId) {
-            try history.finish(taskId: taskId, state: "cancelled", detail: "cancelled before it started", candidate: nil,
+            try history.finish(taskId: taskId, state: .cancelled, detail: "cancelled before it started", candidate: nil,
                                successRate: nil, meanReward: nil, at: Date().timeIntervalSince1970)
+            // Whoever waits on it (`ttactl submit` in another shell) hears that it ended.
+            var finished = Event(kind: .taskFinished, taskId: taskId)
+            finished.state = TaskState.cancelled.rawValue
+            finished.message = "cancelled before it started"
+            events.publish(finished)
+            logger.info("task \(taskId) cancelled before it started", metadata: [
+                "event": "task_finished", "task_id": "\(taskId)", "state": "cancelled",
+            ])
             return AckResult(message: "task \(taskId) cancelled before it started")
         }
-        if let running = counters.snapshot.running, running.plan.id == taskId {
-            running.cancellation.cancel("cancelled by request")
+        if let running = activity.snapshot.running, running.plan.id == taskId {
+            running.cancellation.cancel(.request)
             return AckResult(message: "task \(taskId) is being cancelled: the running attempt stops at its next step")
         }
         guard let row = try history.task(id: taskId) else { throw WireError(.notFound, field: "args.task_id", "no task \"\(taskId)\"") }
-        throw WireError(.conflict, field: "args.task_id", "task \(taskId) is already \(row.state)")
+        throw WireError(.conflict, field: "args.task_id", "task \(taskId) is already \(row.state.rawValue)")
     }
 
     private func taskInfo(_ taskId: String) throws -> TaskInfo? {
@@ -327,7 +339,7 @@ public final class Daemon: Service, @unchecked Sendable {
                        seconds: $0.seconds, parent: $0.parent, candidate: $0.candidate, learningRate: $0.learningRate)
         }
         return TaskInfo(
-            taskId: row.id, robot: row.robot, task: row.task, state: row.state, detail: row.detail,
+            taskId: row.id, robot: row.robot, task: row.task, state: row.state.rawValue, detail: row.detail,
             params: (try? decoder.decode([String: Double].self, from: Data(row.paramsJSON.utf8))) ?? [:],
             dynamics: (try? decoder.decode([String: Double].self, from: Data(row.dynamicsJSON.utf8))) ?? [:],
             temperatureBase: row.temperatureBase, temperatureRange: row.temperatureRange, rewardMode: row.rewardMode,
@@ -339,10 +351,10 @@ public final class Daemon: Service, @unchecked Sendable {
             })
     }
 
-    /// Reads only snapshots (the adaptation side's published status, the counters, the queue's
+    /// Reads only snapshots (the adaptation side's published status, the activity, the queue's
     /// length): `status` answers while an update, a file write or a long read runs.
     private func status() -> StatusResult {
-        let snapshot = counters.snapshot
+        let snapshot = activity.snapshot
         let adaptation = adaptation.status
         let stalled = watchdog.stalledLoops()
         var health = "ok"
@@ -362,7 +374,7 @@ public final class Daemon: Service, @unchecked Sendable {
             checkpoint: adaptation.live, lastGoodCheckpoint: adaptation.lastGood,
             adapting: adaptation.adapting, runningTask: snapshot.running?.plan.id,
             queued: queue.count, queueCapacity: queue.capacity,
-            tasksDone: snapshot.tasksDone, updatesAccepted: snapshot.updatesAccepted,
-            updatesRefused: snapshot.updatesRefused, rollbacks: snapshot.rollbacks)
+            tasksDone: snapshot.totals.tasksDone, updatesAccepted: snapshot.totals.updatesAccepted,
+            updatesRefused: snapshot.totals.updatesRefused, rollbacks: snapshot.totals.rollbacks)
     }
 }

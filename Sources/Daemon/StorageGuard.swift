@@ -14,7 +14,7 @@ final class StorageGuard: Sendable {
     /// A task's end that the history could not record yet.
     struct PendingFinish: Sendable {
         var taskId: String
-        var state: String
+        var state: TaskState
         var detail: String
         var at: Double
     }

@@ -11,14 +11,14 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
     private let events: EventPublisher
     private let logger: Logger
     private let watchdog: ProgressWatchdog
-    private let counters: DaemonCounters
+    private let activity: DaemonActivity
 
-    init(history: HistoryStore, events: EventPublisher, logger: Logger, watchdog: ProgressWatchdog, counters: DaemonCounters) {
+    init(history: HistoryStore, events: EventPublisher, logger: Logger, watchdog: ProgressWatchdog, activity: DaemonActivity) {
         self.history = history
         self.events = events
         self.logger = logger
         self.watchdog = watchdog
-        self.counters = counters
+        self.activity = activity
     }
 
     func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double) {
@@ -74,7 +74,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
             } catch {
                 logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
             }
-            counters.update(accepted: update.accepted)
+            activity.update(accepted: update.accepted)
         }
         var metadata: Logger.Metadata = [
             "event": "update_finished", "task_id": "\(plan.id)", "accepted": "\(update.accepted)",
@@ -100,17 +100,17 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
 
     func checkpointEvent(_ event: CheckpointEvent, taskId: String?) {
         do {
-            try history.record(CheckpointEventRow(kind: event.kind.rawValue, checkpoint: event.checkpoint, fromCheckpoint: event.from,
+            try history.record(CheckpointEventRow(kind: event.kind.rawValue, robot: event.robot, checkpoint: event.checkpoint, fromCheckpoint: event.from,
                                                   reason: event.reason, taskId: taskId, at: Date().timeIntervalSince1970))
         } catch {
             logger.error("history write failed", metadata: ["error": "\(error)"])
         }
-        if event.kind == .rollback { counters.rollback() }
+        if event.kind == .rollback { activity.rollback() }
         let metadata: Logger.Metadata = [
-            "event": "checkpoint_\(event.kind.rawValue)", "checkpoint": "\(event.checkpoint ?? "")",
+            "event": "checkpoint_\(event.kind.rawValue)", "robot": "\(event.robot)", "checkpoint": "\(event.checkpoint ?? "")",
             "from_checkpoint": "\(event.from ?? "")", "reason": "\(event.reason)", "task_id": "\(taskId ?? "")",
         ]
-        let line = "checkpoint \(event.kind.rawValue): \(event.checkpoint ?? "-")" + (event.from.map { " (from \($0))" } ?? "") + ": \(event.reason)"
+        let line = "\(event.robot): checkpoint \(event.kind.rawValue): \(event.checkpoint ?? "-")" + (event.from.map { " (from \($0))" } ?? "") + ": \(event.reason)"
         if event.kind == .rollback || event.kind == .skipped { logger.warning("\(line)", metadata: metadata) } else { logger.notice("\(line)", metadata: metadata) }
         var published = Event(kind: .checkpoint, taskId: taskId)
         published.checkpoint = event.checkpoint

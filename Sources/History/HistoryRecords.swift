@@ -1,8 +1,17 @@
 import Foundation
 import GRDB
 
-/// A task as the history keeps it. `state` moves queued -> running -> done | failed | cancelled,
-/// or to `interrupted` when the daemon died before finishing it.
+/// Where a task is in its life: queued -> running -> done | failed | cancelled, or `interrupted`
+/// when the daemon stopped (or died) before finishing it. The raw values are what the history
+/// stores and the wire shows.
+public enum TaskState: String, Codable, Sendable, CaseIterable {
+    case queued, running, done, failed, cancelled, interrupted
+
+    /// True once the task has ended, whichever way.
+    public var isFinal: Bool { self != .queued && self != .running }
+}
+
+/// A task as the history keeps it.
 public struct TaskRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "tasks"
 
@@ -19,7 +28,7 @@ public struct TaskRow: Codable, Sendable, Equatable, FetchableRecord, Persistabl
     public var adapt: Bool
     public var priority: Int
     public var seed: Int64
-    public var state: String
+    public var state: TaskState
     public var submittedAt: Double
     public var startedAt: Double?
     public var finishedAt: Double?
@@ -33,7 +42,7 @@ public struct TaskRow: Codable, Sendable, Equatable, FetchableRecord, Persistabl
 
     public init(id: String, robot: String, task: String, paramsJSON: String, dynamicsJSON: String, attempts: Int,
                 temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool, priority: Int,
-                seed: Int64, state: String, submittedAt: Double) {
+                seed: Int64, state: TaskState, submittedAt: Double) {
         self.id = id; self.robot = robot; self.task = task; self.paramsJSON = paramsJSON; self.dynamicsJSON = dynamicsJSON
         self.attempts = attempts; self.temperatureBase = temperatureBase; self.temperatureRange = temperatureRange
         self.rewardMode = rewardMode; self.adapt = adapt; self.priority = priority; self.seed = seed
@@ -116,27 +125,30 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     }
 }
 
-/// A checkpoint lifecycle event: `promoted` (became good), `rollback` (back to the last good), `refused`.
+/// A checkpoint lifecycle event: `candidate` (written, being judged), `promoted` (became good),
+/// `rollback` (back to the last good, or to one a person named), `skipped` (could not be used).
 public struct CheckpointEventRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "checkpoint_events"
 
     public var id: Int64?
     public var kind: String
+    /// The robot whose lineage it is (nil in rows written before it was recorded).
+    public var robot: String?
     public var checkpoint: String?
     public var fromCheckpoint: String?
     public var reason: String
     public var taskId: String?
     public var at: Double
 
-    public init(kind: String, checkpoint: String?, fromCheckpoint: String?, reason: String, taskId: String?, at: Double) {
-        self.kind = kind; self.checkpoint = checkpoint; self.fromCheckpoint = fromCheckpoint; self.reason = reason
+    public init(kind: String, robot: String?, checkpoint: String?, fromCheckpoint: String?, reason: String, taskId: String?, at: Double) {
+        self.kind = kind; self.robot = robot; self.checkpoint = checkpoint; self.fromCheckpoint = fromCheckpoint; self.reason = reason
         self.taskId = taskId; self.at = at
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, checkpoint, reason, at
+        case id, kind, robot, checkpoint, reason, at
         case fromCheckpoint = "from_checkpoint", taskId = "task_id"
     }
 }

@@ -94,6 +94,10 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v3-checkpoint-events-task-index") { db in
             try db.create(index: "checkpoint_events_on_task_id", on: "checkpoint_events", columns: ["task_id"], ifNotExists: true)
         }
+        // Which robot's lineage an event is about (a person's rollback has no task to tell).
+        migrator.registerMigration("v4-checkpoint-event-robot") { db in
+            try db.alter(table: "checkpoint_events") { t in t.add(column: "robot", .text) }
+        }
         return migrator
     }
 
@@ -152,13 +156,13 @@ public final class HistoryStore: Sendable {
     }
 
     /// Ends a task: `done`, `failed` or `cancelled`, with its summary.
-    public func finish(taskId: String, state: String, detail: String?, candidate: String?,
+    public func finish(taskId: String, state: TaskState, detail: String?, candidate: String?,
                        successRate: Double?, meanReward: Double?, at: Double) throws {
         try pool.write { db in
             try db.execute(sql: """
                 UPDATE tasks SET state = ?, detail = ?, candidate = ?, success_rate = ?, mean_reward = ?, finished_at = ?
                 WHERE id = ?
-                """, arguments: [state, detail, candidate, successRate, meanReward, at, taskId])
+                """, arguments: [state.rawValue, detail, candidate, successRate, meanReward, at, taskId])
         }
     }
 
@@ -294,6 +298,27 @@ public final class HistoryStore: Sendable {
             let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             _ = arguments.append(contentsOf: [limit])
             return try TaskRow.fetchAll(db, sql: "SELECT * FROM tasks \(filter) ORDER BY submitted_at DESC, rowid DESC LIMIT ?", arguments: arguments)
+        }
+    }
+
+    /// Every checkpoint event of one kind (`rollback`, `promoted`, ...), oldest first, with or
+    /// without a task (a person's rollback and a start-up fallback have none).
+    public func checkpointEvents(kind: String) throws -> [CheckpointEventRow] {
+        try pool.read { db in
+            try CheckpointEventRow.fetchAll(db, sql: "SELECT * FROM checkpoint_events WHERE kind = ? ORDER BY id", arguments: [kind])
+        }
+    }
+
+    /// The totals `status` reports, counted over the whole history.
+    public func totals() throws -> HistoryTotals {
+        try pool.read { db in
+            HistoryTotals(
+                tasksDone: try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM tasks WHERE started_at IS NOT NULL AND state NOT IN ('queued', 'running')
+                    """) ?? 0,
+                updatesAccepted: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM updates WHERE accepted") ?? 0,
+                updatesRefused: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM updates WHERE NOT accepted") ?? 0,
+                rollbacks: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM checkpoint_events WHERE kind = 'rollback'") ?? 0)
         }
     }
 

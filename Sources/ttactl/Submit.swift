@@ -65,7 +65,13 @@ struct Submit: ParsableCommand {
             do { frames = try subscriber.receive(deadline: .seconds(2)) } catch let error as ZMQError where error.isTimeout {
                 // Quiet: maybe the task ended while we were not listening.
                 let info = try TTACtl.run { try client.call(Request(operation: .task, args: .task(TaskRef(taskId: accepted.taskId))), as: TaskInfo.self) }
-                if !["queued", "running"].contains(info.state) { return info }
+                if !["queued", "running"].contains(info.state) {
+                    // It ended while no event reached us (e.g. cancelled from another shell): say so.
+                    if !connection.json {
+                        print("task \(info.taskId) \(info.state)" + (info.detail.map { " (\($0))" } ?? ""))
+                    }
+                    return info
+                }
                 continue
             }
             guard let event = try? Event.decode(frames), event.taskId == accepted.taskId else { continue }

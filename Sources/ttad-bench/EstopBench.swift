@@ -175,7 +175,7 @@ struct EstopBench: ParsableCommand {
             let id = String(format: "t-seed%06d", i)
             var row = TaskRow(id: id, robot: "reacher2", task: "reach", paramsJSON: #"{"target_x":0.1,"target_y":0.12}"#,
                               dynamicsJSON: #"{"damping_scale":3}"#, attempts: 8, temperatureBase: 0.6, temperatureRange: 0.3,
-                              rewardMode: "efficiency", adapt: true, priority: 0, seed: Int64(i), state: "done", submittedAt: start + Double(i))
+                              rewardMode: "efficiency", adapt: true, priority: 0, seed: Int64(i), state: .done, submittedAt: start + Double(i))
             row.startedAt = row.submittedAt + 0.01
             row.finishedAt = row.submittedAt + 0.05
             row.checkpoint = "c-seeded"

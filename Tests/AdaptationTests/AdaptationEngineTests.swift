@@ -149,7 +149,7 @@ import Testing
             }
             let candidate = try #require(engine.liveCheckpoint)
             // A person promotes the candidate: now two good checkpoints exist.
-            newest = try engine.rollback(to: candidate, reason: "test", observer: nil)
+            newest = try #require(try engine.rollback(to: candidate, reason: "test", observer: nil).checkpoint)
             #expect(engine.lastGoodCheckpoint == candidate)
         }
         let path = dir + "/state/checkpoints/reacher2/\(newest!).safetensors"

@@ -89,7 +89,7 @@ import Testing
 
 @Suite struct AdaptiveTemperatureTests {
     static func reports(_ outcomes: [(Bool, Double)]) -> [AttemptReport] {
-        outcomes.enumerated().map { AttemptReport(index: $0.offset, temperature: 0.6, steps: 10, success: $0.element.0, reward: $0.element.1, abortReason: nil, checkpoint: nil) }
+        outcomes.enumerated().map { AttemptReport(index: $0.offset, temperature: 0.6, steps: 10, success: $0.element.0, reward: $0.element.1, interruption: nil, checkpoint: nil) }
     }
 
     @Test func allAlikeExploresMoreNoneSucceedingMovesTowardGreedyMixedStays() {

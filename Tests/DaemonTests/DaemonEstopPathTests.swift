@@ -19,7 +19,7 @@ import ZeroMQ
             let id = String(format: "t-seed%06d", i)
             var row = TaskRow(id: id, robot: "reacher2", task: "reach", paramsJSON: #"{"target_x":0.1,"target_y":0.12}"#,
                               dynamicsJSON: #"{"damping_scale":3}"#, attempts: 8, temperatureBase: 0.6, temperatureRange: 0.3,
-                              rewardMode: "efficiency", adapt: true, priority: 0, seed: Int64(i), state: "done",
+                              rewardMode: "efficiency", adapt: true, priority: 0, seed: Int64(i), state: .done,
                               submittedAt: now + Double(i))
             row.startedAt = row.submittedAt + 0.01
             row.finishedAt = row.submittedAt + 0.05
@@ -232,9 +232,13 @@ import ZeroMQ
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try server.secretKey.write(toFile: dir + "/server.key", atomically: true, encoding: .utf8)
         let port = 20000 + Int((getpid() + 7) % 20000)
-        let daemon = try DaemonProcess(extraConfig: "tcp_endpoint: tcp://127.0.0.1:\(port)\ncurve_secret_key_file: \(dir)/server.key")
-        try daemon.waitUntilServing()
+        // The TCP endpoint serves only listed client keys (curve_client_keys_directory).
         let me = try ZMQCurveKeyPair.generate()
+        try FileManager.default.createDirectory(atPath: dir + "/clients.d", withIntermediateDirectories: true)
+        try (me.publicKey + "\n").write(toFile: dir + "/clients.d/me.pub", atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(extraConfig: "tcp_endpoint: tcp://127.0.0.1:\(port)\ncurve_secret_key_file: \(dir)/server.key\n"
+                                           + "curve_client_keys_directory: \(dir)/clients.d")
+        try daemon.waitUntilServing()
         let client = try WireClient(endpoint: "tcp://127.0.0.1:\(port)", timeout: .seconds(10), curve: (
             serverKey: ZMQCurveKeyPair.decode(server.publicKey), publicKey: ZMQCurveKeyPair.decode(me.publicKey),
             secretKey: ZMQCurveKeyPair.decode(me.secretKey)))

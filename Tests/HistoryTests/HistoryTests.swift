@@ -7,7 +7,7 @@ import Testing
 
     static func task(_ id: String, robot: String = "reacher2", name: String = "reach", at: Double) -> TaskRow {
         TaskRow(id: id, robot: robot, task: name, paramsJSON: "{}", dynamicsJSON: "{}", attempts: 4, temperatureBase: 0.6,
-                temperatureRange: 0.3, rewardMode: "efficiency", adapt: true, priority: 0, seed: 7, state: "queued", submittedAt: at)
+                temperatureRange: 0.3, rewardMode: "efficiency", adapt: true, priority: 0, seed: 7, state: .queued, submittedAt: at)
     }
 
     @Test func aTaskItsAttemptsAndUpdateRoundTrip() throws {
@@ -22,10 +22,10 @@ import Testing
         let update = try store.record(UpdateRow(taskId: "t1", parent: "ck-0", candidate: "ck-1", accepted: true, refusal: nil, policyLoss: -0.01,
                                                 approxKL: 0.004, clipFraction: 0.1, gradNorm: 0.5, entropy: 1.2, epochs: 4, seconds: 0.01, createdAt: 103))
         #expect(update.id != nil)
-        try store.finish(taskId: "t1", state: "done", detail: nil, candidate: "ck-1", successRate: 0.75, meanReward: 0.525, at: 104)
+        try store.finish(taskId: "t1", state: .done, detail: nil, candidate: "ck-1", successRate: 0.75, meanReward: 0.525, at: 104)
 
         let row = try #require(try store.task(id: "t1"))
-        #expect(row.state == "done" && row.checkpoint == "ck-0" && row.candidate == "ck-1" && row.successRate == 0.75)
+        #expect(row.state == .done && row.checkpoint == "ck-0" && row.candidate == "ck-1" && row.successRate == 0.75)
         let attempts = try store.attempts(taskId: "t1")
         #expect(attempts.map(\.attemptIndex) == [0, 1, 2, 3])
         #expect(attempts[2].abortReason == "safety_abort: joint 1 velocity" && !attempts[2].success)
@@ -74,12 +74,12 @@ import Testing
             try store.insert(Self.task("running", at: 2))
             try store.markRunning(taskId: "running", checkpoint: nil, at: 3)
             try store.insert(Self.task("done", at: 4))
-            try store.finish(taskId: "done", state: "done", detail: nil, candidate: nil, successRate: 1, meanReward: 1, at: 5)
+            try store.finish(taskId: "done", state: .done, detail: nil, candidate: nil, successRate: 1, meanReward: 1, at: 5)
         }
         let reopened = try HistoryStore(path: path)
         #expect(try reopened.markUnfinishedInterrupted(at: 10) == ["queued", "running"])
-        #expect(try reopened.task(id: "running")?.state == "interrupted")
-        #expect(try reopened.task(id: "done")?.state == "done")
+        #expect(try reopened.task(id: "running")?.state == .interrupted)
+        #expect(try reopened.task(id: "done")?.state == .done)
         #expect(try reopened.countsByState() == ["interrupted": 2, "done": 1])
     }
 
@@ -114,7 +114,7 @@ import Testing
         for i in 0..<count {
             // Pairs share a time: the rowid breaks the tie.
             var row = HistoryStoreTests.task("t\(i)", name: i % 2 == 0 ? "reach" : "push", at: 1000 + Double(i / 2))
-            row.state = "done"
+            row.state = .done
             tasks.append(row)
             for a in 0..<2 {
                 attempts.append(AttemptRow(taskId: row.id, attemptIndex: a, temperature: 0.6, steps: 10, success: true,
@@ -123,7 +123,7 @@ import Testing
         }
         try store.insert(tasks, attempts: attempts)
         for i in stride(from: 0, to: count, by: 3) {
-            try store.record(CheckpointEventRow(kind: "candidate", checkpoint: "c\(i)", fromCheckpoint: nil, reason: "test", taskId: "t\(i)", at: 0))
+            try store.record(CheckpointEventRow(kind: "candidate", robot: "r", checkpoint: "c\(i)", fromCheckpoint: nil, reason: "test", taskId: "t\(i)", at: 0))
         }
         return store
     }
