@@ -304,6 +304,11 @@ public final class Daemon: Service, @unchecked Sendable {
         }
         let limit = query.limit ?? 100
         var tasks: [TaskInfo] = []
+        // The first page also carries what no task caused, so a report counts every rollback.
+        let untasked = query.cursor != nil ? nil : try history.untaskedCheckpointEvents(
+            robot: query.robot, since: query.since, until: query.until, limit: HistoryResult.maxUntaskedEvents).map {
+                CheckpointEventInfo(kind: $0.kind, checkpoint: $0.checkpoint, fromCheckpoint: $0.fromCheckpoint, reason: $0.reason, at: $0.at, robot: $0.robot)
+            }
         var bytes = 2
         while tasks.count < limit {
             let page = try history.page(task: query.task, robot: query.robot, since: query.since, until: query.until,
@@ -313,15 +318,15 @@ public final class Daemon: Service, @unchecked Sendable {
                 let size = HistoryResult.encodedSize(of: info)
                 // Full: stop before this task; the next page starts with it.
                 if !tasks.isEmpty, bytes + size > HistoryResult.maxReplyBytes {
-                    return HistoryResult(tasks: tasks, nextCursor: cursor?.string)
+                    return HistoryResult(tasks: tasks, nextCursor: cursor?.string, untaskedEvents: untasked)
                 }
                 tasks.append(info)
                 bytes += size
                 cursor = entry.cursor
             }
-            if !page.more { return HistoryResult(tasks: tasks, nextCursor: nil) }
+            if !page.more { return HistoryResult(tasks: tasks, nextCursor: nil, untaskedEvents: untasked) }
         }
-        return HistoryResult(tasks: tasks, nextCursor: cursor?.string)
+        return HistoryResult(tasks: tasks, nextCursor: cursor?.string, untaskedEvents: untasked)
     }
 
     /// Tasks read from the history per query while a `history` page fills.
@@ -347,7 +352,7 @@ public final class Daemon: Service, @unchecked Sendable {
             finishedAt: row.finishedAt, checkpoint: row.checkpoint, candidate: row.candidate, successRate: row.successRate,
             meanReward: row.meanReward, attempts: attempts, updates: updates,
             checkpointEvents: checkpointEvents.map {
-                CheckpointEventInfo(kind: $0.kind, checkpoint: $0.checkpoint, fromCheckpoint: $0.fromCheckpoint, reason: $0.reason, at: $0.at)
+                CheckpointEventInfo(kind: $0.kind, checkpoint: $0.checkpoint, fromCheckpoint: $0.fromCheckpoint, reason: $0.reason, at: $0.at, robot: $0.robot)
             })
     }
 

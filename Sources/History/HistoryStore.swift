@@ -309,6 +309,19 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// Checkpoint events no task caused (a person's rollback, a start-up fallback), newest first.
+    public func untaskedCheckpointEvents(robot: String? = nil, since: Double? = nil, until: Double? = nil, limit: Int) throws -> [CheckpointEventRow] {
+        try pool.read { db in
+            var sql = "SELECT * FROM checkpoint_events WHERE task_id IS NULL"
+            var arguments: StatementArguments = []
+            if let robot { sql += " AND robot = ?"; _ = arguments.append(contentsOf: [robot]) }
+            if let since { sql += " AND at >= ?"; _ = arguments.append(contentsOf: [since]) }
+            if let until { sql += " AND at < ?"; _ = arguments.append(contentsOf: [until]) }
+            _ = arguments.append(contentsOf: [limit])
+            return try CheckpointEventRow.fetchAll(db, sql: sql + " ORDER BY id DESC LIMIT ?", arguments: arguments)
+        }
+    }
+
     /// The totals `status` reports, counted over the whole history.
     public func totals() throws -> HistoryTotals {
         try pool.read { db in

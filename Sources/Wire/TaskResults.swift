@@ -67,8 +67,11 @@ public struct CheckpointEventInfo: Codable, Sendable, Equatable {
     public var reason: String
     /// Unix seconds.
     public var at: Double
-    public init(kind: String, checkpoint: String?, fromCheckpoint: String?, reason: String, at: Double) {
+    /// The robot whose lineage it is (absent from older daemons and older rows).
+    public var robot: String?
+    public init(kind: String, checkpoint: String?, fromCheckpoint: String?, reason: String, at: Double, robot: String? = nil) {
         self.kind = kind; self.checkpoint = checkpoint; self.fromCheckpoint = fromCheckpoint; self.reason = reason; self.at = at
+        self.robot = robot
     }
 }
 
@@ -121,7 +124,15 @@ public struct HistoryResult: Codable, Sendable, Equatable {
     public var tasks: [TaskInfo]
     /// Present when older matching tasks follow: send it back as `cursor` for the next page.
     public var nextCursor: String?
-    public init(tasks: [TaskInfo], nextCursor: String? = nil) { self.tasks = tasks; self.nextCursor = nextCursor }
+    /// Checkpoint events no task caused (a person's rollback, a start-up fallback), newest first,
+    /// at most `maxUntaskedEvents`, filtered by the query's robot and time window: on the first
+    /// page only (a request without a cursor).
+    public var untaskedEvents: [CheckpointEventInfo]?
+    /// The most `untasked_events` one reply carries.
+    public static let maxUntaskedEvents = 1000
+    public init(tasks: [TaskInfo], nextCursor: String? = nil, untaskedEvents: [CheckpointEventInfo]? = nil) {
+        self.tasks = tasks; self.nextCursor = nextCursor; self.untaskedEvents = untaskedEvents
+    }
 
     /// What `task` adds to a reply's `tasks` (its JSON and a comma), as counted against `maxReplyBytes`.
     public static func encodedSize(of task: TaskInfo) -> Int {

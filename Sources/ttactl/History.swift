@@ -48,6 +48,7 @@ enum HistoryPages {
             let page = try client.call(Request(operation: .history, args: .history(query)), as: HistoryResult.self)
             all.tasks += page.tasks
             all.nextCursor = page.nextCursor
+            all.untaskedEvents = all.untaskedEvents ?? page.untaskedEvents
             guard let next = page.nextCursor, !page.tasks.isEmpty else { return all }
             if let upTo, all.tasks.count >= upTo { return all }
             query.cursor = next

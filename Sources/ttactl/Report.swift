@@ -17,7 +17,7 @@ struct Report: ParsableCommand {
         // A page stops at 1 MiB: follow the cursors up to `limit`.
         let history = try TTACtl.run { try HistoryPages.fetch(connection.client(), query, upTo: limit) }
         let tasks = history.tasks.filter { $0.state == "done" }.sorted { $0.submittedAt < $1.submittedAt }
-        let analysis = ReportAnalysis(tasks: tasks)
+        let analysis = ReportAnalysis(tasks: tasks, untasked: history.untaskedEvents ?? [])
         try ReportPage(analysis: analysis, title: "ttad report").html().write(toFile: output, atomically: true, encoding: .utf8)
         if connection.json { printJSON(analysis.summary); return }
         print(analysis.terminalSummary())
@@ -39,11 +39,22 @@ struct ReportAnalysis {
         var byTemperature: [TemperatureRow]
     }
 
+    /// A checkpoint event no task caused (a person's rollback, a start-up fallback), placed after
+    /// the last task submitted before it (0: before the first task shown).
+    struct UntaskedEvent { var afterTask: Int; var event: CheckpointEventInfo }
+
     let points: [Point]
+    let untasked: [UntaskedEvent]
     let byTemperature: [TemperatureRow]
     let summary: Summary
 
-    init(tasks: [TaskInfo]) {
+    /// `tasks` oldest first; `untasked` as the history's first page carries them.
+    init(tasks: [TaskInfo], untasked: [CheckpointEventInfo] = []) {
+        // Only those within the tasks' span and after it: older ones belong to history not shown.
+        let start = tasks.first?.submittedAt ?? -Double.infinity
+        self.untasked = untasked.filter { $0.at >= start }.sorted { $0.at < $1.at }.map { event in
+            UntaskedEvent(afterTask: tasks.lastIndex { $0.submittedAt <= event.at }.map { $0 + 1 } ?? 0, event: event)
+        }
         points = tasks.enumerated().map { i, t in
             let successes = t.attempts.filter(\.success)
             return Point(task: i + 1, successRate: t.successRate ?? 0, meanReward: t.meanReward ?? 0,
@@ -60,7 +71,7 @@ struct ReportAnalysis {
                                   meanStepsToSuccess: wins.isEmpty ? nil : Double(wins.map(\.steps).reduce(0, +)) / Double(wins.count))
         }
         let updates = tasks.flatMap(\.updates)
-        let events = tasks.flatMap { $0.checkpointEvents ?? [] }
+        let events = tasks.flatMap { $0.checkpointEvents ?? [] } + self.untasked.map(\.event)
         summary = Summary(tasks: tasks.count, attempts: attempts.count,
                           successRate: attempts.isEmpty ? 0 : Double(attempts.filter(\.success).count) / Double(attempts.count),
                           meanReward: attempts.isEmpty ? 0 : attempts.map(\.reward).reduce(0, +) / Double(attempts.count),
@@ -81,6 +92,10 @@ struct ReportAnalysis {
         var lines = [String(format: "%d tasks, %d attempts: success %.0f%%, mean reward %.3f; %d updates accepted, %d refused; %d promotions, %d rollbacks",
                             summary.tasks, summary.attempts, summary.successRate * 100, summary.meanReward,
                             summary.updatesAccepted, summary.updatesRefused, summary.promotions, summary.rollbacks)]
+        for u in untasked {
+            lines.append("\(u.event.kind) \(u.afterTask == 0 ? "before the first task" : "after task \(u.afterTask)")"
+                         + "\(u.event.robot.map { " on \($0)" } ?? ""): \(u.event.checkpoint ?? "-") (\(u.event.reason))")
+        }
         if let t = trend(\.successRate) {
             lines.append(String(format: "success rate: first tasks %.0f%% -> last tasks %.0f%%", t.first * 100, t.last * 100))
         }

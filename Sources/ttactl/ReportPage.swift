@@ -76,6 +76,10 @@ struct ReportPage {
             }
             if point.refused { svg += "<circle cx=\"\(x(i))\" cy=\"\(top + 4)\" r=\"3\" fill=\"#c33\"/>" }
         }
+        // What no task caused (a person's rollback, a start-up fallback), after the task before it.
+        for u in analysis.untasked {
+            svg += marker(kind: u.event.kind, x: x(max(0, u.afterTask - 1)), why: "\(u.event.reason) (not caused by a task)")
+        }
         let raw = values.enumerated().filter { $0.element.isFinite }.map { "\(x($0.offset)),\(y($0.element))" }.joined(separator: " ")
         svg += "<polyline points=\"\(raw)\" fill=\"none\" stroke=\"#bcd\" stroke-width=\"1\"/>"
         // A 10-task moving average shows the trend through the noise.
@@ -102,7 +106,8 @@ struct ReportPage {
 
     /// Every rollback with its task and reason (the markers' hover text, for print and for screen readers).
     private func rollbackTable() -> String {
-        let rows = analysis.points.flatMap { p in (p.events ?? []).filter { $0.kind == "rollback" }.map { (p.task, $0) } }
+        let rows = (analysis.points.flatMap { p in (p.events ?? []).filter { $0.kind == "rollback" }.map { (p.task, $0) } }
+            + analysis.untasked.filter { $0.event.kind == "rollback" }.map { ($0.afterTask, $0.event) }).sorted { $0.1.at < $1.1.at }
         guard !rows.isEmpty else { return "" }
         return "<h2>Rollbacks</h2><table class=\"rollbacks\"><tr><th>after task</th><th>back to</th><th style=\"text-align:left\">why</th></tr>"
             + rows.map { "<tr><td>\($0.0)</td><td>\(Self.escape($0.1.checkpoint ?? "-"))</td><td style=\"text-align:left\">\(Self.escape($0.1.reason))</td></tr>" }.joined()

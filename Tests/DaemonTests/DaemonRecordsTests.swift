@@ -77,6 +77,13 @@ import Wire
             #expect(ack.message.contains("reacher2"), "the reply names the robot: \(ack.message)")
             before = try client.call(Request(operation: .status), as: StatusResult.self)
             #expect(before.tasksDone == 2 && before.rollbacks == 1, "\(before)")
+            // The report counts it like status does, and says where it came.
+            let page = daemon.directory + "/report.html"
+            let (status, printed) = try DaemonReportTests.ttactl(["report", "--endpoint", daemon.endpoint, "--output", page])
+            #expect(status == 0 && printed.contains("1 rollbacks"), "\(printed)")
+            #expect(printed.contains("rollback after task 2 on reacher2") && printed.contains("operator check"), "\(printed)")
+            let html = try String(contentsOfFile: page, encoding: .utf8)
+            #expect(html.contains("operator check (not caused by a task)") && html.contains("<h2>Rollbacks</h2>"))
             #expect(daemon.terminate() == 0)
         }
         let history = try HistoryStore(path: state + "/history.sqlite")
