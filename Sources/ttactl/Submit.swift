@@ -111,7 +111,7 @@ struct Submit: ParsableCommand {
         if let skipped = update.skipped { return "no update: \(skipped)" }
         if update.accepted {
             return String(format: "update accepted: approx KL %.4f, clip fraction %.2f, grad norm %.3f, %d epochs in %.1f ms -> %@",
-                          update.approxKl, update.clipFraction, update.gradNorm, update.epochs, update.seconds * 1000, update.candidate ?? "-")
+                          update.approxKL, update.clipFraction, update.gradNorm, update.epochs, update.seconds * 1000, update.candidate ?? "-")
         }
         return "update refused: \(update.refusal ?? "?")"
     }
