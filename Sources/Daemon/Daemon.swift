@@ -239,15 +239,7 @@ public final class Daemon: Service, @unchecked Sendable {
             throw WireError(.queueFull, "the queue holds \(queue.capacity) tasks and is full; try again later")
         }
         // Durable before acknowledged: once the client hears "accepted", the task is on disk.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let row = TaskRow(
-            id: plan.id, robot: plan.robot, task: plan.task,
-            paramsJSON: String(decoding: try encoder.encode(plan.params), as: UTF8.self),
-            dynamicsJSON: String(decoding: try encoder.encode(plan.dynamics), as: UTF8.self),
-            attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
-            rewardMode: plan.rewardMode, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
-            state: .queued, submittedAt: Date().timeIntervalSince1970)
+        let row = try TaskRow(plan: plan, submittedAt: Date().timeIntervalSince1970)
         do { try history.insert(row) } catch let error where storage.noteFailure(error, writing: "the new task") {
             throw WireError(.storage, "the task was not accepted: the history cannot be written (\(error)); `ttactl status` says when space returns")
         }

@@ -1,8 +1,9 @@
 import Adaptation
+import Foundation
 import History
 import Learning
 
-// Adaptation's reports become history rows here and nowhere else (History cannot import
+// Adaptation's plans and reports become history rows here and nowhere else (History cannot import
 // Learning or Adaptation, so the mapping lives in the Daemon, the one module that sees both).
 
 extension UpdateRow {
@@ -23,5 +24,19 @@ extension AttemptRow {
         self.init(taskId: taskId, attemptIndex: report.index, temperature: report.temperature, steps: report.steps,
                   success: report.success, reward: report.reward, abortReason: report.abortReason,
                   checkpoint: report.checkpoint, finishedAt: at)
+    }
+}
+
+extension TaskRow {
+    /// The queued row for a task just submitted: its plan, with params and dynamics as JSON objects.
+    init(plan: TaskPlan, submittedAt: Double) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        self.init(id: plan.id, robot: plan.robot, task: plan.task,
+                  paramsJSON: String(decoding: try encoder.encode(plan.params), as: UTF8.self),
+                  dynamicsJSON: String(decoding: try encoder.encode(plan.dynamics), as: UTF8.self),
+                  attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
+                  rewardMode: plan.rewardMode, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
+                  state: .queued, submittedAt: submittedAt)
     }
 }
