@@ -96,31 +96,25 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     /// The checkpoint updated from, and the candidate written (accepted updates only).
     public var parent: String?
     public var candidate: String?
+    // The trainer's numbers, one column each under UpdateReport's names; docs/learning.md ("What
+    // an update reports") says what each means.
     public var accepted: Bool
-    /// Why the trainer refused the update.
     public var refusal: String?
-    /// Mean clipped-surrogate loss (pg_loss).
     public var policyLoss: Double
-    /// Final approx-KL to the behaviour policy.
     public var approxKL: Double
-    /// Share of steps whose ratio was clipped.
     public var clipFraction: Double
-    /// Mean global gradient norm before clipping.
     public var gradNorm: Double
-    /// Mean per-step entropy of the action distribution.
     public var entropy: Double
     public var epochs: Int
-    /// Wall time of the update.
     public var seconds: Double
-    public var createdAt: Double
-    /// The learning rate the update used (nil in rows written before it was recorded).
+    /// Nil in rows written before the column existed (v2).
     public var learningRate: Double?
-    /// Mean k3 KL to the reference policy (nil in rows written before it was recorded).
+    /// Nil in rows written before these columns existed (v5).
     public var klToReference: Double?
-    /// Whether approx-KL passed `target_kl` and the update stopped early (nil in older rows).
     public var earlyStopped: Bool?
-    /// Steps in the update (nil in older rows).
     public var samples: Int?
+    /// Unix seconds.
+    public var createdAt: Double
 
     public init(taskId: String, parent: String?, candidate: String?, accepted: Bool, refusal: String?, policyLoss: Double,
                 approxKL: Double, clipFraction: Double, gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, createdAt: Double,
