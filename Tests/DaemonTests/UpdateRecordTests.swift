@@ -74,6 +74,10 @@ import ZeroMQ
         #expect(recorded.klToReference != nil && recorded.earlyStopped != nil && recorded.learningRate != nil, "\(recorded)")
         #expect(recorded.samples == task.attempts.map(\.steps).reduce(0, +), "the update learns from every step of the group")
         #expect(recorded.parent == task.checkpoint)
+        if recorded.accepted, let samples = recorded.samples {
+            let shown = try DaemonReportTests.ttactl(["task", task.taskId, "--endpoint", daemon.endpoint])
+            #expect(shown.output.contains("over \(samples) steps"), "ttactl task shows the update's samples: \(shown.output)")
+        }
         if let (task, event) = skipped {
             #expect(event.skipped != nil && !event.accepted && task.updates.isEmpty, "a skipped update is announced, not recorded")
         }
