@@ -206,10 +206,10 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         let update: UpdateSummary
         switch decision.next {
         case .skip(let why):
-            update = .skipped(why)
+            update = .skipped(reason: why)
         case .rollback(let why):
             events += rollBack(lineage, generation: generation, reason: why, learningRate: nil)
-            update = .skipped("rolled back: \(why)")
+            update = .skipped(reason: "rolled back: \(why)")
         case .train(let chosen, let advantages):
             (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, parentStep: step, generation: generation,
                                      reports: reports, group: chosen.map { results[$0].trajectory },
@@ -311,7 +311,6 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             ]) }
             return (report, written, trainer.learningRate)
         }
-        var summary = UpdateSummary(report, parent: parent)
         switch written {
         case nil:
             events += rollBack(lineage, generation: generation, reason: "update refused: \(report.refusal ?? "?")", learningRate: learningRate)
@@ -325,12 +324,12 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
                 publishLocked()
                 return true
             }
-            guard committed else { return (.skipped("the live policy changed during the update (rollback)"), events) }
+            guard committed else { return (.skipped(reason: "the live policy changed during the update (rollback)"), events) }
             _ = try? lineage.store.prune(keepRecent: lineage.profile.settings.keepRecent, protect: [candidate, lineage.referenceId])
-            summary.candidate = candidate
             events.append(CheckpointEvent(kind: .candidate, robot: plan.robot, checkpoint: candidate, from: parent, reason: "accepted update after task \(plan.id)"))
+            return (.ran(report: report, parent: parent, candidate: candidate), events)
         }
-        return (summary, events)
+        return (.ran(report: report, parent: parent, candidate: nil), events)
     }
 
     /// Selective training: the indices of the `topK` attempts with the largest |advantage| (all

@@ -46,45 +46,28 @@ public struct AttemptReport: Sendable, Equatable {
     public var isSafetyAbort: Bool { if case .aborted(.safety) = interruption { true } else { false } }
 }
 
-/// What the update after a task's attempts came to (or why there was none).
-public struct UpdateSummary: Sendable, Equatable {
-    /// Whether an update was attempted at all; when false, `skipped` says why.
-    public var attempted: Bool
-    /// e.g. "no reward variance in the group", "adaptation paused", "adapt=false".
-    public var skipped: String?
-    public var accepted: Bool
-    public var refusal: String?
-    public var policyLoss: Double
-    public var approxKL: Double
-    public var clipFraction: Double
-    public var gradNorm: Double
-    public var entropy: Double
-    public var epochs: Int
-    public var seconds: Double
-    /// The learning rate the update used (nil when none was attempted).
-    public var learningRate: Double?
-    /// The checkpoint updated from, and the candidate written (accepted updates only).
-    public var parent: String?
-    public var candidate: String?
+/// What the update after a task's attempts came to: none (and why), or the trainer's report with
+/// the checkpoint it started from and the candidate it wrote. The numbers live in `UpdateReport`
+/// only; the helpers below read them, never copy them.
+public enum UpdateSummary: Sendable, Equatable {
+    /// No update: "no reward variance in the group", "adaptation paused", "adapt is off for this task", ...
+    case skipped(reason: String)
+    /// The trainer ran from `parent` (nil offline, where no checkpoint exists); `candidate` is the
+    /// checkpoint written when the update was accepted and kept.
+    case ran(report: UpdateReport, parent: String?, candidate: String?)
 
-    public init(attempted: Bool, skipped: String? = nil, accepted: Bool = false, refusal: String? = nil,
-                policyLoss: Double = 0, approxKL: Double = 0, clipFraction: Double = 0, gradNorm: Double = 0,
-                entropy: Double = 0, epochs: Int = 0, seconds: Double = 0, parent: String? = nil, candidate: String? = nil) {
-        self.attempted = attempted; self.skipped = skipped; self.accepted = accepted; self.refusal = refusal
-        self.policyLoss = policyLoss; self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm
-        self.entropy = entropy; self.epochs = epochs; self.seconds = seconds; self.parent = parent; self.candidate = candidate
-    }
-
-    /// What the trainer reported, for an update made from `parent`.
-    init(_ report: UpdateReport, parent: String?) {
-        self.init(attempted: true, accepted: report.accepted, refusal: report.refusal, policyLoss: report.policyLoss,
-                  approxKL: report.approxKL, clipFraction: report.clipFraction, gradNorm: report.gradNorm,
-                  entropy: report.entropy, epochs: report.epochs, seconds: report.seconds, parent: parent)
-        learningRate = report.learningRate
-    }
-
-    /// No update, and why.
-    public static func skipped(_ why: String) -> UpdateSummary { UpdateSummary(attempted: false, skipped: why) }
+    /// Whether an update was attempted at all.
+    public var attempted: Bool { report != nil }
+    /// Why there was no update, or nil when one ran.
+    public var skipReason: String? { if case .skipped(let reason) = self { reason } else { nil } }
+    /// The trainer's report, or nil when skipped.
+    public var report: UpdateReport? { if case .ran(let report, _, _) = self { report } else { nil } }
+    /// Whether an update ran and its new parameters were kept.
+    public var accepted: Bool { report?.accepted ?? false }
+    /// The checkpoint updated from (nil when skipped or offline).
+    public var parent: String? { if case .ran(_, let parent, _) = self { parent } else { nil } }
+    /// The candidate written (accepted updates only).
+    public var candidate: String? { if case .ran(_, _, let candidate) = self { candidate } else { nil } }
 }
 
 /// A change in the checkpoint lifecycle.

@@ -84,10 +84,10 @@ public final class OfflineAdaptation {
             let runner = AttemptRunner(robot: profile.robot, policy: trainer.policy, reward: reward, checkpoint: nil)
             let temperatures = TemperatureSchedule.temperatures(count: attempts, base: temperatureBase, range: temperatureRange)
             let results = try runner.run(plan, temperatures: temperatures, observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
-            var update = UpdateSummary.skipped("adapt is off")
+            var update = UpdateSummary.skipped(reason: "adapt is off")
             if adapt, let advantages = GroupAdvantage.advantages(rewards: results.map(\.report.reward), normalization: profile.settings.advantageNormalization) {
                 let report = trainer.update(group: results.map(\.trajectory), advantages: advantages, rng: &rng)
-                update = UpdateSummary(report, parent: nil)
+                update = .ran(report: report, parent: nil, candidate: nil)
             }
             return TaskOutcome(checkpoint: nil, attempts: results.map(\.report), update: update, cancelled: false)
         }

@@ -239,15 +239,7 @@ public final class Daemon: Service, @unchecked Sendable {
             throw WireError(.queueFull, "the queue holds \(queue.capacity) tasks and is full; try again later")
         }
         // Durable before acknowledged: once the client hears "accepted", the task is on disk.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let row = TaskRow(
-            id: plan.id, robot: plan.robot, task: plan.task,
-            paramsJSON: String(decoding: try encoder.encode(plan.params), as: UTF8.self),
-            dynamicsJSON: String(decoding: try encoder.encode(plan.dynamics), as: UTF8.self),
-            attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
-            rewardMode: plan.rewardMode, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
-            state: .queued, submittedAt: Date().timeIntervalSince1970)
+        let row = try TaskRow(plan: plan, submittedAt: Date().timeIntervalSince1970)
         do { try history.insert(row) } catch let error where storage.noteFailure(error, writing: "the new task") {
             throw WireError(.storage, "the task was not accepted: the history cannot be written (\(error)); `ttactl status` says when space returns")
         }
@@ -288,8 +280,8 @@ public final class Daemon: Service, @unchecked Sendable {
 
     private func taskInfo(_ taskId: String) throws -> TaskInfo? {
         guard let row = try history.task(id: taskId) else { return nil }
-        return info(for: row, attempts: try history.attempts(taskId: row.id), updates: try history.updates(taskId: row.id),
-                    checkpointEvents: try history.checkpointEvents(taskId: row.id))
+        return TaskInfo(row, attempts: try history.attempts(taskId: row.id), updates: try history.updates(taskId: row.id),
+                        checkpointEvents: try history.checkpointEvents(taskId: row.id))
     }
 
     /// One page of `history`: at most `limit` tasks after `cursor`, read from the store in chunks
@@ -306,15 +298,13 @@ public final class Daemon: Service, @unchecked Sendable {
         var tasks: [TaskInfo] = []
         // The first page also carries what no task caused, so a report counts every rollback.
         let untasked = query.cursor != nil ? nil : try history.untaskedCheckpointEvents(
-            robot: query.robot, since: query.since, until: query.until, limit: HistoryResult.maxUntaskedEvents).map {
-                CheckpointEventInfo(kind: $0.kind, checkpoint: $0.checkpoint, fromCheckpoint: $0.fromCheckpoint, reason: $0.reason, at: $0.at, robot: $0.robot)
-            }
+            robot: query.robot, since: query.since, until: query.until, limit: HistoryResult.maxUntaskedEvents).map(CheckpointEventInfo.init)
         var bytes = 2
         while tasks.count < limit {
             let page = try history.page(task: query.task, robot: query.robot, since: query.since, until: query.until,
                                         after: cursor, limit: min(Self.historyChunk, limit - tasks.count))
             for entry in page.entries {
-                let info = info(for: entry.task, attempts: entry.attempts, updates: entry.updates, checkpointEvents: entry.checkpointEvents)
+                let info = TaskInfo(entry.task, attempts: entry.attempts, updates: entry.updates, checkpointEvents: entry.checkpointEvents)
                 let size = HistoryResult.encodedSize(of: info)
                 // Full: stop before this task; the next page starts with it.
                 if !tasks.isEmpty, bytes + size > HistoryResult.maxReplyBytes {
@@ -331,30 +321,6 @@ public final class Daemon: Service, @unchecked Sendable {
 
     /// Tasks read from the history per query while a `history` page fills.
     static let historyChunk = 200
-
-    private func info(for row: TaskRow, attempts: [AttemptRow], updates: [UpdateRow], checkpointEvents: [CheckpointEventRow]) -> TaskInfo {
-        let decoder = JSONDecoder()
-        let attempts = attempts.map {
-            AttemptInfo(index: $0.attemptIndex, temperature: $0.temperature, steps: $0.steps, success: $0.success,
-                        reward: $0.reward, abortReason: $0.abortReason, checkpoint: $0.checkpoint)
-        }
-        let updates = updates.map {
-            UpdateInfo(accepted: $0.accepted, refusal: $0.refusal, skipped: nil, policyLoss: $0.policyLoss, approxKl: $0.approxKL,
-                       clipFraction: $0.clipFraction, gradNorm: $0.gradNorm, entropy: $0.entropy, epochs: $0.epochs,
-                       seconds: $0.seconds, parent: $0.parent, candidate: $0.candidate, learningRate: $0.learningRate)
-        }
-        return TaskInfo(
-            taskId: row.id, robot: row.robot, task: row.task, state: row.state.rawValue, detail: row.detail,
-            params: (try? decoder.decode([String: Double].self, from: Data(row.paramsJSON.utf8))) ?? [:],
-            dynamics: (try? decoder.decode([String: Double].self, from: Data(row.dynamicsJSON.utf8))) ?? [:],
-            temperatureBase: row.temperatureBase, temperatureRange: row.temperatureRange, rewardMode: row.rewardMode,
-            adapt: row.adapt, priority: row.priority, submittedAt: row.submittedAt, startedAt: row.startedAt,
-            finishedAt: row.finishedAt, checkpoint: row.checkpoint, candidate: row.candidate, successRate: row.successRate,
-            meanReward: row.meanReward, attempts: attempts, updates: updates,
-            checkpointEvents: checkpointEvents.map {
-                CheckpointEventInfo(kind: $0.kind, checkpoint: $0.checkpoint, fromCheckpoint: $0.fromCheckpoint, reason: $0.reason, at: $0.at, robot: $0.robot)
-            })
-    }
 
     /// Reads only snapshots (the adaptation side's published status, the activity, the queue's
     /// length): `status` answers while an update, a file write or a long read runs.

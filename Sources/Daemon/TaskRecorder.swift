@@ -30,59 +30,63 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
     }
 
     func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport) {
-        let now = Date().timeIntervalSince1970
+        let row = AttemptRow(report: report, taskId: plan.id, at: Date().timeIntervalSince1970)
         do {
-            try history.record(AttemptRow(taskId: plan.id, attemptIndex: report.index, temperature: report.temperature,
-                                          steps: report.steps, success: report.success, reward: report.reward,
-                                          abortReason: report.abortReason, checkpoint: report.checkpoint, finishedAt: now))
+            try history.record(row)
         } catch {
             logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
         }
+        // The journal and the event read the wire copy of the row, as `task` replies do.
+        let attempt = AttemptInfo(row)
         var metadata: Logger.Metadata = [
             "event": "attempt_finished", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
-            "attempt": "\(report.index)", "temperature": "\(Self.format(report.temperature))", "steps": "\(report.steps)",
-            "success": "\(report.success)", "reward": "\(Self.format(report.reward))",
-            "checkpoint": "\(report.checkpoint ?? "")",
+            "attempt": "\(attempt.index)", "temperature": "\(Self.format(attempt.temperature))", "steps": "\(attempt.steps)",
+            "success": "\(attempt.success)", "reward": "\(Self.format(attempt.reward))",
+            "checkpoint": "\(attempt.checkpoint ?? "")",
         ]
-        if let abort = report.abortReason { metadata["abort_reason"] = "\(abort)" }
-        let line = "task \(plan.id) attempt \(report.index + 1)/\(plan.attempts) T=\(Self.format(report.temperature)): "
-            + (report.success ? "success in \(report.steps) steps" : "failed after \(report.steps) steps")
-            + ", reward \(Self.format(report.reward))" + (report.abortReason.map { " (\($0))" } ?? "")
-        if report.abortReason != nil { logger.warning("\(line)", metadata: metadata) } else { logger.info("\(line)", metadata: metadata) }
+        if let abort = attempt.abortReason { metadata["abort_reason"] = "\(abort)" }
+        let line = "task \(plan.id) attempt \(attempt.index + 1)/\(plan.attempts) T=\(Self.format(attempt.temperature)): "
+            + (attempt.success ? "success in \(attempt.steps) steps" : "failed after \(attempt.steps) steps")
+            + ", reward \(Self.format(attempt.reward))" + (attempt.abortReason.map { " (\($0))" } ?? "")
+        if attempt.abortReason != nil { logger.warning("\(line)", metadata: metadata) } else { logger.info("\(line)", metadata: metadata) }
 
         var event = Event(kind: .attemptFinished, taskId: plan.id)
-        event.attempt = report.index
+        event.attempt = attempt.index
         event.attempts = plan.attempts
-        event.temperature = report.temperature
-        event.steps = report.steps
-        event.success = report.success
-        event.reward = report.reward
-        event.abortReason = report.abortReason
-        event.checkpoint = report.checkpoint
+        event.temperature = attempt.temperature
+        event.steps = attempt.steps
+        event.success = attempt.success
+        event.reward = attempt.reward
+        event.abortReason = attempt.abortReason
+        event.checkpoint = attempt.checkpoint
         events.publish(event)
     }
 
-    func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) {
-        let now = Date().timeIntervalSince1970
-        if update.attempted {
+    func updateFinished(_ plan: TaskPlan, _ summary: UpdateSummary) {
+        // One row, one wire copy: the `update_finished` event carries what `task` will reply.
+        let update: UpdateInfo
+        if let row = UpdateRow(summary: summary, taskId: plan.id, at: Date().timeIntervalSince1970) {
             do {
-                try history.record(UpdateRow(taskId: plan.id, parent: update.parent, candidate: update.candidate,
-                                             accepted: update.accepted, refusal: update.refusal, policyLoss: update.policyLoss,
-                                             approxKL: update.approxKL, clipFraction: update.clipFraction, gradNorm: update.gradNorm,
-                                             entropy: update.entropy, epochs: update.epochs, seconds: update.seconds, createdAt: now,
-                                             learningRate: update.learningRate))
+                try history.record(row)
             } catch {
                 logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
             }
-            activity.update(accepted: update.accepted)
+            activity.update(accepted: row.accepted)
+            update = UpdateInfo(row)
+        } else {
+            update = .skipped(summary.skipReason ?? "")
         }
         var metadata: Logger.Metadata = [
             "event": "update_finished", "task_id": "\(plan.id)", "accepted": "\(update.accepted)",
             "approx_kl": "\(Self.format(update.approxKL))", "clip_fraction": "\(Self.format(update.clipFraction))",
             "grad_norm": "\(Self.format(update.gradNorm))", "policy_loss": "\(Self.format(update.policyLoss))",
+            "entropy": "\(Self.format(update.entropy))", "epochs": "\(update.epochs)",
             "checkpoint": "\(update.candidate ?? update.parent ?? "")",
         ]
         if let learningRate = update.learningRate { metadata["learning_rate"] = "\(Self.format(learningRate))" }
+        if let kl = update.klToReference { metadata["kl_to_reference"] = "\(Self.format(kl))" }
+        if let earlyStopped = update.earlyStopped { metadata["early_stopped"] = "\(earlyStopped)" }
+        if let samples = update.samples { metadata["samples"] = "\(samples)" }
         let line: String
         if let skipped = update.skipped {
             line = "task \(plan.id): no update (\(skipped))"
@@ -91,9 +95,9 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         } else {
             line = "task \(plan.id): update refused: \(update.refusal ?? "?")"
         }
-        if update.attempted && !update.accepted { logger.warning("\(line)", metadata: metadata) } else { logger.info("\(line)", metadata: metadata) }
+        if summary.attempted && !update.accepted { logger.warning("\(line)", metadata: metadata) } else { logger.info("\(line)", metadata: metadata) }
         var event = Event(kind: .updateFinished, taskId: plan.id)
-        event.update = Self.info(update)
+        event.update = update
         event.checkpoint = update.candidate
         events.publish(event)
     }
@@ -122,13 +126,6 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
     func heartbeat() {
         watchdog.beat("control")
         watchdog.tick()
-    }
-
-    static func info(_ update: UpdateSummary) -> UpdateInfo {
-        UpdateInfo(accepted: update.accepted, refusal: update.refusal, skipped: update.skipped, policyLoss: update.policyLoss,
-                   approxKl: update.approxKL, clipFraction: update.clipFraction, gradNorm: update.gradNorm, entropy: update.entropy,
-                   epochs: update.epochs, seconds: update.seconds, parent: update.parent, candidate: update.candidate,
-                   learningRate: update.learningRate)
     }
 
     static func format(_ x: Double) -> String { String(format: "%.4g", x) }

@@ -86,14 +86,18 @@ public struct AttemptRow: Codable, Sendable, Equatable, FetchableRecord, Persist
     }
 }
 
-/// One PPO update (accepted or refused).
+/// One PPO update (accepted or refused): the trainer's `UpdateReport` as a table row (History
+/// cannot import Learning; the Daemon maps a report to a row in one place).
 public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "updates"
 
     public var id: Int64?
     public var taskId: String
+    /// The checkpoint updated from, and the candidate written (accepted updates only).
     public var parent: String?
     public var candidate: String?
+    // The trainer's numbers, one column each under UpdateReport's names; docs/learning.md ("What
+    // an update reports") says what each means.
     public var accepted: Bool
     public var refusal: String?
     public var policyLoss: Double
@@ -103,25 +107,31 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var entropy: Double
     public var epochs: Int
     public var seconds: Double
-    public var createdAt: Double
-    /// The learning rate the update used (nil in rows written before it was recorded).
+    /// Nil in rows written before the column existed (v2).
     public var learningRate: Double?
+    /// Nil in rows written before these columns existed (v5).
+    public var klToReference: Double?
+    public var earlyStopped: Bool?
+    public var samples: Int?
+    /// Unix seconds.
+    public var createdAt: Double
 
     public init(taskId: String, parent: String?, candidate: String?, accepted: Bool, refusal: String?, policyLoss: Double,
                 approxKL: Double, clipFraction: Double, gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, createdAt: Double,
-                learningRate: Double? = nil) {
-        self.learningRate = learningRate
+                learningRate: Double? = nil, klToReference: Double? = nil, earlyStopped: Bool? = nil, samples: Int? = nil) {
         self.taskId = taskId; self.parent = parent; self.candidate = candidate; self.accepted = accepted; self.refusal = refusal
         self.policyLoss = policyLoss; self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm
         self.entropy = entropy; self.epochs = epochs; self.seconds = seconds; self.createdAt = createdAt
+        self.learningRate = learningRate; self.klToReference = klToReference; self.earlyStopped = earlyStopped; self.samples = samples
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     enum CodingKeys: String, CodingKey {
-        case id, parent, candidate, accepted, refusal, entropy, epochs, seconds
+        case id, parent, candidate, accepted, refusal, entropy, epochs, seconds, samples
         case taskId = "task_id", policyLoss = "policy_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
         case gradNorm = "grad_norm", createdAt = "created_at", learningRate = "learning_rate"
+        case klToReference = "kl_to_reference", earlyStopped = "early_stopped"
     }
 }
 

@@ -98,6 +98,15 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v4-checkpoint-event-robot") { db in
             try db.alter(table: "checkpoint_events") { t in t.add(column: "robot", .text) }
         }
+        // The rest of an update's numbers (KL to the reference, early stop, samples): nil in rows
+        // recorded before they were kept.
+        migrator.registerMigration("v5-update-reference-kl-early-stop-samples") { db in
+            try db.alter(table: "updates") { t in
+                t.add(column: "kl_to_reference", .double)
+                t.add(column: "early_stopped", .boolean)
+                t.add(column: "samples", .integer)
+            }
+        }
         return migrator
     }
 

@@ -14,14 +14,17 @@ public struct SubmitResult: Codable, Sendable, Equatable {
     }
 }
 
-/// One attempt of a task, as `task` and `history` report it.
+/// One attempt of a task, as `task` and `history` report it (the daemon makes it from the
+/// history's row, the one place an attempt's wire copy is made).
 public struct AttemptInfo: Codable, Sendable, Equatable {
     public var index: Int
     public var temperature: Double
     public var steps: Int
     public var success: Bool
     public var reward: Double
+    /// `safety_abort: ...`, `hardware_fault: ...`, `estop`, `cancelled`; absent when it ran to its end.
     public var abortReason: String?
+    /// The checkpoint whose policy acted.
     public var checkpoint: String?
     public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, abortReason: String?, checkpoint: String?) {
         self.index = index; self.temperature = temperature; self.steps = steps; self.success = success
@@ -29,29 +32,53 @@ public struct AttemptInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// The update after a task's attempts.
+/// The update after a task's attempts, as `task`, `history` and the `update_finished` event report
+/// it: every number the trainer reports (docs/learning.md), or `skipped` with zeros when none ran.
 public struct UpdateInfo: Codable, Sendable, Equatable {
     public var accepted: Bool
     public var refusal: String?
+    /// Why no update ran (events only: the history keeps updates that ran).
     public var skipped: String?
     public var policyLoss: Double
-    public var approxKl: Double
+    /// Final approx-KL to the behaviour policy (`approx_kl`).
+    public var approxKL: Double
     public var clipFraction: Double
     public var gradNorm: Double
     public var entropy: Double
+    /// Mean k3 KL to the reference policy (absent from older daemons and older rows).
+    public var klToReference: Double?
     public var epochs: Int
+    /// Steps in the update (absent from older daemons and older rows).
+    public var samples: Int?
+    /// Whether approx-KL passed `target_kl` and the update stopped early (absent from older daemons and rows).
+    public var earlyStopped: Bool?
     public var seconds: Double
     public var parent: String?
     public var candidate: String?
     /// The learning rate the update used (the adaptive rate moves it; absent when unknown).
     public var learningRate: Double?
-    public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKl: Double, clipFraction: Double,
+
+    public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKL: Double, clipFraction: Double,
                 gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, parent: String?, candidate: String?,
-                learningRate: Double? = nil) {
-        self.learningRate = learningRate
+                learningRate: Double? = nil, klToReference: Double? = nil, samples: Int? = nil, earlyStopped: Bool? = nil) {
         self.accepted = accepted; self.refusal = refusal; self.skipped = skipped; self.policyLoss = policyLoss
-        self.approxKl = approxKl; self.clipFraction = clipFraction; self.gradNorm = gradNorm; self.entropy = entropy
+        self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm; self.entropy = entropy
         self.epochs = epochs; self.seconds = seconds; self.parent = parent; self.candidate = candidate
+        self.learningRate = learningRate; self.klToReference = klToReference; self.samples = samples; self.earlyStopped = earlyStopped
+    }
+
+    /// No update ran, and why.
+    public static func skipped(_ reason: String) -> UpdateInfo {
+        UpdateInfo(accepted: false, refusal: nil, skipped: reason, policyLoss: 0, approxKL: 0, clipFraction: 0, gradNorm: 0,
+                   entropy: 0, epochs: 0, seconds: 0, parent: nil, candidate: nil)
+    }
+
+    // The wire's snake_case strategy turns `approx_kl` back into `approxKl`, so that is the key's
+    // name here; the JSON says `approx_kl` either way.
+    enum CodingKeys: String, CodingKey {
+        case accepted, refusal, skipped, policyLoss, clipFraction, gradNorm, entropy, klToReference, epochs, samples
+        case earlyStopped, seconds, parent, candidate, learningRate
+        case approxKL = "approxKl"
     }
 }
 

@@ -110,8 +110,13 @@ struct Submit: ParsableCommand {
     static func describe(_ update: UpdateInfo) -> String {
         if let skipped = update.skipped { return "no update: \(skipped)" }
         if update.accepted {
-            return String(format: "update accepted: approx KL %.4f, clip fraction %.2f, grad norm %.3f, %d epochs in %.1f ms -> %@",
-                          update.approxKl, update.clipFraction, update.gradNorm, update.epochs, update.seconds * 1000, update.candidate ?? "-")
+            // Older daemons and older rows leave out the sample count, the reference KL and the early stop.
+            let samples = update.samples.map { " over \($0) steps" } ?? ""
+            let reference = update.klToReference.map { String(format: ", KL to reference %.4f", $0) } ?? ""
+            let stopped = update.earlyStopped == true ? " (stopped early at target_kl)" : ""
+            return String(format: "update accepted: approx KL %.4f, clip fraction %.2f, grad norm %.3f%@, %d epochs%@ in %.1f ms%@ -> %@",
+                          update.approxKL, update.clipFraction, update.gradNorm, reference, update.epochs, samples, update.seconds * 1000,
+                          stopped, update.candidate ?? "-")
         }
         return "update refused: \(update.refusal ?? "?")"
     }

@@ -271,10 +271,11 @@ final class CountingObserver: AdaptationObserver {
     func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double) {}
     func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport) {}
     func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) {
-        if !update.attempted { skipped += 1 } else if update.accepted {
+        guard let report = update.report else { skipped += 1; return }
+        if report.accepted {
             accepted += 1
-            klSum += update.approxKL
-            entropySum += update.entropy
+            klSum += report.approxKL
+            entropySum += report.entropy
         } else { refused += 1 }
     }
     func checkpointEvent(_ event: CheckpointEvent, taskId: String?) { if event.kind == .rollback { rollbacks += 1 } }

@@ -18,7 +18,7 @@ import Testing
             finished += 1
             if finished == attempts { attemptsDone.signal() }
         }
-        func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) { order.append("update finished: \(update.skipped ?? "made")") }
+        func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) { order.append("update finished: \(update.skipReason ?? "made")") }
         func checkpointEvent(_ event: CheckpointEvent, taskId: String?) {}
         func heartbeat() {}
     }
@@ -55,7 +55,7 @@ import Testing
         let outcome = try engine.run(plan, observer: watcher, cancellation: Cancellation())
         let seen = order.all
         // The update ran on the old policy; the rollback in its middle means its candidate is not made live.
-        #expect(outcome.update.skipped == "the live policy changed during the update (rollback)", "\(outcome.update)")
+        #expect(outcome.update.skipReason == "the live policy changed during the update (rollback)", "\(outcome.update)")
         #expect(Array(seen.prefix(3)) == ["status", "estop", "rollback to \(good)"], "\(seen)")
         #expect(seen.last?.hasPrefix("update finished") == true, "\(seen)")
         // The person's rollback came after the update started: it stands, the candidate does not.

@@ -16,7 +16,7 @@ import Wire
     }
 
     static func outcome(_ attempts: [AttemptReport], cancelled: Bool = false) -> TaskOutcome {
-        TaskOutcome(checkpoint: "c", attempts: attempts, update: .skipped("test"), cancelled: cancelled)
+        TaskOutcome(checkpoint: "c", attempts: attempts, update: .skipped(reason: "test"), cancelled: cancelled)
     }
 
     @Test("a task whose every attempt ended in a hardware fault ends failed, naming the first fault")
