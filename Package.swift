@@ -1,7 +1,13 @@
 // swift-tools-version: 6.2
 // The module list reads like the architecture (docs/architecture.md): C bindings, a thin safe
 // Swift layer per C library, the maths (Policy, Learning), Checkpoints, Robots, Adaptation,
-// Wire, History, the Daemon, and the two command lines.
+// Wire, History, the Daemon, and the two command lines. Each target declares exactly what it
+// imports, and the command lines only their one module: ttad uses Daemon, ttactl uses Wire
+// (`swift build --explicit-target-dependency-import-check error` refuses any other import).
+//
+// Linux only: ttad is a systemd service (libsystemd, journald), finds itself through /proc and
+// builds against Debian's C libraries, so no `platforms:` line promises macOS, and `import Glibc`
+// needs no `#if canImport` guard.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -13,7 +19,6 @@ let mathSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-Ounchecked"]
 
 let package = Package(
     name: "ttad",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ttad", targets: ["ttad"]),
         .executable(name: "ttactl", targets: ["ttactl"]),
@@ -85,7 +90,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "ZeroMQ", "Systemd", "Wire", "History", "Adaptation", "Robots", "Policy", "Learning", "Checkpoints",
+                "ZeroMQ", "Systemd", "BLAS", "Wire", "History", "Adaptation", "Checkpoints",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -94,16 +99,15 @@ let package = Package(
         .executableTarget(
             name: "ttad",
             dependencies: [
-                "Daemon", "Systemd", "BLAS", "Adaptation",
+                "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "ttactl",
             dependencies: [
-                "Wire", "ZeroMQ",
+                "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -112,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "ttad-bench",
             dependencies: [
-                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "Adaptation", "History",
+                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: mathSettings),

@@ -7,7 +7,9 @@ modules=$(ls Sources)
 for m in $modules; do
   uses=$( { grep -rhoE '^(@testable |@preconcurrency )?import [A-Za-z_]+' "Sources/$m" 2>/dev/null || true; } \
     | awk '{print $NF}' | sort -u | while read -r u; do
-        if [ "$u" != "$m" ] && echo "$modules" | grep -qx "$u"; then echo "$u"; fi
+        # A here-string, not `echo | grep -q`: grep -q may exit before echo has written, and
+        # pipefail then made a module vanish from the graph now and then.
+        if [ "$u" != "$m" ] && grep -qx "$u" <<< "$modules"; then echo "$u"; fi
       done | paste -sd' ' -)
   printf '%-16s -> %s\n' "$m" "${uses:--}"
 done
