@@ -2,8 +2,9 @@
 // The module list reads like the architecture (docs/architecture.md): C bindings, a thin safe
 // Swift layer per C library, the maths (Policy, Learning), Checkpoints, Robots, Adaptation,
 // Wire, History, the Daemon, and the two command lines. Each target declares exactly what it
-// imports, and the command lines only their one module: ttad uses Daemon, ttactl uses Wire
-// (`swift build --explicit-target-dependency-import-check error` refuses any other import).
+// imports, and the command lines only their one module: ttad uses Daemon, ttactl uses Wire.
+// SwiftPM still lets a target import its dependencies' dependencies, so scripts/module-graph.sh
+// checks the imports (it exits 1 when ttactl or ttad reaches past its module).
 //
 // Linux only: ttad is a systemd service (libsystemd, journald), finds itself through /proc and
 // builds against Debian's C libraries, so no `platforms:` line promises macOS, and `import Glibc`
