@@ -1,7 +1,14 @@
 // swift-tools-version: 6.2
 // The module list reads like the architecture (docs/architecture.md): C bindings, a thin safe
 // Swift layer per C library, the maths (Policy, Learning), Checkpoints, Robots, Adaptation,
-// Wire, History, the Daemon, and the two command lines.
+// Wire, History, the Daemon, and the two command lines. Each target declares exactly what it
+// imports, and the command lines only their one module: ttad uses Daemon, ttactl uses Wire.
+// SwiftPM still lets a target import its dependencies' dependencies, so scripts/module-graph.sh
+// checks the imports (it exits 1 when ttactl or ttad reaches past its module).
+//
+// Linux only: ttad is a systemd service (libsystemd, journald), finds itself through /proc and
+// builds against Debian's C libraries, so no `platforms:` line promises macOS, and `import Glibc`
+// needs no `#if canImport` guard.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -13,7 +20,6 @@ let mathSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-Ounchecked"]
 
 let package = Package(
     name: "ttad",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ttad", targets: ["ttad"]),
         .executable(name: "ttactl", targets: ["ttactl"]),
@@ -85,7 +91,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "ZeroMQ", "Systemd", "Wire", "History", "Adaptation", "Robots", "Policy", "Learning", "Checkpoints",
+                "ZeroMQ", "Systemd", "BLAS", "Wire", "History", "Adaptation", "Checkpoints",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -94,16 +100,15 @@ let package = Package(
         .executableTarget(
             name: "ttad",
             dependencies: [
-                "Daemon", "Systemd", "BLAS", "Adaptation",
+                "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "ttactl",
             dependencies: [
-                "Wire", "ZeroMQ",
+                "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -112,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "ttad-bench",
             dependencies: [
-                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "Adaptation", "History",
+                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: mathSettings),

@@ -50,15 +50,13 @@ public final class OfflineAdaptation {
         return steps
     }
 
-    /// Writes `policy` as `<folder>/<robot>.safetensors`, a starting checkpoint the daemon picks up.
+    /// Writes `policy` as `<folder>/<robot>.safetensors`, a starting checkpoint the daemon picks up,
+    /// replacing an older one atomically (the store writes it; only Checkpoints writes checkpoint files).
     public func export(policy: Policy, to folder: String, metrics: [String: Double]) throws -> String {
         let store = try CheckpointStore(directory: folder)
         let info = try store.save(policy: policy, optimizer: [], metadata: PolicyLineage.metadata(
-            policy: policy, robot: robotName, parent: nil, step: 0, metrics: metrics, note: "ttad-lab pretrain"))
-        let target = "\(folder)/\(robotName).safetensors"
-        if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
-        try FileManager.default.moveItem(atPath: info.path, toPath: target)
-        return target
+            policy: policy, robot: robotName, parent: nil, step: 0, metrics: metrics, note: "ttad-lab pretrain"), as: robotName)
+        return info.path
     }
 
     /// Policy + trainer, updated after every task.

@@ -49,11 +49,25 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Writes a new checkpoint of `policy` (its tensors), `optimizer` (e.g. `PPOTrainer.optimizerTensors()`,
     /// may be empty) and `metadata`, atomically. Returns it; its id sorts by creation time.
     public func save(policy: Policy, optimizer: [NamedTensor], metadata: CheckpointMetadata) throws -> CheckpointInfo {
+        let millis = Int64((metadata.createdAt * 1000).rounded())
+        let id = "ckpt-\(millis)-s\(metadata.step)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
+        return try write(policy: policy, optimizer: optimizer, metadata: metadata, id: id)
+    }
+
+    /// Writes a checkpoint of `policy` under the id the caller names (`<id>.safetensors`), replacing
+    /// any checkpoint of that id atomically: a reader sees the old file or the new one, never
+    /// neither. For a starting checkpoint shipped beside the robot-configs, named after its robot.
+    /// - Throws: `CheckpointError.invalidID` for an id that is not a plain file name.
+    @discardableResult
+    public func save(policy: Policy, optimizer: [NamedTensor], metadata: CheckpointMetadata, as id: String) throws -> CheckpointInfo {
+        try Self.validate(id)
+        return try write(policy: policy, optimizer: optimizer, metadata: metadata, id: id)
+    }
+
+    private func write(policy: Policy, optimizer: [NamedTensor], metadata: CheckpointMetadata, id: String) throws -> CheckpointInfo {
         var meta = metadata
         meta.architecture = policy.config
         meta.formatVersion = Self.formatVersion
-        let millis = Int64((meta.createdAt * 1000).rounded())
-        let id = "ckpt-\(millis)-s\(meta.step)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
         let bytes = try SafeTensorsFile.encode(tensors: policy.namedTensors() + optimizer, metadata: try Self.encode(meta, id: id))
         try lock.withLock { try AtomicFile.write(bytes, directory: directory, name: id + Self.suffix) }
         return CheckpointInfo(id: id, path: path(of: id), metadata: meta)

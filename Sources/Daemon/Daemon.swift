@@ -1,5 +1,4 @@
 import Adaptation
-import Learning
 import Foundation
 import History
 import Logging

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ZeroMQ
+import Wire
 
 /// `ttactl keygen`: a CURVE key pair for reaching ttad's tcp_endpoint (or for the daemon itself).
 struct Keygen: ParsableCommand {
@@ -23,7 +23,7 @@ struct Keygen: ParsableCommand {
     }
 
     func run() throws {
-        let pair = try ZMQCurveKeyPair.generate()
+        let pair = try CurveKeys.generate()
         let base = name ?? Self.defaultName()
         let folder = URL(fileURLWithPath: output).standardizedFileURL.path
         let publicPath = folder + "/" + base + ".pub"

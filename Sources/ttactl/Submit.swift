@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Wire
-import ZeroMQ
 
 /// `ttactl submit`: queue a task and follow its attempts live.
 struct Submit: ParsableCommand {
@@ -34,10 +33,7 @@ struct Submit: ParsableCommand {
                               temperatureBase: temperatureBase, temperatureRange: temperatureRange, reward: reward,
                               adapt: adapt, priority: priority, seed: seed)
         // Subscribe before submitting so no event of this task is missed.
-        let context = try ZMQContext()
-        let subscriber = try ZMQSocket(context, .sub)
-        try subscriber.subscribe()
-        try subscriber.connect(connection.events)
+        let subscriber = try EventSubscriber(endpoint: connection.events)
         Thread.sleep(forTimeInterval: 0.05)  // let the subscription reach the publisher
 
         let client = try connection.client()
@@ -56,13 +52,12 @@ struct Submit: ParsableCommand {
     }
 
     /// Prints each event of the task until it finishes; polls `task` when events go quiet.
-    private func follow(_ accepted: SubmitResult, subscriber: ZMQSocket, client: WireClient) throws -> TaskInfo {
+    private func follow(_ accepted: SubmitResult, subscriber: EventSubscriber, client: WireClient) throws -> TaskInfo {
         let clock = ContinuousClock()
         let end = clock.now + .milliseconds(Int(waitTimeout * 1000))
         var done = 0
         while clock.now < end {
-            let frames: [[UInt8]]
-            do { frames = try subscriber.receive(deadline: .seconds(2)) } catch let error as ZMQError where error.isTimeout {
+            guard let frames = try subscriber.receiveFrames(deadline: .seconds(2)) else {
                 // Quiet: maybe the task ended while we were not listening.
                 let info = try TTACtl.run { try client.call(Request(operation: .task, args: .task(TaskRef(taskId: accepted.taskId))), as: TaskInfo.self) }
                 if !["queued", "running"].contains(info.state) {

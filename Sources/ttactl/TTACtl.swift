@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Wire
-import ZeroMQ
 
 /// `ttactl`: talk to a running ttad.
 @main
@@ -66,7 +65,7 @@ struct Connection: ParsableArguments {
 
     /// The CURVE keys for a tcp:// endpoint (nil for ipc://, or when none are given: plain TCP,
     /// which only a test daemon on tcp://127.x serves). Both keys or neither.
-    func curveKeys() throws -> (serverKey: [UInt8], publicKey: [UInt8], secretKey: [UInt8])? {
+    func curveKeys() throws -> CurveKeys.Client? {
         guard endpoint.hasPrefix("tcp://") else { return nil }
         let environment = ProcessInfo.processInfo.environment
         let server = curveServerKey ?? environment["TTAD_CURVE_SERVER_KEY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -78,10 +77,10 @@ struct Connection: ParsableArguments {
         case (let server?, let keyFile?):
             let serverKey = try CurveKeyText.read(server, option: "--curve-server-key", allowInline: true)
             let secret = try CurveKeyText.read(keyFile, option: "--curve-key-file", allowInline: false)
-            guard let publicKey = try? ZMQCurveKeyPair.publicKey(forSecretKey: secret) else {
+            guard let publicKey = try? CurveKeys.publicKey(forSecretKey: secret) else {
                 throw ValidationError("--curve-key-file \(keyFile): not a CURVE secret key")
             }
-            return (try ZMQCurveKeyPair.decode(serverKey), try ZMQCurveKeyPair.decode(publicKey), try ZMQCurveKeyPair.decode(secret))
+            return (try CurveKeys.decode(serverKey), try CurveKeys.decode(publicKey), try CurveKeys.decode(secret))
         }
     }
 }

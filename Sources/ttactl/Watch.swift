@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Wire
-import ZeroMQ
 
 /// `ttactl watch`: every event the daemon publishes, as it happens.
 struct Watch: ParsableCommand {
@@ -13,14 +12,10 @@ struct Watch: ParsableCommand {
     @Option(help: "Stop after this many seconds.") var duration: Double?
 
     func run() throws {
-        let context = try ZMQContext()
-        let subscriber = try ZMQSocket(context, .sub)
-        try subscriber.subscribe()
         try connection.checkAccess(connection.events)
-        // A SUB socket pointed at nothing just stays quiet: wait for a publisher to shake hands.
-        let monitor = try ZMQMonitor(subscriber, context: context)
-        try subscriber.connect(connection.events)
-        guard try monitor.waitForHandshake(deadline: connection.replyTimeout) else {
+        // A subscriber pointed at nothing just stays quiet: wait for a publisher to shake hands.
+        let subscriber = try EventSubscriber(endpoint: connection.events)
+        guard try subscriber.waitForPublisher(deadline: connection.replyTimeout) else {
             warn("no event publisher answered at \(connection.events) within \(connection.replyTimeout)"
                  + (SocketAccess.missingSocket(endpoint: connection.events, key: "event_endpoint").map { ": \($0)" }
                     ?? " (is the daemon running, and is this its event_endpoint? `systemctl status ttad`)"))
@@ -31,8 +26,7 @@ struct Watch: ParsableCommand {
         var seen = 0
         while count.map({ seen < $0 }) ?? true {
             if let end, clock.now >= end { break }
-            let frames: [[UInt8]]
-            do { frames = try subscriber.receive(deadline: .milliseconds(500)) } catch let error as ZMQError where error.isTimeout { continue }
+            guard let frames = try subscriber.receiveFrames(deadline: .milliseconds(500)) else { continue }
             seen += 1
             if connection.json {
                 print(String(decoding: frames.last ?? [], as: UTF8.self))
