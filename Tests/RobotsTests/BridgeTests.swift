@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 @testable import Robots
 
 /// The bridge against the real `ttad-controller` over real ipc sockets.
