@@ -123,6 +123,9 @@ let package = Package(
             swiftSettings: mathSettings),
 
         // MARK: Tests: each talks to the real library or the real daemon
+        // TTADTesting starts the real processes (ttad, ttad-controller, ttactl) for the test targets;
+        // it is in no product.
+        .target(name: "TTADTesting", dependencies: ["Wire"], swiftSettings: swiftSettings),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS"]),
@@ -130,10 +133,10 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "BLAS"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Policy"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Policy", "Learning"]),
-        .testTarget(name: "RobotsTests", dependencies: ["Robots", "MuJoCo", "ZeroMQ"]),
+        .testTarget(name: "RobotsTests", dependencies: ["Robots", "MuJoCo", "ZeroMQ", "TTADTesting"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "HistoryTests", dependencies: ["History"]),
-        .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Policy", "Learning", "Robots", "Checkpoints"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Adaptation", "Robots", "Wire", "ZeroMQ", "History"]),
+        .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Policy", "Learning", "Robots", "Checkpoints", "TTADTesting"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Adaptation", "Robots", "Wire", "ZeroMQ", "History", "TTADTesting"]),
     ]
 )

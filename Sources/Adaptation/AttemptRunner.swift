@@ -28,6 +28,9 @@ struct AttemptRunner {
         var results: [Result] = []
         var start = 0
         while start < temperatures.count {
+            // After an e-stop, a cancel or shutdown no further attempt starts: a robot that runs
+            // attempts one after another would otherwise be reset (or fail to) for each.
+            if cancellation.reason != nil || results.contains(where: { $0.abort == .estop }) { break }
             let indices = Array(start..<min(start + width, temperatures.count))
             results += try runGroup(plan, task: task, indices: indices, temperatures: temperatures,
                                     observer: observer, cancellation: cancellation, rng: &rng)
@@ -145,7 +148,9 @@ struct AttemptRunner {
             let report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
                                        success: success, reward: value, interruption: interruption, checkpoint: checkpoint)
             observer.attemptFinished(plan, report)
-            return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort, cancelled: cancelled[slot])
+            // An attempt the e-stop ended (seen by the robot before the cancellation) cuts the task short too.
+            return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort,
+                          cancelled: cancelled[slot] || outcome.abort == .estop)
         }
     }
 

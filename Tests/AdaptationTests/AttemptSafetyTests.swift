@@ -3,6 +3,7 @@ import Learning
 import Policy
 import Robots
 import Testing
+import TTADTesting
 @testable import Adaptation
 
 /// The attempt runner's own guards: nothing non-finite reaches the policy, a reward or an update
@@ -104,7 +105,7 @@ import Testing
 }
 
 /// The runner against the real reference controller, through the real engine.
-@Suite(.serialized, .enabled(if: ReferenceController.binary != nil, "ttad-controller is not built"))
+@Suite(.serialized, .enabled(if: ControllerProcess.controllerBinary != nil, "ttad-controller is not built"))
 struct AttemptSafetyBridgeTests {
     /// A robot folder with reacher2 and bridge-example pointed at `endpoint`, with `edits` applied to bridge-example.
     static func folder(endpoint: String, edits: [(String, String)] = []) throws -> String {
@@ -124,7 +125,7 @@ struct AttemptSafetyBridgeTests {
     }
 
     @Test func aControllerSendingNaNEndsEachAttemptByNameAndNothingReachesAnUpdate() throws {
-        let controller = try ReferenceController(["--fault", "nan-observation:3@5"])
+        let controller = try ControllerProcess.reference(["--fault", "nan-observation:3@5"])
         let dir = try Self.folder(endpoint: controller.endpoint)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
@@ -140,7 +141,7 @@ struct AttemptSafetyBridgeTests {
 
     @Test func theBridgeResetDeadlineFromTheRobotConfigIsTheOneUsed() throws {
         // The controller takes 3 s to reset (heartbeating); the config allows 300 ms.
-        let controller = try ReferenceController(["--reset-wait-ms", "3000", "--heartbeat-ms", "100"])
+        let controller = try ControllerProcess.reference(["--reset-wait-ms", "3000", "--heartbeat-ms", "100"])
         defer { controller.terminate() }
         let dir = try Self.folder(endpoint: controller.endpoint, edits: [("reset_deadline_ms: 30000", "reset_deadline_ms: 300")])
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -151,8 +152,8 @@ struct AttemptSafetyBridgeTests {
     }
 
     @Test func aControllerRestartedWithOtherCapabilitiesBetweenTasksFailsTheNextTaskByName() throws {
-        let endpoint = "ipc://" + NSTemporaryDirectory() + "ttad-ctl-\(UUID().uuidString.prefix(8)).sock"
-        let first = try ReferenceController(endpoint: endpoint)
+        let endpoint = ControllerProcess.freshEndpoint()
+        let first = try ControllerProcess.reference(endpoint: endpoint)
         let dir = try Self.folder(endpoint: endpoint)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
@@ -167,68 +168,11 @@ struct AttemptSafetyBridgeTests {
         try FileManager.default.createDirectory(atPath: dir + "/wider", withIntermediateDirectories: true)
         try wider.write(toFile: dir + "/wider/reacher2.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: dir + "/wider/models", withDestinationPath: AdaptationEngineTests.repoRobots + "/models")
-        let second = try ReferenceController(endpoint: endpoint, config: dir + "/wider/reacher2.yaml")
+        let second = try ControllerProcess.reference(endpoint: endpoint, config: dir + "/wider/reacher2.yaml")
         defer { second.terminate() }
         let after = try engine.run(Self.bridgePlan(1, attempts: 1), observer: AdaptationEngineTests.Recorder(), cancellation: Cancellation())
         let reason = try #require(after.attempts.first?.abortReason)
         #expect(reason.contains("sends observations of 11 floats, the config says 10"), "\(reason)")
         #expect(after.attempts.first?.steps == 0)
     }
-}
-
-/// The built `ttad-controller` in its own process (posix_spawn; stderr to a file the test reads).
-final class ReferenceController {
-    let pid: pid_t
-    let endpoint: String
-    private let logPath: String
-    private var exited = false
-
-    static let binary: String? = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("ttad-controller").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return nil
-    }()
-
-    init(endpoint: String = "ipc://" + NSTemporaryDirectory() + "ttad-ctl-\(UUID().uuidString.prefix(8)).sock",
-         config: String = AttemptSafetyTests.reacher2, _ extra: [String] = []) throws {
-        guard let binary = Self.binary else { throw RobotError.bridge("ttad-controller binary not found") }
-        self.endpoint = endpoint
-        logPath = NSTemporaryDirectory() + "ttad-ctl-\(UUID().uuidString.prefix(8)).log"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([binary, "--config", config, "--endpoint", endpoint] + extra).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, binary, &actions, nil, argv, environ)
-        guard rc == 0 else { throw RobotError.bridge("cannot start \(binary): errno \(rc)") }
-        self.pid = pid
-    }
-
-    /// SIGTERM, then SIGKILL after 2 s; returns what the controller wrote to stderr.
-    @discardableResult
-    func terminate() -> String {
-        if !exited {
-            kill(pid, SIGTERM)
-            var status: Int32 = 0
-            let end = Date().addingTimeInterval(2)
-            while waitpid(pid, &status, WNOHANG) != pid {
-                if Date() > end { kill(pid, SIGKILL); waitpid(pid, &status, 0); break }
-                Thread.sleep(forTimeInterval: 0.01)
-            }
-            exited = true
-        }
-        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: logPath)
-        if endpoint.hasPrefix("ipc://") { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst(6))) }
-        return log
-    }
-
-    deinit { terminate() }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 import Wire
 
 /// A small tmpfs mounted for one test (root only), filled and freed for real.
@@ -65,17 +66,6 @@ struct DaemonDiskFullTests {
             SubmitArgs(robot: robot, task: "reach", attempts: attempts, adapt: false, seed: seed))), as: SubmitResult.self)
     }
 
-    /// Polls until `condition` holds or `deadline` passes.
-    static func eventually(_ deadline: Duration = .seconds(30), _ condition: () throws -> Bool) rethrows -> Bool {
-        let clock = ContinuousClock()
-        let end = clock.now + deadline
-        while clock.now < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        return try condition()
-    }
-
     @Test("on a full disk the daemon starts, serves status and history, refuses submits with `storage`; space back, it accepts them")
     func startsOnAFullDiskAndRefusesSubmitsWithTheStorageCode() throws {
         let disk = try SmallDisk(megabytes: 8)
@@ -102,7 +92,7 @@ struct DaemonDiskFullTests {
         #expect(refusal?.message.contains("not accepted") == true && refusal?.message.contains(state) == true, "\(String(describing: refusal))")
 
         disk.free()
-        #expect(try Self.eventually { try Self.status(daemon).health == "ok" }, "health recovers once space returns: \(daemon.log)")
+        #expect(try Poll.until(every: .milliseconds(100)) { try Self.status(daemon).health == "ok" }, "health recovers once space returns: \(daemon.log)")
         let accepted = try Self.submit(daemon, seed: 3)
         #expect(try daemon.waitForTask(accepted.taskId).state == "done")
         #expect(daemon.log.contains("storage writable again"))
@@ -123,23 +113,19 @@ struct DaemonDiskFullTests {
         let yaml = try String(contentsOfFile: robots + "/bridge-example.yaml", encoding: .utf8)
             .replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: controllerEndpoint)
         try yaml.write(toFile: robots + "/bridge-example.yaml", atomically: true, encoding: .utf8)
-        let controller = Process()
-        controller.executableURL = URL(fileURLWithPath: DaemonProcess.binary).deletingLastPathComponent().appendingPathComponent("ttad-controller")
-        controller.arguments = ["--config", DaemonProcess.robotConfigs + "/reacher2.yaml", "--endpoint", controllerEndpoint, "--reset-wait-ms", "1500"]
-        controller.standardError = FileHandle.nullDevice
-        try controller.run()
-        defer { kill(controller.processIdentifier, SIGKILL); controller.waitUntilExit() }
+        let controller = try ControllerProcess.reference(endpoint: controllerEndpoint, ["--reset-wait-ms", "1500"])
+        defer { controller.terminate() }
 
         let daemon = try DaemonProcess(stateDirectory: disk.path + "/state", robotConfigDirectory: robots)
         try daemon.waitUntilServing()
         let task = try Self.submit(daemon, robot: "bridge-example", attempts: 2, seed: 4).taskId
         let client = try daemon.client()
         func info() throws -> TaskInfo { try client.call(Request(operation: .task, args: .task(TaskRef(taskId: task))), as: TaskInfo.self) }
-        #expect(try Self.eventually { try info().state == "running" }, "\(daemon.log)")
+        #expect(try Poll.until(every: .milliseconds(100)) { try info().state == "running" }, "\(daemon.log)")
         try disk.fill()
 
         // The task ends while nothing can be written: the daemon says so and refuses new work.
-        #expect(try Self.eventually(.seconds(60)) { let s = try Self.status(daemon); return s.runningTask == nil && s.tasksDone == 1 })
+        #expect(try Poll.until(.seconds(60), every: .milliseconds(100)) { let s = try Self.status(daemon); return s.runningTask == nil && s.tasksDone == 1 })
         let during = try Self.status(daemon)
         #expect(during.health == "degraded")
         #expect(during.healthReason?.contains("task \(task)'s result") == true, "\(during.healthReason ?? "nil")")
@@ -147,12 +133,12 @@ struct DaemonDiskFullTests {
         #expect(refusal?.code == .storage)
 
         disk.free()
-        #expect(try Self.eventually { try info().state != "running" }, "written once space returns: \(daemon.log)")
+        #expect(try Poll.until(every: .milliseconds(100)) { try info().state != "running" }, "written once space returns: \(daemon.log)")
         let ended = try info()
         #expect(ended.state == "failed")
         #expect(ended.detail?.contains("could not take its result") == true, "\(ended.detail ?? "nil")")
         #expect(ended.finishedAt != nil)
-        #expect(try Self.eventually { try Self.status(daemon).health == "ok" }, "\(daemon.log)")
+        #expect(try Poll.until(every: .milliseconds(100)) { try Self.status(daemon).health == "ok" }, "\(daemon.log)")
         #expect(daemon.terminate() == 0)
     }
 }

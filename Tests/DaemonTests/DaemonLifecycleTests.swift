@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 import Wire
 
 @Suite struct DaemonLifecycleTests {

@@ -3,6 +3,7 @@ import Foundation
 import History
 import Robots
 import Testing
+import TTADTesting
 import Wire
 @testable import Daemon
 
@@ -79,8 +80,9 @@ import Wire
             #expect(before.tasksDone == 2 && before.rollbacks == 1, "\(before)")
             // The report counts it like status does, and says where it came.
             let page = daemon.directory + "/report.html"
-            let (status, printed) = try DaemonReportTests.ttactl(["report", "--endpoint", daemon.endpoint, "--output", page])
-            #expect(status == 0 && printed.contains("1 rollbacks"), "\(printed)")
+            let report = try TTACtlRunner.run(["report", "--endpoint", daemon.endpoint, "--output", page])
+            let printed = report.output
+            #expect(report.status == 0 && printed.contains("1 rollbacks"), "\(printed)")
             #expect(printed.contains("rollback after task 2 on reacher2") && printed.contains("operator check"), "\(printed)")
             let html = try String(contentsOfFile: page, encoding: .utf8)
             #expect(html.contains("operator check (not caused by a task)") && html.contains("<h2>Rollbacks</h2>"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 import Wire
 
 /// `ttactl report` against a real daemon whose updates are made to blow up (the fault-injection
@@ -17,19 +18,6 @@ import Wire
         try FileManager.default.createSymbolicLink(atPath: dir + "/models", withDestinationPath: robots + "/models")
         try FileManager.default.createSymbolicLink(atPath: dir + "/checkpoints", withDestinationPath: robots + "/checkpoints")
         return dir
-    }
-
-    /// Runs the built `ttactl` with `arguments`: its exit status and standard output.
-    static func ttactl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.ttactl)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
     }
 
     @Test func rollbacksAreRecordedWithTheirTaskAndDrawnInTheReport() throws {
@@ -55,14 +43,15 @@ import Wire
         #expect(task.updates.contains { !$0.accepted })
 
         // `ttactl task` says it in words.
-        let shown = try Self.ttactl(["task", task.taskId, "--endpoint", daemon.endpoint])
+        let shown = try TTACtlRunner.run(["task", task.taskId, "--endpoint", daemon.endpoint])
         #expect(shown.status == 0 && shown.output.contains("checkpoint rollback: \(rollback.checkpoint!)")
                 && shown.output.contains("update refused"), "\(shown.output)")
 
         // The report draws it, and says why.
         let page = daemon.directory + "/report.html"
-        let (status, printed) = try Self.ttactl(["report", "--endpoint", daemon.endpoint, "--output", page])
-        #expect(status == 0, "\(printed)")
+        let report = try TTACtlRunner.run(["report", "--endpoint", daemon.endpoint, "--output", page])
+        let printed = report.output
+        #expect(report.status == 0, "\(printed)\n\(report.errors)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         #expect(html.contains("<line class=\"rollback\""), "a red rollback marker")
         #expect(html.contains("<title>rollback: update refused"), "its hover text says why")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 import Wire
 
 /// Start-up when something on disk is wrong: a damaged `LAST_GOOD`, damaged good checkpoints,

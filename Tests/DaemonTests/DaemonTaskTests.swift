@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 import Wire
 import ZeroMQ
 
@@ -15,7 +16,7 @@ import ZeroMQ
         Thread.sleep(forTimeInterval: 0.1)
 
         let client = try daemon.client()
-        let accepted = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 4, seed: 7))), as: SubmitResult.self)
+        let accepted = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 4, seed: 4))), as: SubmitResult.self)
         #expect(accepted.temperatures.map { ($0 * 100).rounded() / 100 } == [0.6, 0.7, 0.8, 0.9])
         let info = try daemon.waitForTask(accepted.taskId)
         #expect(info.state == "done", "\(info)")
@@ -30,11 +31,12 @@ import ZeroMQ
             }
             #expect(attempt.checkpoint == info.checkpoint && info.checkpoint != nil)
         }
+        // Seed 4 on the shipped reacher2 checkpoint mixes successes and failures (success, failure,
+        // success, failure; the attempts are seeded, so on every run): the group makes an update.
         let successes = info.attempts.filter(\.success).count
-        if successes > 0, successes < info.attempts.count {
-            #expect(info.updates.count == 1, "a group that mixes successes and failures makes one update")
-            #expect(info.updates.allSatisfy { $0.learningRate.map { $0 > 0 } ?? false }, "each update says the learning rate it used")
-        }
+        try #require(successes > 0 && successes < info.attempts.count, "seed 4 no longer mixes: \(info.attempts.map(\.success))")
+        #expect(info.updates.count == 1, "a group that mixes successes and failures makes one update")
+        #expect(info.updates.allSatisfy { $0.learningRate.map { $0 > 0 } ?? false }, "each update says the learning rate it used")
 
         // The event socket told the same story.
         var finished: [Event] = []
@@ -88,13 +90,27 @@ import ZeroMQ
     }
 
     @Test func estopAbortsTheRunningAttemptAndLatchesUntilResume() throws {
-        let daemon = try DaemonProcess()
+        // A task that is surely still running when the e-stop lands: the bridge robot, served by
+        // the real reference controller answering every step 50 ms late (50 steps: seconds per
+        // attempt), with a step deadline that lateness cannot reach.
+        let controller = try ControllerProcess.reference(["--fault", "late:50", "--verbose"])
+        let robots = try DaemonRobotConfigStartupTests.robotFolder(extra: [:])
+        defer { try? FileManager.default.removeItem(atPath: robots) }
+        let yaml = try String(contentsOfFile: robots + "/bridge-example.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: controller.endpoint)
+            .replacingOccurrences(of: "step_deadline_ms: 100 ", with: "step_deadline_ms: 5000 ")
+        try yaml.write(toFile: robots + "/bridge-example.yaml", atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(robotConfigDirectory: robots)
         try daemon.waitUntilServing()
         let client = try daemon.client()
-        var ids: [String] = []
-        for seed in 0..<3 {
-            ids.append(try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 16, adapt: false, seed: UInt64(seed)))), as: SubmitResult.self).taskId)
-        }
+        let running = try client.call(Request(operation: .submit, args: .submit(
+            SubmitArgs(robot: "bridge-example", task: "reach", attempts: 16, adapt: false, seed: 1))), as: SubmitResult.self).taskId
+        // An attempt is stepping: the task is the running one and the controller has answered a step.
+        #expect(try Poll.until(.seconds(60)) {
+            try client.call(Request(operation: .status), as: StatusResult.self).runningTask == running
+                && controller.log.contains("step seq=")
+        }, "no attempt started\n\(daemon.log)\n\(controller.log)")
+
         _ = try client.call(Request(operation: .estop), as: AckResult.self)
         let status = try client.call(Request(operation: .status), as: StatusResult.self)
         #expect(status.health == "estopped")
@@ -102,9 +118,18 @@ import ZeroMQ
             _ = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach"))), as: SubmitResult.self)
             Issue.record("submit must be refused while the e-stop is latched")
         } catch let error as WireError { #expect(error.code == .unavailable) }
+
+        // The running attempt was aborted by the e-stop, and the task ended cancelled because of it.
+        let info = try daemon.waitForTask(running)
+        #expect(info.state == "cancelled" && info.detail == "e-stop", "\(info.state) \(info.detail ?? "nil")")
+        #expect(info.attempts.contains { $0.abortReason == "estop" }, "\(info.attempts.map(\.abortReason))")
+        #expect(info.attempts.count < 16, "the attempts after the e-stop did not run: \(info.attempts.count)")
+        #expect(Poll.until(.seconds(10)) { controller.log.contains("estop seq=") }, "the controller was told: \(controller.log)")
+
+        // Latched until resume.
+        #expect(try client.call(Request(operation: .status), as: StatusResult.self).health == "estopped")
         _ = try client.call(Request(operation: .resume), as: AckResult.self)
         #expect(try client.call(Request(operation: .status), as: StatusResult.self).health == "ok")
-        for id in ids { _ = try daemon.waitForTask(id) }
         #expect(daemon.terminate() == 0)
     }
 
@@ -115,9 +140,7 @@ import ZeroMQ
         let ack = try client.call(Request(operation: .reload), as: AckResult.self)
         #expect(ack.message.contains("reacher2"))
         kill(daemon.process.processIdentifier, SIGHUP)
-        let clock = ContinuousClock()
-        let end = clock.now + .seconds(10)
-        while clock.now < end, !daemon.log.contains("(SIGHUP)") { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(Poll.until(.seconds(10)) { daemon.log.contains("(SIGHUP)") })
         #expect(daemon.log.contains("reloaded robot-configs (SIGHUP)"))
         #expect(try client.call(Request(operation: .ping), as: Pong.self).pong)
         #expect(daemon.terminate() == 0)
@@ -128,11 +151,9 @@ import ZeroMQ
         try daemon.waitUntilServing()
         let client = try daemon.client()
         let id = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 64, seed: 3))), as: SubmitResult.self).taskId
-        let clock = ContinuousClock()
-        let end = clock.now + .seconds(30)
-        while clock.now < end, try client.call(Request(operation: .status), as: StatusResult.self).runningTask != id {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
+        #expect(try Poll.until(.seconds(30), every: .milliseconds(10)) {
+            try client.call(Request(operation: .status), as: StatusResult.self).runningTask == id
+        })
         #expect(daemon.terminate() == 0, "SIGTERM exits 0\n\(daemon.log)")
         let again = try DaemonProcess(stateDirectory: daemon.stateDirectory)
         try again.waitUntilServing()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 @testable import Robots
 
 /// A controller met afresh at every reset, and an e-stop that never waits for the controller.
@@ -67,7 +68,7 @@ struct BridgeLifecycleTests {
         let deliveredWhenItReturned = bridge.emergencyStopDeliveries
         #expect(bridge.isEmergencyStopped, "latched before it returned")
         #expect(deliveredWhenItReturned == 0, "returned while the message was still on its way")
-        #expect(Self.wait { bridge.emergencyStopDeliveries == 1 }, "the delivery still ends, within its deadline")
+        #expect(Poll.until(.seconds(10), every: .milliseconds(10)) { bridge.emergencyStopDeliveries == 1 }, "the delivery still ends, within its deadline")
         #expect(!bridge.emergencyStopAcknowledged)
         #expect(throws: RobotError.emergencyStopped) { try bridge.makeAttempt(task: Self.task, index: 0).reset(deadline: .seconds(1)) }
     }
@@ -79,7 +80,7 @@ struct BridgeLifecycleTests {
         config.backend = .bridge(settings)
         let bridge = try BridgeRobot(config: config)
         for _ in 0..<20 { bridge.emergencyStop() }
-        #expect(Self.wait { bridge.emergencyStopDeliveries >= 2 })
+        #expect(Poll.until(.seconds(10), every: .milliseconds(10)) { bridge.emergencyStopDeliveries >= 2 })
         // Had every press queued its own message, 20 would follow, one per second.
         Thread.sleep(forTimeInterval: 1.5)
         #expect(bridge.emergencyStopDeliveries == 2)
@@ -90,19 +91,9 @@ struct BridgeLifecycleTests {
         let bridge = try BridgeRobot(config: try TestSupport.bridgeConfig(endpoint: controller.endpoint))
         _ = try bridge.capabilities()  // the controller is up and bound
         bridge.emergencyStop()
-        #expect(Self.wait { bridge.emergencyStopDeliveries == 1 })
+        #expect(Poll.until(.seconds(10), every: .milliseconds(10)) { bridge.emergencyStopDeliveries == 1 })
         #expect(bridge.emergencyStopAcknowledged)
         let log = controller.terminate()
         #expect(log.contains("estop seq="), "\(log)")
-    }
-
-    /// Polls `condition` for up to 10 s (a bound against hanging, not a timing assertion).
-    static func wait(_ condition: () -> Bool) -> Bool {
-        let end = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            if ContinuousClock.now > end { return false }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return true
     }
 }

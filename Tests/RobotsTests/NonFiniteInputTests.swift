@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 @testable import Robots
 
 /// NaN and infinity from a robot never reach the policy: the attempt ends as a hardware fault that

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TTADTesting
 @testable import Robots
 
 /// The pure-Python example controller (examples/python_controller) driven through BridgeRobot.

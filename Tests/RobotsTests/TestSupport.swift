@@ -1,13 +1,10 @@
 import Foundation
 @testable import Robots
+import TTADTesting
 
 /// Paths and helpers shared by the Robots tests (files are found from this source file, not a bundle).
 enum TestSupport {
-    static let repoRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/RobotsTests/TestSupport.swift -> repo
-        return url.path
-    }()
+    static var repoRoot: String { Repository.root }
     static var configsDir: String { repoRoot + "/robot-configs" }
     static func configPath(_ name: String) -> String { configsDir + "/\(name).yaml" }
     static func load(_ name: String) throws -> RobotConfig { try RobotConfig.load(path: configPath(name)) }
@@ -38,5 +35,16 @@ enum TestSupport {
         let t1 = k * (j11 * ex + j21 * ey) - d * v1
         let t2 = k * (j12 * ex + j22 * ey) - d * v2
         return [Float(max(-1, min(1, t1))), Float(max(-1, min(1, t2)))]
+    }
+
+    /// bridge-example pointed at `endpoint`, with optional tweaks.
+    static func bridgeConfig(endpoint: String, stepDeadline: Duration = .milliseconds(500)) throws -> RobotConfig {
+        var config = try load("bridge-example")
+        guard case .bridge(var settings) = config.backend else { fatalError("bridge-example must be a bridge config") }
+        settings.endpoint = endpoint
+        settings.helloDeadline = .seconds(5)  // the first connect waits for the process to bind
+        config.backend = .bridge(settings)
+        config.stepDeadline = stepDeadline
+        return config
     }
 }

@@ -2,17 +2,22 @@ import Foundation
 
 /// Runs the built `ttactl` as a real process (optionally as another user, through setpriv) and
 /// collects its exit status, standard output and standard error.
-enum TTACtlRunner {
-    struct Result {
-        let status: Int32
-        let output: String
-        let errors: String
+public enum TTACtlRunner {
+    /// What one run of `ttactl` did.
+    public struct Result: Sendable {
+        /// The exit status; -1 if it was killed for running past its deadline.
+        public let status: Int32
+        /// Its standard output.
+        public let output: String
+        /// Its standard error.
+        public let errors: String
     }
 
     /// Runs `ttactl arguments`; `user`: run as this user (tests run as root) with no extra groups.
-    /// Killed, and reported as status -1, if it has not finished after `deadline` seconds.
-    static func run(_ arguments: [String], user: String? = nil, environment: [String: String] = [:],
-                    deadline: TimeInterval = 60) throws -> Result {
+    /// The `TTAD_*` endpoint and key variables of the test's environment are removed, `environment`
+    /// added. Killed, and reported as status -1, if it has not finished after `deadline` seconds.
+    public static func run(_ arguments: [String], user: String? = nil, environment: [String: String] = [:],
+                           deadline: TimeInterval = 60) throws -> Result {
         let scratch = NSTemporaryDirectory() + "ttactl-run-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
