@@ -56,6 +56,12 @@ final class ControlLoop: @unchecked Sendable {
             watchdog.tick()
             // Task results held while the disk was full are written as soon as it takes them.
             storage.retry()
+            // While the e-stop is latched, queued tasks wait for `resume`: starting one would only
+            // fail its resets against the latch.
+            if adaptation.status.estopped {
+                Thread.sleep(forTimeInterval: 0.05)
+                continue
+            }
             guard let plan = queue.pop(timeout: 0.2) else { continue }
             run(plan)
         }

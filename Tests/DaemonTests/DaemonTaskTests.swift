@@ -105,6 +105,9 @@ import ZeroMQ
         let client = try daemon.client()
         let running = try client.call(Request(operation: .submit, args: .submit(
             SubmitArgs(robot: "bridge-example", task: "reach", attempts: 16, adapt: false, seed: 1))), as: SubmitResult.self).taskId
+        // A task queued behind it waits out the e-stop and runs after resume.
+        let waiting = try client.call(Request(operation: .submit, args: .submit(
+            SubmitArgs(task: "reach", attempts: 2, adapt: false, seed: 2))), as: SubmitResult.self).taskId
         // An attempt is stepping: the task is the running one and the controller has answered a step.
         #expect(try Poll.until(.seconds(60)) {
             try client.call(Request(operation: .status), as: StatusResult.self).runningTask == running
@@ -126,10 +129,14 @@ import ZeroMQ
         #expect(info.attempts.count < 16, "the attempts after the e-stop did not run: \(info.attempts.count)")
         #expect(Poll.until(.seconds(10)) { controller.log.contains("estop seq=") }, "the controller was told: \(controller.log)")
 
-        // Latched until resume.
+        // Latched until resume; the queued task is not started against the latch meanwhile.
+        Thread.sleep(forTimeInterval: 0.5)
         #expect(try client.call(Request(operation: .status), as: StatusResult.self).health == "estopped")
+        let held = try client.call(Request(operation: .task, args: .task(TaskRef(taskId: waiting))), as: TaskInfo.self)
+        #expect(held.state == "queued", "a queued task waits while the e-stop is latched: \(held.state) \(held.detail ?? "")")
         _ = try client.call(Request(operation: .resume), as: AckResult.self)
         #expect(try client.call(Request(operation: .status), as: StatusResult.self).health == "ok")
+        #expect(try daemon.waitForTask(waiting).state == "done", "after resume it runs")
         #expect(daemon.terminate() == 0)
     }
 

@@ -2,6 +2,7 @@ import Adaptation
 import Foundation
 import History
 import Learning
+import TTADTesting
 import Testing
 import Wire
 import ZeroMQ
@@ -75,7 +76,7 @@ import ZeroMQ
         #expect(recorded.samples == task.attempts.map(\.steps).reduce(0, +), "the update learns from every step of the group")
         #expect(recorded.parent == task.checkpoint)
         if recorded.accepted, let samples = recorded.samples {
-            let shown = try DaemonReportTests.ttactl(["task", task.taskId, "--endpoint", daemon.endpoint])
+            let shown = try TTACtlRunner.run(["task", task.taskId, "--endpoint", daemon.endpoint])
             #expect(shown.output.contains("over \(samples) steps"), "ttactl task shows the update's samples: \(shown.output)")
         }
         if let (task, event) = skipped {
