@@ -52,6 +52,9 @@ public final class ZMQAuthenticator: @unchecked Sendable {
         // it holds the flag, not self, so releasing the handler stops it (deinit).
         thread = Thread {
             Self.serve(socket: socket, decide: decide, stopping: stopping)
+            // Unbind first: a closed socket's inproc name stays taken until the reaper gets to it,
+            // and a new handler in the same context must be able to bind right after stop().
+            try? socket.unbind(Self.endpoint)
             socket.close()
             finished.signal()
         }

@@ -60,6 +60,12 @@ public final class ZMQSocket: @unchecked Sendable {
         guard zmq_bind(try live("bind"), endpoint) == 0 else { throw ZMQError("bind(\(endpoint))") }
     }
 
+    /// Stops listening on `endpoint`. For inproc:// the name is free again when this returns,
+    /// whereas `close` frees it only once libzmq's reaper has destroyed the socket.
+    public func unbind(_ endpoint: String) throws {
+        guard zmq_unbind(try live("unbind"), endpoint) == 0 else { throw ZMQError("unbind(\(endpoint))") }
+    }
+
     /// Connects to `endpoint`; libzmq connects in the background and reconnects after drops.
     public func connect(_ endpoint: String) throws {
         guard zmq_connect(try live("connect"), endpoint) == 0 else { throw ZMQError("connect(\(endpoint))") }
