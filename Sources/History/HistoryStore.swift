@@ -295,19 +295,9 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Tasks, newest first, filtered.
+    /// Tasks, newest first, filtered: the first `page`'s tasks (one query shape for both).
     public func tasks(task: String? = nil, robot: String? = nil, since: Double? = nil, until: Double? = nil, limit: Int = 100) throws -> [TaskRow] {
-        try pool.read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let task { clauses.append("task = ?"); _ = arguments.append(contentsOf: [task]) }
-            if let robot { clauses.append("robot = ?"); _ = arguments.append(contentsOf: [robot]) }
-            if let since { clauses.append("submitted_at >= ?"); _ = arguments.append(contentsOf: [since]) }
-            if let until { clauses.append("submitted_at < ?"); _ = arguments.append(contentsOf: [until]) }
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            _ = arguments.append(contentsOf: [limit])
-            return try TaskRow.fetchAll(db, sql: "SELECT * FROM tasks \(filter) ORDER BY submitted_at DESC, rowid DESC LIMIT ?", arguments: arguments)
-        }
+        try page(task: task, robot: robot, since: since, until: until, after: nil, limit: limit).entries.map(\.task)
     }
 
     /// Every checkpoint event of one kind (`rollback`, `promoted`, ...), oldest first, with or
