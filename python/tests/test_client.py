@@ -243,17 +243,26 @@ def test_curve_keys_reach_the_daemons_tcp_endpoint(daemon_factory, point_mass: s
     with open(key_file, "wb") as f:
         f.write(server_secret)
     os.chmod(key_file, 0o600)
+    # The TCP endpoint serves only client keys listed in its allow-list folder (NAME.pub files).
+    client_public, client_secret = zmq.curve_keypair()
+    clients = os.path.join(workdir, "clients.d")
+    os.makedirs(clients)
+    with open(os.path.join(clients, "python-test.pub"), "wb") as f:
+        f.write(client_public + b"\n")
     port = free_port()
     d = daemon_factory({"point-mass": point_mass_config(point_mass)}, "point-mass",
-                       extra_config=f"tcp_endpoint: tcp://127.0.0.1:{port}\ncurve_secret_key_file: {key_file}")
-    client_public, client_secret = zmq.curve_keypair()
-    with ttad.Client(f"tcp://127.0.0.1:{port}", server_key=server_public, public_key=client_public,
+                       extra_config=f"tcp_endpoint: tcp://127.0.0.1:{port}\ncurve_secret_key_file: {key_file}\n"
+                                    f"curve_client_keys_directory: {clients}")
+    with ttad.Client(f"tcp://127.0.0.1:{port}", server_key=server_public.decode(), public_key=client_public,
                      secret_key=client_secret, timeout=10) as client:
         assert client.ping()["pid"] == d.process.pid, "the TCP endpoint is this daemon's"
-    with ttad.Client(f"tcp://127.0.0.1:{port}", server_key=server_public.decode(), timeout=10) as client:
-        assert client.status()["robot"] == "point-mass", "a fresh client key pair works too"
+        assert client.status()["robot"] == "point-mass"
+    with ttad.Client(f"tcp://127.0.0.1:{port}", server_key=server_public, timeout=1) as client:
+        with pytest.raises(ttad.NoAnswer):
+            client.ping()  # a fresh key pair the daemon does not list
     wrong_public, _ = zmq.curve_keypair()
-    with ttad.Client(f"tcp://127.0.0.1:{port}", server_key=wrong_public, timeout=0.5) as client:
+    with ttad.Client(f"tcp://127.0.0.1:{port}", server_key=wrong_public, public_key=client_public,
+                     secret_key=client_secret, timeout=0.5) as client:
         with pytest.raises(ttad.NoAnswer):
             client.ping()
 
