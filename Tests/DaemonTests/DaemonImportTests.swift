@@ -140,3 +140,47 @@ import Wire
         #expect(daemon.terminate() == 0)
     }
 }
+
+/// An import never interrupts a running task: for the robot that runs one it is refused
+/// (`unavailable`) until the task ends; another robot's import goes ahead meanwhile.
+@Suite(.serialized) struct DaemonImportWhileRunningTests {
+    @Test("an import for the robot whose task runs is refused unavailable; after the task it is accepted")
+    func importWaitsForTheRunningTask() throws {
+        // The reference controller answers each step 50 ms late: 16 attempts keep the task running.
+        let controller = try ControllerProcess.reference(["--fault", "late:50", "--verbose"])
+        let robots = try DaemonRobotConfigStartupTests.robotFolder(extra: [:])
+        defer { try? FileManager.default.removeItem(atPath: robots) }
+        let yaml = try String(contentsOfFile: robots + "/bridge-example.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: controller.endpoint)
+            .replacingOccurrences(of: "step_deadline_ms: 100 ", with: "step_deadline_ms: 5000 ")
+        try yaml.write(toFile: robots + "/bridge-example.yaml", atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(robotConfigDirectory: robots)
+        try daemon.waitUntilServing()
+        let client = try daemon.client()
+        // A file of the bridge robot's architecture: its own starting checkpoint.
+        let before = try client.call(Request(operation: .checkpoints), as: CheckpointsResult.self)
+        let bridgeLive = try #require(before.checkpoints.first { $0.robot == "bridge-example" && $0.live }).id
+        let bridgeFile = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(daemon.stateDirectory)/checkpoints/bridge-example/\(bridgeLive).safetensors")))
+
+        let running = try client.call(Request(operation: .submit, args: .submit(
+            SubmitArgs(robot: "bridge-example", task: "reach", attempts: 16, adapt: false, seed: 1))), as: SubmitResult.self).taskId
+        #expect(try Poll.until(.seconds(60)) {
+            try client.call(Request(operation: .status), as: StatusResult.self).runningTask == running && controller.log.contains("step seq=")
+        }, "no attempt started\n\(daemon.log)\n\(controller.log)")
+
+        let refused = try DaemonImportTests.refusal(client, DaemonImportTests.importRequest(robot: "bridge-example", file: bridgeFile))
+        #expect(refused.code == .unavailable && refused.field == "args.robot", "\(refused)")
+        #expect(refused.message.contains("running task \(running)"), "\(refused.message)")
+        // Another robot is not held up by it.
+        let other = try client.call(DaemonImportTests.importRequest(robot: "reacher2", file: try DaemonImportTests.shipped("reacher2")),
+                                    as: ImportResult.self)
+        #expect(other.robot == "reacher2")
+
+        _ = try client.call(Request(operation: .cancel, args: .task(TaskRef(taskId: running))), as: AckResult.self)
+        let info = try daemon.waitForTask(running)
+        #expect(info.attempts.allSatisfy { $0.checkpoint == bridgeLive }, "the running task kept its policy")
+        let accepted = try client.call(DaemonImportTests.importRequest(robot: "bridge-example", file: bridgeFile), as: ImportResult.self)
+        #expect(accepted.previous == bridgeLive)
+        #expect(daemon.terminate() == 0)
+    }
+}
