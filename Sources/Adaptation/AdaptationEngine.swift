@@ -28,7 +28,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     private let checkpointDirectory: String
     private let defaultRobot: String
     private let log: @Sendable (String) -> Void
-    private var lineages: [String: PolicyLineage] = [:]
+    var lineages: [String: PolicyLineage] = [:]
     private var adapting = true
     private var degraded: String?
     /// Degraded-health causes other than hardware faults; its own small lock so `status` never
@@ -108,7 +108,9 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         let name = profile.config.name
         let shippedDirectory = "\(robotConfigDirectory)/checkpoints"
         var initial: (Policy, String)?
-        if FileManager.default.fileExists(atPath: "\(shippedDirectory)/\(name).safetensors") {
+        if let path = profile.startingCheckpoint {
+            initial = (try Self.startingCheckpoint(path, for: profile), path)
+        } else if FileManager.default.fileExists(atPath: "\(shippedDirectory)/\(name).safetensors") {
             let shipped = try CheckpointStore(directory: shippedDirectory).load(id: name)
             initial = (shipped.policy, "\(shippedDirectory)/\(name).safetensors")
         }
@@ -129,7 +131,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         return lineage
     }
 
-    private func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -471,7 +473,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
     /// Publishes the snapshot `status` reads and the robots the e-stop reaches. Caller holds the lock.
     @discardableResult
-    private func publishLocked() -> AdaptationStatus {
+    func publishLocked() -> AdaptationStatus {
         stops.register(lineages.values.map { $0.profile.robot })
         let main = lineages[defaultRobot]
         var status = AdaptationStatus(live: main?.live, lastGood: main?.lastGood, robots: lineages.mapValues { $0.profile.backendName },

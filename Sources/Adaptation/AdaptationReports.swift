@@ -81,6 +81,9 @@ public struct CheckpointEvent: Sendable, Equatable {
         case candidate
         /// A checkpoint could not be used (damaged file, failed load) and was skipped.
         case skipped
+        /// A checkpoint file from outside (`import`) became the live, good and reference one;
+        /// the reason carries its provenance (file name, SHA-256, who, the file's own id and robot).
+        case imported
     }
     public var kind: Kind
     /// The robot whose lineage it is.

@@ -9,8 +9,9 @@ final class PolicyLineage {
     var profile: RobotProfile
     let store: CheckpointStore
     private(set) var trainer: PPOTrainer
-    let reference: Policy
-    let referenceId: String
+    /// The KL anchor and its checkpoint; an import replaces both (`adopt`).
+    private(set) var reference: Policy
+    private(set) var referenceId: String
     /// The checkpoint the live policy was loaded from or saved as.
     private(set) var live: String
     var gate: CheckpointGate
@@ -191,6 +192,17 @@ final class PolicyLineage {
         liveStep = loaded.info.metadata.step
         generation += 1
         return live
+    }
+
+    /// Makes an imported checkpoint (stored, marked good and reference) the live policy and the KL
+    /// reference, with a fresh optimizer and gate record. Caller holds the engine's lock.
+    func adopt(_ policy: Policy, info: CheckpointInfo) {
+        // The trainer changes its policy in place: the reference must be another object.
+        reference = policy.copy()
+        referenceId = info.id
+        install((policy, [], info))
+        gate.reset()
+        temperatureShift = 0
     }
 
     /// Makes `id` (or the last good one) the live policy, with a fresh optimizer. Returns its id.

@@ -1,3 +1,4 @@
+import Foundation
 import Policy
 import Robots
 
@@ -14,12 +15,19 @@ struct PolicySection: Decodable, Equatable {
     var bins = 256
     /// The gaussian head's initial log standard deviation. Default -0.5.
     var initialLogStd: Float = -0.5
+    /// Clip of the normalised observation, [-c, c]; none by default. A checkpoint trained with
+    /// one (`observation_clip` in its architecture) needs the same value here.
+    var observationClip: Float?
+    /// The checkpoint a robot starts from when the state directory has none for it, relative to
+    /// the robot-config's folder (instead of the implicit `checkpoints/<robot>.safetensors`).
+    var startingCheckpoint: String?
 
     init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case activation, head, bins
         case hiddenSizes = "hidden_sizes", initialLogStd = "initial_log_std"
+        case observationClip = "observation_clip", startingCheckpoint = "starting_checkpoint"
     }
 
     init(from decoder: any Decoder) throws {
@@ -31,6 +39,21 @@ struct PolicySection: Decodable, Equatable {
         head = try c.decodeIfPresent(ActionHeadKind.self, forKey: .head) ?? d.head
         bins = try c.decodeIfPresent(Int.self, forKey: .bins) ?? d.bins
         initialLogStd = try c.decodeIfPresent(Float.self, forKey: .initialLogStd) ?? d.initialLogStd
+        observationClip = try c.decodeIfPresent(Float.self, forKey: .observationClip)
+        startingCheckpoint = try c.decodeIfPresent(String.self, forKey: .startingCheckpoint)
+    }
+
+    /// `starting_checkpoint` as a path: relative ones from the robot-config's folder.
+    /// - Throws: naming `policy.starting_checkpoint` when the file is not there.
+    func startingCheckpointPath(for robot: RobotConfig) throws -> String? {
+        guard let given = startingCheckpoint else { return nil }
+        let folder = (robot.path as NSString).deletingLastPathComponent
+        let path = given.hasPrefix("/") ? given : (folder as NSString).appendingPathComponent(given)
+        var isDirectory: ObjCBool = false
+        guard !given.isEmpty, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw AdaptationError(.invalid, field: "\(robot.path): policy.starting_checkpoint", "no checkpoint file \(path)")
+        }
+        return path
     }
 
     func policyConfig(for robot: RobotConfig) throws -> PolicyConfig {
@@ -43,9 +66,13 @@ struct PolicySection: Decodable, Equatable {
         guard (2...4096).contains(bins) else {
             throw AdaptationError(.invalid, field: "\(robot.path): policy.bins", "expected an integer from 2 to 4096")
         }
+        if let clip = observationClip, !(clip.isFinite && clip > 0) {
+            throw AdaptationError(.invalid, field: "\(robot.path): policy.observation_clip", "expected a number > 0")
+        }
         return PolicyConfig(
             observationSize: robot.observationSize, actionSize: robot.actionSize,
             actionLow: robot.actionLow, actionHigh: robot.actionHigh,
-            hiddenSizes: hiddenSizes, activation: activation, head: head, bins: bins, initialLogStd: initialLogStd)
+            hiddenSizes: hiddenSizes, activation: activation, head: head, bins: bins, initialLogStd: initialLogStd,
+            observationClip: observationClip)
     }
 }

@@ -10,11 +10,15 @@ struct RobotProfile: Sendable {
     let policy: PolicyConfig
     let learning: PPOConfig
     let settings: AdaptationSettings
+    /// `policy.starting_checkpoint` resolved to a path (the file exists), or nil.
+    let startingCheckpoint: String?
 
     init(config: RobotConfig) throws {
         self.config = config
-        policy = try AdaptationSettings.decode(PolicySection.self, section: config.policySection, name: "policy",
-                                               file: config.path, empty: PolicySection()).policyConfig(for: config)
+        let section = try AdaptationSettings.decode(PolicySection.self, section: config.policySection, name: "policy",
+                                                    file: config.path, empty: PolicySection())
+        policy = try section.policyConfig(for: config)
+        startingCheckpoint = try section.startingCheckpointPath(for: config)
         learning = try AdaptationSettings.decode(PPOConfig.self, section: config.learningSection, name: "learning",
                                                  file: config.path, empty: PPOConfig())
         settings = try AdaptationSettings.decode(AdaptationSettings.self, section: config.adaptationSection, name: "adaptation",

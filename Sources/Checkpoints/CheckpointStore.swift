@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Policy
 #if canImport(Glibc)
@@ -81,15 +82,41 @@ public final class CheckpointStore: @unchecked Sendable {
         let p = path(of: id)
         guard FileManager.default.fileExists(atPath: p) else { throw CheckpointError.notFound(id: id) }
         let (bytes, _) = try AtomicFile.read(p)
-        let (rawMeta, tensors) = try SafeTensorsFile.decode(bytes: bytes, path: p)
-        let meta = try Self.decode(rawMeta, path: p)
+        let (policy, optimizer, meta) = try Self.verify(bytes: bytes, source: p)
+        return (policy, optimizer, CheckpointInfo(id: id, path: p, metadata: meta))
+    }
+
+    /// Reads a checkpoint file's bytes that are not (yet) in a store, as `load(id:)` reads a
+    /// stored one: both checksums, the metadata, every tensor against the file's own architecture
+    /// (the observation normaliser's too). `source` names the file in errors.
+    /// - Throws: `CheckpointError.damaged` or `.unsupportedVersion` for a file that does not
+    ///   verify, `.incompatible` (naming the tensor) for one whose tensors do not fit its architecture.
+    public static func verify(bytes: [UInt8], source: String) throws -> (policy: Policy, optimizer: [NamedTensor], metadata: CheckpointMetadata) {
+        let (rawMeta, tensors) = try SafeTensorsFile.decode(bytes: bytes, path: source)
+        let meta = try decode(rawMeta, path: source)
         let policyTensors = tensors.filter { !$0.name.hasPrefix("adam.") }
         let optimizer = tensors.filter { $0.name.hasPrefix("adam.") }
         let policy: Policy
         do { policy = try Policy(config: meta.architecture, tensors: policyTensors) } catch {
-            throw CheckpointError.incompatible(path: p, reason: "\(error)")
+            throw CheckpointError.incompatible(path: source, reason: "\(error)")
         }
-        return (policy, optimizer, CheckpointInfo(id: id, path: p, metadata: meta))
+        return (policy, optimizer, meta)
+    }
+
+    /// `verify(bytes:source:)` of the file at `path`.
+    public static func verify(file path: String) throws -> (policy: Policy, optimizer: [NamedTensor], metadata: CheckpointMetadata) {
+        try verify(bytes: try AtomicFile.read(path).bytes, source: path)
+    }
+
+    /// The lowercase hex SHA-256 of `bytes` (what an import's `sha256` is checked against).
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SafeTensorsFile.hex(SHA256.hash(data: bytes))
+    }
+
+    /// The id a checkpoint file says it was saved as (its metadata's `id`), if any: an imported
+    /// file's provenance. Nil when the bytes are not a readable header.
+    public static func storedID(bytes: [UInt8]) -> String? {
+        (try? SafeTensorsFile.decodeHeader(prefix: bytes, fileSize: bytes.count, path: "-"))?.metadata["id"]
     }
 
     /// The info of one checkpoint from its header (checks the header checksum, not the data).

@@ -185,6 +185,9 @@ public final class Daemon: Service, @unchecked Sendable {
             notifier.status("rolled back \(rollback.robot) to \(loaded): \(reason)")
             return Reply.success(AckResult(message: "\(rollback.robot)'s live policy is now \(loaded) (was \(rollback.from ?? "-"))",
                                            checkpoint: loaded), id: id).encoded()
+        case (.import, .import(let args)):
+            return Reply.success(try importCheckpoint(args, file: request.attachment ?? [], adaptation: adaptation,
+                                                      running: activity.snapshot.running?.plan, recorder: recorder), id: id).encoded()
         case (.pause, _):
             adaptation.isAdapting = false
             logger.notice("adaptation paused", metadata: ["event": "paused"])

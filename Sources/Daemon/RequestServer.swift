@@ -31,6 +31,10 @@ final class RequestServer: @unchecked Sendable {
         case changes
     }
 
+    /// ZMQ_MAXMSGSIZE of the request sockets (libzmq checks each frame): a larger frame makes
+    /// libzmq drop the connection, so the client hears nothing and times out.
+    static let maxFrameBytes = Int64(WireVersion.maxAttachmentBytes + 16 * WireVersion.maxRequestBytes)
+
     /// Pending requests each worker holds before it answers `unavailable` (busy).
     static let workerCapacity = 32
 
@@ -55,9 +59,9 @@ final class RequestServer: @unchecked Sendable {
         self.logger = logger
         self.watchdog = watchdog
         socket = try ZMQSocket(context, .router)
-        // Hard cap on what libzmq will buffer for one message; anything above the protocol limit
-        // but below this still gets a polite `too_large` reply.
-        try socket.setMaxMessageSize(Int64(16 * WireVersion.maxRequestBytes))
+        // Hard cap on what libzmq will buffer for one frame: an `import` file's limit plus 1 MiB, so
+        // a frame above a protocol limit but below this still gets a polite `too_large` reply.
+        try socket.setMaxMessageSize(Self.maxFrameBytes)
         try socket.setSendTimeout(.seconds(1))
         try Self.prepareIPC(config.requestEndpoint)
         try socket.bind(config.requestEndpoint)
@@ -68,7 +72,7 @@ final class RequestServer: @unchecked Sendable {
             let s = try ZMQSocket(context, .router)
             try s.makeCurveServer(secretKey: ZMQCurveKeyPair.decode(key))
             try s.requireZAP(domain: CurveClientGate.domain)
-            try s.setMaxMessageSize(Int64(16 * WireVersion.maxRequestBytes))
+            try s.setMaxMessageSize(Self.maxFrameBytes)
             try s.setSendTimeout(.seconds(1))
             try s.bind(tcp)
             tcpSocket = s
@@ -93,7 +97,7 @@ final class RequestServer: @unchecked Sendable {
         switch operation {
         case .ping, .status, .estop: .inline
         case .history, .task, .checkpoints: .reads
-        case .submit, .cancel, .rollback, .pause, .resume, .reload: .changes
+        case .submit, .cancel, .rollback, .pause, .resume, .reload, .import: .changes
         }
     }
 
@@ -174,9 +178,9 @@ final class RequestServer: @unchecked Sendable {
         let prefix: [[UInt8]], request: Request
         switch Self.unwrap(frames) {
         case .failure(let error): return error.reply.isEmpty ? nil : error.reply
-        case .success(let (p, payload)):
+        case .success(let (p, payload, attachment)):
             prefix = p
-            do { request = try Request.decode(payload) } catch {
+            do { request = try Request.decode(payload, attachment: attachment) } catch {
                 return prefix + [Reply<Empty>.failure(error, id: nil).encoded()]
             }
         }
@@ -193,12 +197,18 @@ final class RequestServer: @unchecked Sendable {
         return nil
     }
 
-    /// Splits a ROUTER message into its reply envelope and the request frame, or the error reply.
-    static func unwrap(_ frames: [[UInt8]]) -> Result<([[UInt8]], [UInt8]), EnvelopeError> {
+    /// Splits a ROUTER message into its reply envelope, the request frame and the frame after it
+    /// (`import`'s file; `Request.decode` refuses it for any other operation), or the error reply.
+    /// A JSON frame is never empty, so an empty second frame is the REQ/DEALER delimiter.
+    static func unwrap(_ frames: [[UInt8]]) -> Result<([[UInt8]], [UInt8], [UInt8]?), EnvelopeError> {
         guard let identity = frames.first else { return .failure(EnvelopeError(reply: [])) }
-        if frames.count == 3, frames[1].isEmpty { return .success(([identity, []], frames[2])) }
-        if frames.count == 2 { return .success(([identity], frames[1])) }
-        let reply = Reply<Empty>.failure(WireError(.badFrames, "expected one request frame after the envelope, got \(max(0, frames.count - 2))"), id: nil)
+        let delimited = frames.count >= 3 && frames[1].isEmpty
+        let body = frames.dropFirst(delimited ? 2 : 1)
+        let prefix = delimited ? [identity, []] : [identity]
+        if body.count == 1 || body.count == 2 {
+            return .success((prefix, body[body.startIndex], body.count == 2 ? body[body.startIndex + 1] : nil))
+        }
+        let reply = Reply<Empty>.failure(WireError(.badFrames, "expected one request frame after the envelope (two for import), got \(max(0, frames.count - 2))"), id: nil)
         return .failure(EnvelopeError(reply: (frames.count >= 2 && frames[1].isEmpty ? [identity, []] : [identity]) + [reply.encoded()]))
     }
 

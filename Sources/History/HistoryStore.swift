@@ -196,13 +196,13 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Checkpoints that were once the last good one (promoted, or a rollback's target), most
-    /// recently good first: where start-up looks when a robot's `LAST_GOOD` pointer is damaged.
+    /// Checkpoints that were once the last good one (promoted, a rollback's target, or imported),
+    /// most recently good first: where start-up looks when a robot's `LAST_GOOD` pointer is damaged.
     public func checkpointsOnceGood() throws -> [String] {
         try pool.read { db in
             try String.fetchAll(db, sql: """
                 SELECT checkpoint FROM checkpoint_events
-                WHERE kind IN ('promoted', 'rollback') AND checkpoint IS NOT NULL
+                WHERE kind IN ('promoted', 'rollback', 'imported') AND checkpoint IS NOT NULL
                 GROUP BY checkpoint ORDER BY MAX(id) DESC
                 """)
         }

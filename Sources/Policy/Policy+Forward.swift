@@ -9,8 +9,9 @@ extension Policy {
     /// means (gaussian). One gemm per layer for a batch, gemv for a single row (OpenBLAS's gemm
     /// with M = 1 is several times slower than its gemv).
     /// `forBackward` keeps every hidden activation row-major for `backward` (acting does not need them).
-    func forward(_ x: UnsafePointer<Float>, count n: Int, workspace ws: PolicyWorkspace, forBackward: Bool = false) {
+    func forward(_ observations: UnsafePointer<Float>, count n: Int, workspace ws: PolicyWorkspace, forBackward: Bool = false) {
         precondition(n <= ws.capacity && ws.config == config, "workspace too small or for another architecture")
+        let x = firstLayerInput(observations, count: n, workspace: ws)
         if !forBackward && n > 1 && n <= Self.smallBatch {
             forwardFeatureMajor(x, count: n, workspace: ws)
             return
@@ -60,6 +61,33 @@ extension Policy {
         }
         let outputs = config.headOutputs
         for j in 0..<outputs { for r in 0..<n { ws.head[r * outputs + j] = ws.dHead[j * n + r] } }
+    }
+
+    /// Whether observations pass through the normaliser or the clip before the first layer.
+    var transformsInput: Bool { normalizer != nil || config.observationClip != nil }
+
+    /// The first layer's input for `count` observations: `x` itself, or `(x - mean) / std`
+    /// clipped to [-c, c] (each part when configured) written into `workspace.normalized`.
+    private func firstLayerInput(_ x: UnsafePointer<Float>, count n: Int, workspace ws: PolicyWorkspace) -> UnsafePointer<Float> {
+        guard transformsInput else { return x }
+        let obs = config.observationSize
+        let out = ws.normalized
+        if let normalizer {
+            // A division, not a multiply by 1/std: bit for bit what PyTorch's normaliser computes.
+            normalizer.mean.withUnsafeBufferPointer { mean in
+                normalizer.std.withUnsafeBufferPointer { std in
+                    for r in 0..<n {
+                        for c in 0..<obs { out[r * obs + c] = (x[r * obs + c] - mean[c]) / std[c] }
+                    }
+                }
+            }
+        } else {
+            out.update(from: x, count: n * obs)
+        }
+        if let c = config.observationClip {
+            for i in 0..<(n * obs) { out[i] = min(max(out[i], -c), c) }
+        }
+        return UnsafePointer(out)
     }
 
     @inline(__always)
@@ -198,7 +226,8 @@ extension Policy {
         var spare = ws.dA
         for l in stride(from: linears.count - 1, through: 0, by: -1) {
             let layer = linears[l]
-            let input = l == 0 ? x : UnsafePointer(ws.hidden[l - 1])
+            // The first layer saw the normalised input (the normaliser itself gets no gradient).
+            let input = l == 0 ? (transformsInput ? UnsafePointer(ws.normalized) : x) : UnsafePointer(ws.hidden[l - 1])
             // dW += dOut^T * input  ([out, n] x [n, in]);  db += column sums of dOut.
             BLAS.sgemm(.transpose, .none, m: layer.output, n: layer.input, k: n,
                        a: dOut, lda: layer.output, b: input, ldb: layer.input,

@@ -7,6 +7,10 @@ import Synchronization
 /// then the head, then `head.log_std` for a gaussian head), so a snapshot, a restore, Adam and the
 /// gradient norm are each one pass over one array.
 ///
+/// An optional `ObservationNormalizer` (and the architecture's `observationClip`) turns each
+/// observation into the first layer's input; it sits beside the parameters, never among them, so
+/// no learner changes it.
+///
 /// Thread safety: `sample` may be called from any thread (it serialises on an internal workspace);
 /// `evaluate`/`backward` use the caller's workspace; nothing may read the policy while a learner is
 /// changing its parameters (`copy()` one for another thread instead).
@@ -28,6 +32,9 @@ public final class Policy: @unchecked Sendable {
     public let parameterCount: Int
     /// The parameters (see the type's comment for the layout).
     let parameters: UnsafeMutablePointer<Float>
+    /// The observation normaliser applied before the first layer, or nil (the identity). Carried by
+    /// `copy()`, `assign(from:)`, `namedTensors()` and `load(_:)`; never trained.
+    public private(set) var normalizer: ObservationNormalizer?
     /// The workspace `sample` uses; grown when a bigger batch arrives.
     private let sampling: Mutex<PolicyWorkspace?>
 
@@ -79,6 +86,7 @@ public final class Policy: @unchecked Sendable {
     public func copy() -> Policy {
         let other = Policy(uninitialised: config)
         other.parameters.initialize(from: parameters, count: parameterCount)
+        other.normalizer = normalizer
         return other
     }
 
@@ -106,10 +114,11 @@ public final class Policy: @unchecked Sendable {
         snapshot.withUnsafeBufferPointer { parameters.update(from: $0.baseAddress!, count: parameterCount) }
     }
 
-    /// Copies `other`'s parameters (same architecture) into this policy.
+    /// Copies `other`'s parameters and observation normaliser (same architecture) into this policy.
     public func assign(from other: Policy) {
         precondition(other.config == config, "assign(from:) needs the same architecture")
         parameters.update(from: other.parameters, count: parameterCount)
+        normalizer = other.normalizer
     }
 
     // MARK: Named tensors
@@ -127,19 +136,23 @@ public final class Policy: @unchecked Sendable {
     }
 
     /// Every parameter tensor by a stable name ("layers.0.weight", ..., "head.weight", "head.bias",
-    /// "head.log_std"), with its shape and values.
+    /// "head.log_std"), with its shape and values, then the normaliser's "obs_norm.mean" and
+    /// "obs_norm.std" when the policy has one.
     public func namedTensors() -> [NamedTensor] {
         tensorLayout.map { t in
             let count = t.shape.reduce(1, *)
             return NamedTensor(name: t.name, shape: t.shape,
                                values: Array(UnsafeBufferPointer(start: parameters + t.offset, count: count)))
-        }
+        } + (normalizer?.tensors ?? [])
     }
 
-    /// Loads every tensor this architecture needs from `tensors` (extra names are ignored).
-    /// Nothing changes unless all of them are present and well shaped.
-    /// - Throws: `PolicyError` naming the first missing or mis-shaped tensor.
+    /// Loads every tensor this architecture needs from `tensors` (extra names are ignored), and
+    /// the observation normaliser when `tensors` has one (none: the identity, as older checkpoints).
+    /// Nothing changes unless all of them are present, well shaped and (the normaliser) valid.
+    /// - Throws: `PolicyError` naming the first missing or mis-shaped tensor, or the bad
+    ///   normaliser tensor and index.
     public func load(_ tensors: [NamedTensor]) throws {
+        let normalizer = try ObservationNormalizer.find(in: tensors, observationSize: config.observationSize)
         let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let layout = tensorLayout
         for t in layout {
@@ -157,6 +170,16 @@ public final class Policy: @unchecked Sendable {
                 (parameters + t.offset).update(from: $0.baseAddress!, count: $0.count)
             }
         }
+        self.normalizer = normalizer
+    }
+
+    /// Sets (nil: removes) the observation normaliser. For building a policy from another
+    /// trainer's weights; nothing may sample from the policy meanwhile.
+    /// - Precondition: `normalizer` fits `config.observationSize`.
+    public func setNormalizer(_ normalizer: ObservationNormalizer?) {
+        precondition(normalizer.map { $0.mean.count == config.observationSize } ?? true,
+                     "normaliser has \(normalizer?.mean.count ?? 0) values for observations of \(config.observationSize)")
+        self.normalizer = normalizer
     }
 
     /// A policy of architecture `config` holding `tensors`.

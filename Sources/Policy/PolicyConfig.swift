@@ -36,13 +36,18 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var actionHigh: [Float]
     /// Initial log standard deviation of the gaussian head. Default -0.5.
     public var initialLogStd: Float
+    /// When set (c > 0), the normalised observation is clipped to [-c, c] before the first layer
+    /// (as PyTorch trainers' `VecNormalize(clip_obs=c)` does). Default nil: no clip, and the key is
+    /// left out of the encoded architecture, so older checkpoints read and compare as before.
+    public var observationClip: Float?
 
     /// A configuration; see the properties for the defaults.
     public init(
         observationSize: Int, actionSize: Int,
         actionLow: [Float]? = nil, actionHigh: [Float]? = nil,
         hiddenSizes: [Int] = [256, 256], activation: Activation = .tanh,
-        head: ActionHeadKind = .binned, bins: Int = 256, initialLogStd: Float = -0.5
+        head: ActionHeadKind = .binned, bins: Int = 256, initialLogStd: Float = -0.5,
+        observationClip: Float? = nil
     ) {
         self.observationSize = observationSize
         self.actionSize = actionSize
@@ -53,6 +58,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         self.head = head
         self.bins = bins
         self.initialLogStd = initialLogStd
+        self.observationClip = observationClip
     }
 
     /// Outputs of the last linear layer: `actionSize * bins` logits (binned) or `actionSize` means.
@@ -75,6 +81,9 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
             throw fail("action dimension \(d): need finite low < high, got [\(actionLow[d]), \(actionHigh[d])]")
         }
         guard initialLogStd.isFinite else { throw fail("initial_log_std must be finite") }
+        if let c = observationClip, !(c.isFinite && c > 0) {
+            throw fail("observation_clip must be finite and > 0, got \(c)")
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -85,6 +94,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         case actionLow = "action_low"
         case actionHigh = "action_high"
         case initialLogStd = "initial_log_std"
+        case observationClip = "observation_clip"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,7 +108,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
             activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .tanh,
             head: try c.decodeIfPresent(ActionHeadKind.self, forKey: .head) ?? .binned,
             bins: try c.decodeIfPresent(Int.self, forKey: .bins) ?? 256,
-            initialLogStd: try c.decodeIfPresent(Float.self, forKey: .initialLogStd) ?? -0.5)
+            initialLogStd: try c.decodeIfPresent(Float.self, forKey: .initialLogStd) ?? -0.5,
+            observationClip: try c.decodeIfPresent(Float.self, forKey: .observationClip))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,5 +123,6 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try c.encode(actionLow, forKey: .actionLow)
         try c.encode(actionHigh, forKey: .actionHigh)
         try c.encode(initialLogStd, forKey: .initialLogStd)
+        try c.encodeIfPresent(observationClip, forKey: .observationClip)
     }
 }

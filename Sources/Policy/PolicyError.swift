@@ -8,6 +8,9 @@ public enum PolicyError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     /// A tensor's value count does not match its shape.
     case valueCountMismatch(name: String, expected: Int, found: Int)
+    /// An observation-normaliser tensor (`obs_norm.mean`, `obs_norm.std`) is unusable: the text
+    /// says why; `index` is the first bad value's, when one is at fault.
+    case invalidNormalizer(name: String, index: Int?, String)
 
     public var description: String {
         switch self {
@@ -17,6 +20,8 @@ public enum PolicyError: Error, Equatable, CustomStringConvertible {
             "policy tensor \"\(name)\" has shape \(found), this architecture needs \(expected)"
         case let .valueCountMismatch(name, expected, found):
             "policy tensor \"\(name)\" holds \(found) values, its shape needs \(expected)"
+        case let .invalidNormalizer(name, index, why):
+            "policy tensor \"\(name)\"" + (index.map { " index \($0)" } ?? "") + " \(why)"
         }
     }
 }

@@ -22,6 +22,9 @@ public final class PolicyWorkspace: @unchecked Sendable {
     let dB: UnsafeMutablePointer<Float>
     /// The input, transposed, for the small-batch feature-major path (`capacity * observationSize`).
     let inputT: UnsafeMutablePointer<Float>
+    /// The first layer's input after the observation normaliser and clip (`capacity * observationSize`);
+    /// `backward` reads it for the first layer's weight gradient.
+    let normalized: UnsafeMutablePointer<Float>
     /// A vector of ones (bias gradients are column sums: one gemv against it).
     let ones: UnsafeMutablePointer<Float>
     /// Per-row log pi(raw | obs) at the row's temperature, filled by `Policy.evaluate`.
@@ -48,6 +51,7 @@ public final class PolicyWorkspace: @unchecked Sendable {
         dA = buffer(capacity * widest)
         dB = buffer(capacity * widest)
         inputT = buffer(capacity * config.observationSize)
+        normalized = buffer(capacity * config.observationSize)
         ones = buffer(capacity)
         ones.update(repeating: 1, count: capacity)
         logProbs = buffer(capacity)
@@ -56,6 +60,6 @@ public final class PolicyWorkspace: @unchecked Sendable {
 
     deinit {
         for p in hidden { p.deallocate() }
-        for p in [head, inputT, probs, dimEntropy, dHead, dA, dB, ones, logProbs, entropies] { p.deallocate() }
+        for p in [head, inputT, normalized, probs, dimEntropy, dHead, dA, dB, ones, logProbs, entropies] { p.deallocate() }
     }
 }

@@ -22,6 +22,9 @@ public enum Operation: String, Codable, Sendable, CaseIterable {
     case resume
     /// Re-read the config and robot-configs (as SIGHUP does).
     case reload
+    /// Put a checkpoint file on a robot (verified against its robot-config), live and good at once.
+    /// The only two-frame request: the JSON, then the file (`Request.attachment`).
+    case `import`
     /// Abort the running attempt at once, stop the robot, and refuse tasks until `resume`.
     case estop
 }

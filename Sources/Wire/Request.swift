@@ -6,6 +6,9 @@ public struct Request: Sendable, Equatable {
     public var id: String?
     public var operation: Operation
     public var args: Args
+    /// The second frame: `import`'s checkpoint file (nil for every other operation, which is
+    /// one frame).
+    public var attachment: [UInt8]?
 
     /// The operation's arguments.
     public enum Args: Sendable, Equatable {
@@ -14,12 +17,33 @@ public struct Request: Sendable, Equatable {
         case task(TaskRef)
         case history(HistoryQuery)
         case rollback(RollbackArgs)
+        case `import`(ImportArgs)
     }
 
-    public init(id: String? = nil, operation: Operation, args: Args = .none) {
+    public init(id: String? = nil, operation: Operation, args: Args = .none, attachment: [UInt8]? = nil) {
         self.id = id
         self.operation = operation
         self.args = args
+        self.attachment = attachment
+    }
+
+    /// Reads a request: its JSON frame and, for `import` only, the file frame after it. Every
+    /// failure names what was wrong and where.
+    public static func decode(_ bytes: [UInt8], attachment: [UInt8]?) throws(WireError) -> Request {
+        var request = try decode(bytes)
+        if request.operation == .import {
+            guard let attachment else {
+                throw WireError(.badFrames, "import needs the checkpoint file as a second frame after the JSON")
+            }
+            if attachment.count > WireVersion.maxAttachmentBytes {
+                throw WireError(.tooLarge, "the file is \(attachment.count) bytes; import takes at most \(WireVersion.maxAttachmentBytes)")
+            }
+            if attachment.isEmpty { throw WireError(.invalidField, field: "file", "the file frame is empty") }
+            request.attachment = attachment
+        } else if attachment != nil {
+            throw WireError(.badFrames, "\(request.operation.rawValue) is one frame; only import sends a second (the file)")
+        }
+        return request
     }
 
     /// Reads one request frame. Every failure names what was wrong and where.
@@ -86,6 +110,10 @@ public struct Request: Sendable, Equatable {
             parsed = .history(query)
         case .rollback:
             parsed = .rollback(try decodeArgs())
+        case .import:
+            let args: ImportArgs = try decodeArgs()
+            try args.validate()
+            parsed = .import(args)
         case .ping, .status, .checkpoints, .pause, .resume, .reload, .estop:
             parsed = .none
         }
@@ -104,7 +132,13 @@ public struct Request: Sendable, Equatable {
         case .task(let a): frame(a)
         case .history(let a): frame(a)
         case .rollback(let a): frame(a)
+        case .import(let a): frame(a)
         }
+    }
+
+    /// The frames a client sends: the JSON, then the attachment when there is one (`import`).
+    public func frames() -> [[UInt8]] {
+        [encoded()] + (attachment.map { [$0] } ?? [])
     }
 
     /// The envelope as sent: one encoder pass over the whole request.

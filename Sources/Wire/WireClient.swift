@@ -76,7 +76,7 @@ public final class WireClient {
         var request = request
         counter += 1
         if request.id == nil { request.id = "c\(counter)" }
-        let bytes = try callRaw([request.encoded()])
+        let bytes = try callRaw(request.frames())
         let reply: Reply<R>
         do { reply = try Reply<R>.decode(bytes) } catch {
             // An error reply has no result of type R: read it as one.
