@@ -9,6 +9,7 @@ import glob
 import hashlib
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, point_mass_config
 from ttad import policy
 from ttad.bridge import Controller, Hello, ResetRequest, StepResult
 
@@ -433,3 +434,29 @@ def make_daemon_with_checkpoint(daemon_factory, configs: Dict[str, str], module:
             action_low=LOW, action_high=HIGH, **extra)
 
     return daemon_factory(configs, "probe", before_start=before_start)
+
+
+@needs_torch
+def test_the_policy_import_example_writes_a_starting_checkpoint_that_ttad_takes_for_the_point_mass(
+        daemon_factory, workdir, tmp_path):
+    out = str(tmp_path / "point-mass.safetensors")
+    script = os.path.join(REPO, "examples", "policy_import", "import_policy.py")
+    subprocess.run([sys.executable, script, "--out", out, "--seconds", "0.5"], check=True, timeout=300,
+                   env=dict(os.environ, PYTHONPATH=os.path.join(REPO, "python")), stdout=subprocess.DEVNULL)
+    written = policy.load(out)
+    assert written.architecture["hidden_sizes"] == [64, 64] and written.architecture["bins"] == 256
+    assert written.observation_normalization is not None
+
+    def before_start(robot_config_directory: str) -> None:
+        os.makedirs(os.path.join(robot_config_directory, "checkpoints"))
+        shutil.copy(out, os.path.join(robot_config_directory, "checkpoints", "point-mass.safetensors"))
+
+    d = daemon_factory({"point-mass": point_mass_config(f"ipc://{workdir}/absent.sock")}, "point-mass",
+                       before_start=before_start)
+    with d.client() as client:
+        listed = client.checkpoints()
+    assert [c["robot"] for c in listed["checkpoints"]] == ["point-mass"], listed
+    seeded = glob.glob(os.path.join(d.directory, "state", "checkpoints", "point-mass", "*.safetensors"))
+    theirs = policy.load(seeded[0])
+    assert all(np.array_equal(theirs.tensors[k], v) for k, v in written.policy_tensors.items()
+               if not k.startswith("obs_norm.")), "ttad seeded the robot with the example's layers"
