@@ -234,6 +234,26 @@ def test_from_torch_then_to_torch_reproduces_the_gaussian_means_and_log_std(tmp_
 
 
 @needs_torch
+def test_a_batchnorm_without_affine_is_read_as_the_normaliser_and_one_with_affine_is_refused(tmp_path):
+    norm = nn.BatchNorm1d(OBS, affine=False)
+    norm.train()
+    with torch.no_grad():
+        for _ in range(50):
+            norm(observations(14, 256, offset=2.0, spread=3.0))  # running statistics, as training leaves them
+    module = binned_mlp(15, norm).eval()
+    path = str(tmp_path / "arm.safetensors")
+    policy.from_torch(module, path, robot="arm", bins=9, action_low=LOW, action_high=HIGH)
+    obs = observations(16, 100, offset=2.0, spread=3.0)
+    with torch.no_grad():
+        assert torch.allclose(policy.to_torch(path)(obs), module(obs), rtol=0, atol=1e-6)
+    with pytest.raises(policy.UnsupportedModule, match=r"layer '0' \(BatchNorm1d\) has a learned affine transform"):
+        affine = nn.BatchNorm1d(OBS)
+        with torch.no_grad():
+            affine.weight.fill_(2.0)
+        policy.from_torch(binned_mlp(15, affine), str(tmp_path / "b.safetensors"), robot="arm", bins=9)
+
+
+@needs_torch
 def test_a_state_dict_and_a_ttad_policy_convert_as_the_module_does(tmp_path):
     module = binned_mlp(5, bins=9)
     a = policy.from_torch(module, str(tmp_path / "a.safetensors"), robot="arm", bins=9, action_low=LOW, action_high=HIGH)

@@ -498,12 +498,16 @@ def to_onnx(path: Union[str, "os.PathLike[str]"], out: Union[str, "os.PathLike[s
     example = torch.zeros(1, int(policy.architecture["observation_size"]))
     output = "logits" if policy.architecture["head"] == "binned" else "mean"
     temp = os.path.join(os.path.dirname(os.path.abspath(out)), f".{os.path.basename(out)}.tmp-{os.getpid()}")
-    with warnings.catch_warnings():
-        # The TorchScript exporter needs only `onnx` (the torch.export one also needs onnxscript);
-        # recent torch calls it legacy, which says nothing about this model.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(policy, (example,), temp, input_names=["observation"], output_names=[output],
-                          dynamic_axes={"observation": {0: "batch"}, output: {0: "batch"}}, opset_version=opset,
-                          dynamo=False)
-    os.replace(temp, out)
+    try:
+        with warnings.catch_warnings():
+            # The TorchScript exporter needs only `onnx` (the torch.export one also needs onnxscript);
+            # recent torch calls it legacy, which says nothing about this model.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.onnx.export(policy, (example,), temp, input_names=["observation"], output_names=[output],
+                              dynamic_axes={"observation": {0: "batch"}, output: {0: "batch"}}, opset_version=opset,
+                              dynamo=False)
+        os.replace(temp, out)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
     return out
