@@ -445,11 +445,9 @@ def test_ttads_greedy_actions_equal_pytorchs_on_the_same_observations(daemon_fac
 def make_daemon_with_checkpoint(daemon_factory, configs: Dict[str, str], module: "nn.Module", extra: Dict[str, Any]):
     """A daemon whose robot `probe` starts from ``module``: the file is written by from_torch where
     ttad seeds a robot that has no checkpoints yet (docs/robot-config.md)."""
-    pending: Dict[str, Any] = {}
-
     def before_start(robot_config_directory: str) -> None:
         os.makedirs(os.path.join(robot_config_directory, "checkpoints"))
-        pending["checkpoint"] = policy.from_torch(
+        policy.from_torch(
             module, os.path.join(robot_config_directory, "checkpoints", "probe.safetensors"), robot="probe",
             action_low=LOW, action_high=HIGH, **extra)
 
