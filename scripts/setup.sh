@@ -25,4 +25,9 @@ python3 -c "import zmq, numpy, pytest, gymnasium, mujoco" 2>/dev/null \
   || python3 -m pip install -q pyzmq numpy pytest 'gymnasium[mujoco]>=1.0' \
   || python3 -m pip install -q pyzmq numpy pytest \
   || echo "setup: the Python test packages could not be installed; the Python suite will fail"
+# Best effort: PyTorch (and onnx) for ttad.policy's tests; without them those tests skip and say so.
+python3 -c "import torch" 2>/dev/null || python3 -m pip install -q torch \
+  || echo "setup: torch could not be installed; the ttad.policy PyTorch tests will skip"
+python3 -c "import onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q onnx onnxruntime \
+  || echo "setup: onnx could not be installed; the ONNX export test will skip"
 command -v swift >/dev/null || { echo "setup: no swift on PATH (this machine kind ships Swift 6.3 in /opt/swift)"; exit 1; }

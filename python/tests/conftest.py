@@ -42,7 +42,8 @@ def short_tempdir(prefix: str = "ttad-py-") -> str:
 class Daemon:
     """A real ``ttad`` for one test: its own temp state directory, ipc sockets and robot-configs."""
 
-    def __init__(self, robot_configs: Dict[str, str], default_robot: str, extra_config: str = "") -> None:
+    def __init__(self, robot_configs: Dict[str, str], default_robot: str, extra_config: str = "",
+                 before_start: Optional[Callable[[str], None]] = None) -> None:
         self.directory = short_tempdir()
         self.endpoint = f"ipc://{self.directory}/ttad.sock"
         self.event_endpoint = f"ipc://{self.directory}/events.sock"
@@ -51,6 +52,8 @@ class Daemon:
         for name, text in robot_configs.items():
             with open(os.path.join(self.robot_config_directory, f"{name}.yaml"), "w") as f:
                 f.write(text)
+        if before_start is not None:
+            before_start(self.robot_config_directory)  # e.g. a starting checkpoint in checkpoints/
         config = "\n".join([
             f"request_endpoint: {self.endpoint}",
             f"event_endpoint: {self.event_endpoint}",
@@ -154,11 +157,13 @@ def serve(workdir: str) -> Iterator[Callable[..., ServedController]]:
 
 @pytest.fixture
 def daemon_factory() -> Iterator[Callable[..., Daemon]]:
-    """``daemon_factory(robot_configs={name: yaml}, default_robot=name)``: a serving daemon."""
+    """``daemon_factory(robot_configs={name: yaml}, default_robot=name)``: a serving daemon.
+    ``before_start(robot_config_directory)`` runs after the robot-configs are written, before ttad starts."""
     daemons: List[Daemon] = []
 
-    def start(robot_configs: Dict[str, str], default_robot: str, extra_config: str = "") -> Daemon:
-        d = Daemon(robot_configs, default_robot, extra_config)
+    def start(robot_configs: Dict[str, str], default_robot: str, extra_config: str = "",
+              before_start: Optional[Callable[[str], None]] = None) -> Daemon:
+        d = Daemon(robot_configs, default_robot, extra_config, before_start)
         daemons.append(d)
         d.wait_until_serving()
         return d

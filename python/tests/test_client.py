@@ -3,6 +3,7 @@ the bridge: every wire operation, errors with the daemon's code and field, deadl
 CURVE over TCP."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -287,3 +288,56 @@ def test_the_default_endpoints_come_from_the_environment_as_for_ttactl(daemon: D
     with ttad.Client(timeout=10) as client:
         assert client.endpoint == daemon.endpoint and client.event_endpoint == daemon.event_endpoint
         assert client.ping()["pong"] is True
+
+
+def test_import_checkpoint_sends_the_file_as_a_third_frame_with_its_sha256(workdir: str):
+    # The daemon's `import` is newer than the built daemon this suite may run against, so the
+    # frames are checked against a ROUTER playing the daemon: two refusals, then an acceptance.
+    endpoint = f"ipc://{workdir}/fake.sock"
+    path = os.path.join(workdir, "policy.safetensors")
+    content = bytes(range(256)) * 300  # binary, with NULs and every byte value
+    with open(path, "wb") as f:
+        f.write(content)
+    ctx = zmq.Context.instance()
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind(endpoint)
+    received: List[List[bytes]] = []
+    replies = [
+        {"ok": False, "error": {"code": "not_found", "message": "no robot named ghost"}},
+        {"ok": False, "error": {"code": "invalid_field", "field": "args.file",
+                                "message": "architecture hidden_sizes [32, 32] differs from the robot-config's [64, 64]"}},
+        {"ok": True, "result": {"checkpoint": "ckpt-1-s0-abcd", "robot": "arm", "message": "imported"}},
+    ]
+
+    def answer() -> None:
+        for reply in replies:
+            assert router.poll(10000)
+            frames = router.recv_multipart()
+            received.append(frames[1:])
+            request = json.loads(frames[2])
+            router.send_multipart([frames[0], b"", json.dumps({"v": 1, "id": request["id"], **reply}).encode()])
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    try:
+        with ttad.Client(endpoint, timeout=10) as client:
+            with pytest.raises(ttad.NotFound):
+                client.import_checkpoint("ghost", path)
+            with pytest.raises(ttad.InvalidField) as refused:
+                client.import_checkpoint("arm", path)
+            result = client.import_checkpoint("arm", path, by="alice")
+    finally:
+        thread.join(15)
+        router.close(linger=0)
+    assert refused.value.field == "args.file" and "hidden_sizes" in refused.value.message
+    assert result == {"checkpoint": "ckpt-1-s0-abcd", "robot": "arm", "message": "imported"}
+    assert [len(frames) for frames in received] == [3, 3, 3], "empty delimiter, JSON, file bytes"
+    for frames in received:
+        assert frames[0] == b"" and frames[2] == content
+    first, last = json.loads(received[0][1]), json.loads(received[2][1])
+    assert first["v"] == 1 and first["op"] == "import"
+    assert first["args"] == {"robot": "ghost", "file_name": "policy.safetensors",
+                             "sha256": hashlib.sha256(content).hexdigest()}, "no `by` key when none is given"
+    assert last["args"] == {"robot": "arm", "file_name": "policy.safetensors",
+                            "sha256": hashlib.sha256(content).hexdigest(), "by": "alice"}

@@ -6,6 +6,7 @@ refusal raises a :class:`~ttad.errors.DaemonError` carrying the daemon's code an
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -110,6 +111,11 @@ class Client:
         :class:`DaemonError` (a subclass per code) when the daemon refused, :class:`BadReply`
         when the reply is not the wire protocol.
         """
+        return self._call(op, args, timeout=timeout)
+
+    def _call(self, op: str, args: Optional[Mapping[str, Any]], *, timeout: Optional[float],
+              attachment: Optional[bytes] = None) -> JSON:
+        # `attachment`: a third frame after the JSON (the file of `import`).
         deadline = self.timeout if timeout is None else float(timeout)
         if not deadline > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -124,7 +130,8 @@ class Client:
         try:
             if not socket.poll(int(deadline * 1000), zmq.POLLOUT):
                 raise NoAnswer(self.endpoint, deadline, op)
-            socket.send_multipart([b"", payload], zmq.NOBLOCK)
+            frames = [b"", payload] if attachment is None else [b"", payload, attachment]
+            socket.send_multipart(frames, zmq.NOBLOCK)
             while True:
                 left = end - time.monotonic()
                 if left <= 0 or not socket.poll(max(1, int(left * 1000)), zmq.POLLIN):
@@ -238,6 +245,25 @@ class Client:
     def reload(self, *, timeout: Optional[float] = None) -> JSON:
         """Re-reads the robot-configs; a bad file leaves the old ones in force."""
         return self.call("reload", timeout=timeout)
+
+    def import_checkpoint(self, robot: str, path: Union[str, "os.PathLike[str]"], *, by: Optional[str] = None,
+                          timeout: Optional[float] = None) -> JSON:
+        """Puts the checkpoint file at ``path`` on ``robot``: the daemon verifies it (checksums, and
+        its architecture against the robot-config), stores it, records where it came from
+        (the file name, its SHA-256 and ``by``) and makes it the live, good policy.
+
+        Sends the file's bytes as a third frame with its SHA-256, so a transfer error is caught.
+        Returns ``checkpoint`` (the new id), ``robot`` and ``message``. A refused file raises
+        :class:`~ttad.errors.InvalidField` naming the key or tensor that does not fit,
+        :class:`~ttad.errors.TooLarge`, or :class:`~ttad.errors.NotFound` for an unknown robot.
+        Write such a file with :func:`ttad.policy.from_torch`.
+        """
+        path = os.fspath(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        args = {"robot": robot, "file_name": os.path.basename(path), "sha256": hashlib.sha256(data).hexdigest(),
+                "by": by}
+        return self._call("import", args, timeout=timeout, attachment=data)
 
     def wait_task(self, task_id: str, *, deadline: float = 300.0, poll: float = 0.1) -> JSON:
         """Polls ``task`` until the task leaves ``queued``/``running``; raises :class:`NoAnswer`
