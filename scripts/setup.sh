@@ -26,7 +26,10 @@ python3 -c "import zmq, numpy, pytest, gymnasium, mujoco" 2>/dev/null \
   || python3 -m pip install -q pyzmq numpy pytest \
   || echo "setup: the Python test packages could not be installed; the Python suite will fail"
 # Best effort: PyTorch (and onnx) for ttad.policy's tests; without them those tests skip and say so.
-python3 -c "import torch" 2>/dev/null || python3 -m pip install -q torch \
+# The CPU build: a wheel pip's find-links already holds, else PyTorch's own CPU index (PyPI's
+# default build carries CUDA, gigabytes this machine has no use for).
+python3 -c "import torch" 2>/dev/null || python3 -m pip install -q --no-index torch 2>/dev/null \
+  || python3 -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu \
   || echo "setup: torch could not be installed; the ttad.policy PyTorch tests will skip"
 python3 -c "import onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q onnx onnxruntime \
   || echo "setup: onnx could not be installed; the ONNX export test will skip"
