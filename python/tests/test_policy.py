@@ -21,6 +21,7 @@ import pytest
 from conftest import REPO, point_mass_config
 from ttad import policy
 from ttad.bridge import Controller, Hello, ResetRequest, StepResult
+from ttad.errors import InvalidField
 
 try:
     import torch
@@ -393,20 +394,29 @@ def torch_policy(head: str, normalised: bool, offset: float, spread: float) -> T
 
 @needs_torch
 @pytest.mark.parametrize("head", ["binned", "gaussian"])
-@pytest.mark.parametrize("normalised", [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(
-        strict=False, reason="needs a daemon that applies obs_norm.mean/std (docs/checkpoint-format.md); "
-                             "the lead switches this on after merging")),
-])
-def test_ttads_greedy_actions_equal_pytorchs_on_the_same_observations(daemon_factory, serve, head, normalised):
+@pytest.mark.parametrize("normalised", [False, True])
+@pytest.mark.parametrize("arrival", ["shipped", "imported"])
+def test_ttads_greedy_actions_equal_pytorchs_on_the_same_observations(daemon_factory, serve, tmp_path, head,
+                                                                      normalised, arrival):
     # Normalised: observations far from zero with a wide spread, which only the normaliser tames.
     offset, spread = (4.0, 5.0) if normalised else (0.0, 1.0)
     module, extra = torch_policy(head, normalised, offset, spread)
     controller = Recorder(offset, spread)
     served = serve(controller)
     configs = {"probe": probe_config(served.endpoint, head)}
-    daemon = make_daemon_with_checkpoint(daemon_factory, configs, module, extra)
+    if arrival == "shipped":
+        daemon = make_daemon_with_checkpoint(daemon_factory, configs, module, extra)
+    else:
+        # Started from a fresh policy, then given the user's file over the wire (`import`).
+        daemon = daemon_factory(configs, "probe")
+        path = str(tmp_path / "users-policy.safetensors")
+        policy.from_torch(module, path, robot="probe", action_low=LOW, action_high=HIGH, **extra)
+        with daemon.client() as client:
+            before = client.status()["checkpoint"]
+            imported = client.import_checkpoint("probe", path, by="test@host")
+            assert imported["robot"] == "probe" and imported["checkpoint"] != before
+            status = client.status()
+            assert status["checkpoint"] == imported["checkpoint"] == status["last_good_checkpoint"]
     with daemon.client() as client:
         submitted = client.submit("probe", attempts=1, temperature_base=0, temperature_range=0, adapt=False, seed=5)
         assert submitted["temperatures"] == [0]
@@ -432,6 +442,8 @@ def test_ttads_greedy_actions_equal_pytorchs_on_the_same_observations(daemon_fac
     worst = float((got - expected).abs().max())
     assert torch.allclose(got, expected.float(), rtol=0, atol=1e-5), f"ttad's actions differ from PyTorch's by up to {worst}"
 
+    if arrival == "imported":
+        return
     # The checkpoint ttad seeded the robot with, as ttad wrote it, reads back here with our tensors.
     written = glob.glob(os.path.join(daemon.directory, "state", "checkpoints", "probe", "*.safetensors"))
     assert len(written) == 1, written
@@ -478,3 +490,20 @@ def test_the_policy_import_example_writes_a_starting_checkpoint_that_ttad_takes_
     theirs = policy.load(seeded[0])
     assert all(np.array_equal(theirs.tensors[k], v) for k, v in written.policy_tensors.items()
                if not k.startswith("obs_norm.")), "ttad seeded the robot with the example's layers"
+
+
+@needs_torch
+def test_import_refuses_a_policy_for_another_observation_size_naming_the_key_and_keeps_the_live_one(
+        daemon_factory, serve, tmp_path):
+    served = serve(Recorder(0.0, 1.0))
+    daemon = daemon_factory({"probe": probe_config(served.endpoint, "binned")}, "probe")
+    module = nn.Sequential(nn.Linear(OBS + 1, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 2 * 9))
+    path = str(tmp_path / "wrong-size.safetensors")
+    policy.from_torch(module, path, robot="probe", bins=9, action_low=LOW, action_high=HIGH)
+    with daemon.client() as client:
+        live = client.status()["checkpoint"]
+        with pytest.raises(InvalidField) as refused:
+            client.import_checkpoint("probe", path)
+        assert refused.value.field == "file"
+        assert "observation_size" in str(refused.value) and str(OBS + 1) in str(refused.value), refused.value
+        assert client.status()["checkpoint"] == live
