@@ -231,7 +231,7 @@ public final class Daemon: Service, @unchecked Sendable {
             attempts: args.attempts ?? defaults.attempts,
             temperatureBase: args.temperatureBase ?? defaults.temperatureBase,
             temperatureRange: args.temperatureRange ?? defaults.temperatureRange,
-            rewardMode: args.reward ?? defaults.rewardMode, adapt: args.adapt ?? defaults.adapt,
+            rewardMode: try defaults.rewardMode(args.reward, field: "args.reward"), adapt: args.adapt ?? defaults.adapt,
             priority: args.priority ?? 0, seed: args.seed ?? UInt64.random(in: 0...UInt64(Int64.max)))
         try adaptation.validate(plan)
         guard queue.count < queue.capacity else {
@@ -252,7 +252,7 @@ public final class Daemon: Service, @unchecked Sendable {
         events.publish(event)
         return SubmitResult(taskId: plan.id, position: position, attempts: plan.attempts,
                             temperatures: adaptation.temperatures(for: plan),
-                            rewardMode: plan.rewardMode, adapt: plan.adapt)
+                            rewardMode: plan.rewardMode.rawValue, adapt: plan.adapt)
     }
 
     private func cancel(_ taskId: String) throws -> AckResult {

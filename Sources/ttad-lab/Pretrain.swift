@@ -140,7 +140,7 @@ struct Pretrain: ParsableCommand {
         var recent: [Double] = []
         for i in 0..<tasks {
             let outcome = try session.runTask(task: task, params: [:], dynamics: [:], attempts: attempts,
-                                              temperatureBase: 1.0, temperatureRange: 0, rewardMode: "efficiency",
+                                              temperatureBase: 1.0, temperatureRange: 0, rewardMode: .efficiency,
                                               adapt: true, seed: seed &* 1_000_003 &+ UInt64(i))
             recent.append(outcome.successRate)
             if recent.count > 100 { recent.removeFirst() }
