@@ -341,15 +341,20 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
     public func checkpoints() -> [CheckpointSummary] {
         // The files are listed without the lock; only the ids come from under it.
-        let sides = withLock { lineages.values.map { ($0.store, $0.live, $0.lastGood, $0.referenceId) } }
-        return sides.flatMap { store, live, lastGood, referenceId in
-                store.list().map { info in
-                    let goods = store.goodIDs()
-                    let state = info.id == lastGood ? "good" : info.id == referenceId ? "reference"
-                        : goods.contains(info.id) ? "was good" : "candidate"
+        let sides = withLock { lineages.map { ($0.key, $0.value.store, $0.value.live, $0.value.lastGood, $0.value.referenceId) } }
+        return sides.flatMap { robot, store, live, lastGood, referenceId in
+                let files = store.scan()
+                let goods = store.goodIDs()
+                let readable = files.readable.map { info in
+                    let state: CheckpointState = info.id == lastGood ? .good : info.id == referenceId ? .reference
+                        : goods.contains(info.id) ? .wasGood : .candidate
                     return CheckpointSummary(id: info.id, robot: info.metadata.robot, parent: info.metadata.parent,
                                              createdAt: info.metadata.createdAt, state: state, isLive: info.id == live,
                                              metrics: info.metadata.metrics)
+                }
+                // A file whose header does not read has no creation time: it sorts last.
+                return readable + files.unreadable.map {
+                    CheckpointSummary(id: $0.id, robot: robot, parent: nil, createdAt: 0, state: .damaged, isLive: $0.id == live, metrics: [:])
                 }
             }.sorted { $0.createdAt > $1.createdAt }
     }

@@ -174,7 +174,7 @@ public final class Daemon: Service, @unchecked Sendable {
             return Reply.success(try historyPage(query), id: id).encoded()
         case (.checkpoints, _):
             let list = adaptation.checkpoints().map {
-                CheckpointEntry(id: $0.id, robot: $0.robot, parent: $0.parent, createdAt: $0.createdAt, state: $0.state, live: $0.isLive, metrics: $0.metrics)
+                CheckpointEntry(id: $0.id, robot: $0.robot, parent: $0.parent, createdAt: $0.createdAt, state: $0.state.rawValue, live: $0.isLive, metrics: $0.metrics)
             }
             return Reply.success(CheckpointsResult(live: adaptation.status.live, lastGood: adaptation.status.lastGood, checkpoints: list), id: id).encoded()
         case (.rollback, .rollback(let args)):
