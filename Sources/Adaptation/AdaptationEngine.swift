@@ -155,16 +155,13 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         } catch {
             throw AdaptationError(.invalid, field: "args", "\(error)")
         }
-        guard ["efficiency", "binary"].contains(plan.rewardMode) else {
-            throw AdaptationError(.invalid, field: "args.reward", "must be efficiency or binary")
-        }
     }
 
     /// The temperatures a plan's attempts run at: the schedule from its base and range, shifted
     /// by the robot's adaptive-temperature shift. The one place the schedule is computed: `run`
     /// uses it, and so does the daemon's `submit` reply (as of the moment it answers).
     static func temperatures(for plan: TaskPlan, shift: Double) -> [Double] {
-        TemperatureSchedule.temperatures(count: plan.attempts, base: max(0, plan.temperatureBase + shift), range: plan.temperatureRange)
+        AdaptationStep.temperatures(for: plan, shift: shift)
     }
 
     public func temperatures(for plan: TaskPlan) -> [Double] {
@@ -191,7 +188,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         let decision = withLock { decideLocked(plan, lineage: lineage, results: results, checkpoint: checkpoint, generation: generation, cancelled: cancelled) }
         // Then its effects, outside the lock: the update, checkpoint files, events.
         var events: [CheckpointEvent] = []
-        if decision.promote, withLock({ lineage.generation == generation }) {
+        if decision.step.promote, withLock({ lineage.generation == generation }) {
             do {
                 try lineage.store.markGood(id: checkpoint)
                 withLock {
@@ -206,7 +203,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             }
         }
         let update: UpdateSummary
-        switch decision.next {
+        switch decision.step.next {
         case .skip(let why):
             update = .skipped(reason: why)
         case .rollback(let why):
@@ -214,97 +211,63 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             update = .skipped(reason: "rolled back: \(why)")
         case .train(let chosen, let advantages):
             (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, parentStep: step, generation: generation,
-                                     reports: reports, group: chosen.map { results[$0].trajectory },
-                                     advantages: chosen.map { advantages[$0] }, events: events)
+                                     reports: reports, trajectories: results.map(\.trajectory), chosen: chosen,
+                                     advantages: advantages, events: events)
         }
         observer.updateFinished(plan, update)
         for event in events { observer.checkpointEvent(event, taskId: plan.id) }
         return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
     }
 
-    /// What a task's attempts lead to, decided without I/O.
+    /// The step's decision, with what the effects need from the same moment under the lock.
     struct Decision {
-        enum Next { case skip(String), rollback(String), train(chosen: [Int], advantages: [Double]) }
-        /// The gate passed the checkpoint the attempts ran on: mark it good.
-        var promote = false
+        var step: AdaptationStep.Decision
         /// The last good checkpoint when the decision was made (a promotion's `from`).
         var lastGood: String?
-        var next: Next
-        /// The trainer to update (`next` is `.train`), taken under the same lock as the generation check.
+        /// The trainer to update (`step.next` is `.train`), taken under the same lock as the generation check.
         var trainer: PPOTrainer?
     }
 
-    /// Hardware-fault bookkeeping, the adaptive temperature shift, the gate's record and verdict,
-    /// and whether (and on which attempts) to train. Caller holds the lock; no I/O happens here.
+    /// Hardware-fault bookkeeping, then the adaptation step (`AdaptationStep`: the adaptive
+    /// temperature shift, the gate's record and verdict, whether and on which attempts to train).
+    /// Caller holds the lock; no I/O happens here.
     private func decideLocked(_ plan: TaskPlan, lineage: PolicyLineage, results: [AttemptRunner.Result], checkpoint: String,
                               generation: Int, cancelled: Bool) -> Decision {
         defer { publishLocked() }
         let reports = results.map(\.report)
         // Hardware faults are the robot's, not the policy's: they pause learning, not judge it.
-        let faults = results.filter { if case .hardwareFault = $0.abort { return true } else { return false } }.count
+        let faults = reports.filter(\.isHardwareFault).count
         lineage.consecutiveHardwareFaults = faults == 0 ? 0 : lineage.consecutiveHardwareFaults + faults
         if lineage.consecutiveHardwareFaults >= lineage.profile.settings.hardwareFaultLimit, degraded == nil {
             degraded = "\(lineage.consecutiveHardwareFaults) consecutive hardware faults on \(plan.robot); adaptation paused (`ttactl resume` clears)"
             adapting = false
             log(degraded!)
         }
-        if cancelled { return Decision(next: .skip("the task was cut short")) }
-        if lineage.profile.settings.adaptiveTemperature {
-            lineage.temperatureShift = Self.adaptedShift(lineage.temperatureShift, reports: reports, settings: lineage.profile.settings)
-        }
-        if faults > 0 || results.contains(where: { $0.abort == .estop }) {
-            return Decision(next: .skip("attempt(s) ended by a hardware fault or e-stop"))
-        }
-        guard generation == lineage.generation else { return Decision(next: .skip("the live policy changed during the task (rollback)")) }
-
-        // The gate judges the checkpoint these attempts ran on.
-        var decision = Decision(lastGood: lineage.lastGood, next: .skip(""))
-        let samples = reports.map { CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.isSafetyAbort) }
-        lineage.gate.record(samples, underGood: checkpoint == decision.lastGood)
-        if checkpoint != decision.lastGood {
-            switch lineage.gate.judge() {
-            case .undecided: break
-            case .promote: decision.promote = true
-            case .rollback(let why):
-                decision.next = .rollback(why)
-                return decision
-            }
-        }
-        decision.next = Self.trainingChoice(reports: reports, adapt: plan.adapt, adapting: adapting, degraded: degraded,
-                                            settings: lineage.profile.settings)
-        if case .train = decision.next {
+        let lastGood = lineage.lastGood
+        let context = AdaptationStep.Context(adapt: plan.adapt, adapting: adapting, degraded: degraded, cancelled: cancelled,
+                                             policyChanged: generation != lineage.generation, ranOnLastGood: checkpoint == lastGood)
+        var gate: CheckpointGate? = lineage.gate
+        let step = AdaptationStep(settings: lineage.profile.settings).decide(reports, context: context,
+                                                                            temperatureShift: &lineage.temperatureShift, gate: &gate)
+        lineage.gate = gate!
+        var decision = Decision(step: step, lastGood: lastGood)
+        if case .train = step.next {
             decision.trainer = lineage.trainer
             if lineage.carriedLearningRate == nil { lineage.carriedLearningRate = lineage.trainer.learningRate }
         }
         return decision
     }
 
-    /// Whether a group trains, and on which attempts with which advantages: a pure function of
-    /// the attempts' reports and the settings.
-    static func trainingChoice(reports: [AttemptReport], adapt: Bool, adapting: Bool, degraded: String?,
-                               settings: AdaptationSettings) -> Decision.Next {
-        guard adapt else { return .skip("adapt is off for this task") }
-        guard adapting else { return .skip(degraded ?? "adaptation paused") }
-        guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization) else {
-            return .skip("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
-        }
-        if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
-            return .skip("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
-        }
-        return .train(chosen: selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
-    }
-
     /// The PPO update and, when accepted, the candidate's write: under the lineage's `training`
     /// lock only, so `status`, `estop` and `rollback` answer meanwhile. The candidate becomes live
     /// unless a rollback changed the live policy in the meantime.
     private func train(_ plan: TaskPlan, lineage: PolicyLineage, trainer: PPOTrainer, parent: String, parentStep: Int, generation: Int,
-                       reports: [AttemptReport], group: [Trajectory], advantages: [Double],
+                       reports: [AttemptReport], trajectories: [Trajectory], chosen: [Int], advantages: [Double],
                        events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
         var events = events
-        var updateRNG = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
         let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
         let (report, written, learningRate) = lineage.training.withLock { () -> (UpdateReport, Result<String, any Error>?, Double) in
-            let report = trainer.update(group: group, advantages: advantages, rng: &updateRNG)
+            let report = AdaptationStep.update(trainer, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages)
             guard report.accepted else { return (report, nil, trainer.learningRate) }
             let written = Result { try lineage.writeCandidate(parent: parent, parentStep: parentStep, metrics: [
                 "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),
@@ -334,23 +297,14 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         return (.ran(report: report, parent: parent, candidate: nil), events)
     }
 
-    /// Selective training: the indices of the `topK` attempts with the largest |advantage| (all
-    /// of them when `topK` is 0 or at least N), in their original order.
+    /// `AdaptationStep.selectForTraining` (kept here for the tests that call it by this name).
     static func selectForTraining(advantages: [Double], topK: Int) -> [Int] {
-        guard topK > 0, topK < advantages.count else { return Array(advantages.indices) }
-        return advantages.indices.sorted { abs(advantages[$0]) > abs(advantages[$1]) }.prefix(topK).sorted()
+        AdaptationStep.selectForTraining(advantages: advantages, topK: topK)
     }
 
-    /// Adaptive temperature: every attempt succeeded alike, explore more; none succeeded, move
-    /// toward greedy; otherwise the group already carries signal and the shift stays.
+    /// `AdaptationStep.adaptedShift` (kept here for the tests that call it by this name).
     static func adaptedShift(_ shift: Double, reports: [AttemptReport], settings: AdaptationSettings) -> Double {
-        guard !reports.isEmpty else { return shift }
-        let rewards = reports.map(\.reward)
-        var next = shift
-        // "Alike": every attempt succeeded and the rewards differ by less than 0.05.
-        if reports.allSatisfy(\.success), rewards.max()! - rewards.min()! < 0.05 { next += settings.temperatureStep }
-        if reports.allSatisfy({ !$0.success }) { next -= settings.temperatureStep }
-        return min(settings.temperatureShiftMax, max(settings.temperatureShiftMin, next))
+        AdaptationStep.adaptedShift(shift, reports: reports, settings: settings)
     }
 
     /// Back to the last good checkpoint with a fresh optimizer: read from disk without the lock,
@@ -389,15 +343,20 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
 
     public func checkpoints() -> [CheckpointSummary] {
         // The files are listed without the lock; only the ids come from under it.
-        let sides = withLock { lineages.values.map { ($0.store, $0.live, $0.lastGood, $0.referenceId) } }
-        return sides.flatMap { store, live, lastGood, referenceId in
-                store.list().map { info in
-                    let goods = store.goodIDs()
-                    let state = info.id == lastGood ? "good" : info.id == referenceId ? "reference"
-                        : goods.contains(info.id) ? "was good" : "candidate"
+        let sides = withLock { lineages.map { ($0.key, $0.value.store, $0.value.live, $0.value.lastGood, $0.value.referenceId) } }
+        return sides.flatMap { robot, store, live, lastGood, referenceId in
+                let files = store.scan()
+                let goods = store.goodIDs()
+                let readable = files.readable.map { info in
+                    let state: CheckpointState = info.id == lastGood ? .good : info.id == referenceId ? .reference
+                        : goods.contains(info.id) ? .wasGood : .candidate
                     return CheckpointSummary(id: info.id, robot: info.metadata.robot, parent: info.metadata.parent,
                                              createdAt: info.metadata.createdAt, state: state, isLive: info.id == live,
                                              metrics: info.metadata.metrics)
+                }
+                // A file whose header does not read has no creation time: it sorts last.
+                return readable + files.unreadable.map {
+                    CheckpointSummary(id: $0.id, robot: robot, parent: nil, createdAt: 0, state: .damaged, isLive: $0.id == live, metrics: [:])
                 }
             }.sorted { $0.createdAt > $1.createdAt }
     }

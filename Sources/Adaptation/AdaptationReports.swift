@@ -119,12 +119,11 @@ public struct CheckpointSummary: Sendable, Equatable {
     public var robot: String
     public var parent: String?
     public var createdAt: Double
-    /// `good`, `candidate`, `reference`, or `damaged`.
-    public var state: String
+    public var state: CheckpointState
     public var isLive: Bool
     public var metrics: [String: Double]
 
-    public init(id: String, robot: String, parent: String?, createdAt: Double, state: String, isLive: Bool, metrics: [String: Double]) {
+    public init(id: String, robot: String, parent: String?, createdAt: Double, state: CheckpointState, isLive: Bool, metrics: [String: Double]) {
         self.id = id; self.robot = robot; self.parent = parent; self.createdAt = createdAt; self.state = state
         self.isLive = isLive; self.metrics = metrics
     }

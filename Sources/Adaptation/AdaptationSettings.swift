@@ -12,7 +12,7 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
     /// T_{N-1} - T_0. Default 0.3 (the seed's).
     public var temperatureRange = 0.3
     /// `efficiency` or `binary`. Default `efficiency`.
-    public var reward = "efficiency"
+    public var reward = RewardMode.efficiency
     /// Whether tasks update the policy unless they say otherwise. Default true.
     public var adapt = true
     /// Attempts a candidate must have run before the gate judges it. Default 16.
@@ -85,7 +85,11 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         attempts = try value(.attempts, d.attempts)
         temperatureBase = try value(.temperatureBase, d.temperatureBase)
         temperatureRange = try value(.temperatureRange, d.temperatureRange)
-        reward = try value(.reward, d.reward)
+        if let name = try c.decodeIfPresent(String.self, forKey: .reward) {
+            do { reward = try RewardMode(parsing: name, field: CodingKeys.reward.rawValue) } catch {
+                throw DecodingError.dataCorruptedError(forKey: .reward, in: c, debugDescription: error.problem)
+            }
+        } else { reward = d.reward }
         adapt = try value(.adapt, d.adapt)
         gateMinAttempts = try value(.gateMinAttempts, d.gateMinAttempts)
         gateMargin = try value(.gateMargin, d.gateMargin)
@@ -125,7 +129,6 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         guard safetyAbortMargin.isFinite, safetyAbortMargin >= 0 else { throw bad(.safetyAbortMargin, "a number >= 0") }
         guard temperatureBase.isFinite, temperatureBase >= 0 else { throw bad(.temperatureBase, "a number >= 0") }
         guard temperatureRange.isFinite, temperatureRange >= 0 else { throw bad(.temperatureRange, "a number >= 0") }
-        guard ["efficiency", "binary"].contains(reward) else { throw bad(.reward, "efficiency or binary") }
         guard gateMinAttempts >= 1 else { throw bad(.gateMinAttempts, "an integer >= 1") }
         guard gateMargin >= 0, gateMargin <= 1 else { throw bad(.gateMargin, "a number in [0, 1]") }
         guard gateWindow >= 1 else { throw bad(.gateWindow, "an integer >= 1") }

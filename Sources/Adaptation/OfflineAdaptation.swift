@@ -4,8 +4,8 @@ import Learning
 import Policy
 import Robots
 
-/// The adaptation loop without a daemon, for making starting policies and for experiments: the
-/// same attempt runner, rewards, advantages and PPO update, driven directly.
+/// The adaptation loop without a daemon, for making starting policies and probing them: the
+/// daemon's attempt runner, rewards and adaptation step (`AdaptationStep`), driven directly.
 public final class OfflineAdaptation {
     let profile: RobotProfile
 
@@ -21,9 +21,13 @@ public final class OfflineAdaptation {
     /// The robot's name.
     public var robotName: String { profile.config.name }
 
-    /// A training session from `start` (no gate, no checkpoints: pretraining).
-    public func session(start: Policy, learning: PPOConfig? = nil) -> Session {
-        Session(profile: profile, trainer: PPOTrainer(policy: start, reference: nil, config: learning ?? profile.learning))
+    /// A training session from `start`: the daemon's adaptation step without its checkpoints
+    /// (no gate, no candidate files). `reference` is what the trainer's KL-to-reference terms
+    /// compare against, as the daemon's reference checkpoint does (nil: none, for pretraining).
+    public func session(start: Policy, learning: PPOConfig? = nil, reference: Policy? = nil) -> Session {
+        let trainer = PPOTrainer(policy: start, reference: reference, config: learning ?? profile.learning)
+        trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
+        return Session(profile: profile, trainer: trainer)
     }
 
     /// Greedy (T = 0) success rate over `episodes` tasks with seeded random parameters.
@@ -42,7 +46,7 @@ public final class OfflineAdaptation {
         for k in 0..<episodes {
             // One task per attempt: each attempt gets its own seeded target.
             let plan = TaskPlan(id: "eval", robot: robotName, task: task, params: [:], dynamics: dynamics, attempts: 1,
-                                temperatureBase: 0, temperatureRange: 0, rewardMode: "binary", adapt: false, priority: 0,
+                                temperatureBase: 0, temperatureRange: 0, rewardMode: .binary, adapt: false, priority: 0,
                                 seed: seed &+ UInt64(k) &* 7919)
             let results = try runner.run(plan, temperatures: [0], observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
             steps += results.map { $0.report.success ? $0.report.steps : nil }
@@ -59,10 +63,16 @@ public final class OfflineAdaptation {
         return info.path
     }
 
-    /// Policy + trainer, updated after every task.
+    /// Policy + trainer, updated after every task by the daemon's own step (`AdaptationStep`): the
+    /// same temperatures (with the adaptive shift), rewards, filters (`informative_groups_only`,
+    /// `train_top_k`) and PPO update as `AdaptationEngine`. What it leaves out are the effects that
+    /// need checkpoints: the gate, candidate files, and the rollback after a refused update (the
+    /// trainer itself restores the parameters it refused).
     public final class Session {
         let profile: RobotProfile
         let trainer: PPOTrainer
+        /// The adaptive-temperature shift carried from task to task, as the daemon keeps one per robot.
+        public private(set) var temperatureShift = 0.0
         public var policy: Policy { trainer.policy }
 
         init(profile: RobotProfile, trainer: PPOTrainer) {
@@ -72,22 +82,33 @@ public final class OfflineAdaptation {
 
         /// Runs one task's attempts and (when `adapt`) one update; returns what happened.
         public func runTask(task: String, params: [String: Double], dynamics: [String: Double], attempts: Int,
-                            temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool,
+                            temperatureBase: Double, temperatureRange: Double, rewardMode: RewardMode, adapt: Bool,
                             seed: UInt64) throws -> TaskOutcome {
-            let plan = TaskPlan(id: "offline", robot: profile.config.name, task: task, params: params, dynamics: dynamics,
-                                attempts: attempts, temperatureBase: temperatureBase, temperatureRange: temperatureRange,
-                                rewardMode: rewardMode, adapt: adapt, priority: 0, seed: seed)
-            let reward = MultiObjectiveReward.make(mode: rewardMode, weights: profile.settings.rewardWeights)
-            var rng = PolicyRNG(seed: seed)
+            try run(TaskPlan(id: "offline", robot: profile.config.name, task: task, params: params, dynamics: dynamics,
+                             attempts: attempts, temperatureBase: temperatureBase, temperatureRange: temperatureRange,
+                             rewardMode: rewardMode, adapt: adapt, priority: 0, seed: seed))
+        }
+
+        /// Runs `plan`'s attempts and the step that follows them, as `AdaptationEngine.run` does.
+        public func run(_ plan: TaskPlan) throws -> TaskOutcome {
+            let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: profile.settings.rewardWeights)
+            var rng = PolicyRNG(seed: plan.seed)
             let runner = AttemptRunner(robot: profile.robot, policy: trainer.policy, reward: reward, checkpoint: nil)
-            let temperatures = TemperatureSchedule.temperatures(count: attempts, base: temperatureBase, range: temperatureRange)
+            let temperatures = AdaptationStep.temperatures(for: plan, shift: temperatureShift)
             let results = try runner.run(plan, temperatures: temperatures, observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
-            var update = UpdateSummary.skipped(reason: "adapt is off")
-            if adapt, let advantages = GroupAdvantage.advantages(rewards: results.map(\.report.reward), normalization: profile.settings.advantageNormalization) {
-                let report = trainer.update(group: results.map(\.trajectory), advantages: advantages, rng: &rng)
+            let reports = results.map(\.report)
+            var noGate: CheckpointGate?
+            let decision = AdaptationStep(settings: profile.settings).decide(reports, context: .init(adapt: plan.adapt),
+                                                                             temperatureShift: &temperatureShift, gate: &noGate)
+            let update: UpdateSummary
+            switch decision.next {
+            case .skip(let why), .rollback(let why):
+                update = .skipped(reason: why)
+            case .train(let chosen, let advantages):
+                let report = AdaptationStep.update(trainer, plan: plan, trajectories: results.map(\.trajectory), chosen: chosen, advantages: advantages)
                 update = .ran(report: report, parent: nil, candidate: nil)
             }
-            return TaskOutcome(checkpoint: nil, attempts: results.map(\.report), update: update, cancelled: false)
+            return TaskOutcome(checkpoint: nil, attempts: reports, update: update, cancelled: false)
         }
     }
 }

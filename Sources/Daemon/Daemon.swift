@@ -174,7 +174,7 @@ public final class Daemon: Service, @unchecked Sendable {
             return Reply.success(try historyPage(query), id: id).encoded()
         case (.checkpoints, _):
             let list = adaptation.checkpoints().map {
-                CheckpointEntry(id: $0.id, robot: $0.robot, parent: $0.parent, createdAt: $0.createdAt, state: $0.state, live: $0.isLive, metrics: $0.metrics)
+                CheckpointEntry(id: $0.id, robot: $0.robot, parent: $0.parent, createdAt: $0.createdAt, state: $0.state.rawValue, live: $0.isLive, metrics: $0.metrics)
             }
             return Reply.success(CheckpointsResult(live: adaptation.status.live, lastGood: adaptation.status.lastGood, checkpoints: list), id: id).encoded()
         case (.rollback, .rollback(let args)):
@@ -234,7 +234,7 @@ public final class Daemon: Service, @unchecked Sendable {
             attempts: args.attempts ?? defaults.attempts,
             temperatureBase: args.temperatureBase ?? defaults.temperatureBase,
             temperatureRange: args.temperatureRange ?? defaults.temperatureRange,
-            rewardMode: args.reward ?? defaults.rewardMode, adapt: args.adapt ?? defaults.adapt,
+            rewardMode: try defaults.rewardMode(args.reward, field: "args.reward"), adapt: args.adapt ?? defaults.adapt,
             priority: args.priority ?? 0, seed: args.seed ?? UInt64.random(in: 0...UInt64(Int64.max)))
         try adaptation.validate(plan)
         guard queue.count < queue.capacity else {
@@ -255,7 +255,7 @@ public final class Daemon: Service, @unchecked Sendable {
         events.publish(event)
         return SubmitResult(taskId: plan.id, position: position, attempts: plan.attempts,
                             temperatures: adaptation.temperatures(for: plan),
-                            rewardMode: plan.rewardMode, adapt: plan.adapt)
+                            rewardMode: plan.rewardMode.rawValue, adapt: plan.adapt)
     }
 
     private func cancel(_ taskId: String) throws -> AckResult {

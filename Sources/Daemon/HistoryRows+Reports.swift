@@ -36,7 +36,7 @@ extension TaskRow {
                   paramsJSON: String(decoding: try encoder.encode(plan.params), as: UTF8.self),
                   dynamicsJSON: String(decoding: try encoder.encode(plan.dynamics), as: UTF8.self),
                   attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
-                  rewardMode: plan.rewardMode, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
+                  rewardMode: plan.rewardMode.rawValue, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
                   state: .queued, submittedAt: submittedAt)
     }
 }

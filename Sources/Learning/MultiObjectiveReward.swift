@@ -33,10 +33,9 @@ public struct MultiObjectiveReward: RewardFunction {
             + weights.safetyMargin * outcome.safetyMargin
     }
 
-    /// The reward a task asks for: `mode` is `efficiency` or `binary`; the extra terms only when a
-    /// weight is set.
-    public static func make(mode: String, weights: RewardWeights) -> any RewardFunction {
-        let task: any RewardFunction = mode == "binary" ? BinaryReward() : EfficiencyReward()
+    /// The reward a task asks for: `mode`'s task reward, plus the extra terms only when a weight is set.
+    public static func make(mode: RewardMode, weights: RewardWeights) -> any RewardFunction {
+        let task = mode.taskReward
         return weights.isZero ? task : MultiObjectiveReward(task: task, weights: weights)
     }
 }

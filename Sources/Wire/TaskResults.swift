@@ -176,7 +176,7 @@ public struct CheckpointEntry: Codable, Sendable, Equatable {
     public var robot: String
     public var parent: String?
     public var createdAt: Double
-    /// good, candidate, reference, damaged.
+    /// `good`, `reference`, `was good`, `candidate` or `damaged` (docs/wire-protocol.md).
     public var state: String
     public var live: Bool
     public var metrics: [String: Double]

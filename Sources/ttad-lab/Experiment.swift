@@ -1,5 +1,6 @@
 import Adaptation
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Learning
 import Policy
@@ -7,7 +8,8 @@ import Robots
 
 /// `ttad-lab experiment`: does test-time adaptation work? The same held-out tasks (shifted
 /// dynamics, unseen targets), the same starting checkpoint, several seeds, one arm per question.
-/// Every arm runs the daemon's own AdaptationEngine (gate and rollback included).
+/// Every arm runs the daemon's own AdaptationEngine, and so its adaptation step (`AdaptationStep`:
+/// the filters, the adaptive temperature shift, the update, the gate and rollback).
 struct Experiment: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Adaptation on/off, efficiency/binary reward, scheduled/fixed temperature, over seeds.")
 
@@ -24,7 +26,7 @@ struct Experiment: ParsableCommand {
     @Option(help: "Write the results as JSON here.") var json: String?
 
     struct Arm {
-        var name: String; var adapt: Bool; var reward: String
+        var name: String; var adapt: Bool; var reward: RewardMode
         /// Every attempt at the middle of the robot-config's schedule (T_0 + range / 2) instead of
         /// the schedule itself (`adaptation.temperature_base`, `temperature_range`).
         var fixedTemperature = false
@@ -36,24 +38,24 @@ struct Experiment: ParsableCommand {
 
     /// Every arm: the plain seed method and one change each (the robot-config's settings otherwise).
     static let knownArms: [Arm] = [
-        Arm(name: "no-adapt", adapt: false, reward: "efficiency"),
-        Arm(name: "adapt", adapt: true, reward: "efficiency"),
-        Arm(name: "binary", adapt: true, reward: "binary"),
-        Arm(name: "fixed-temp", adapt: true, reward: "efficiency", fixedTemperature: true),
-        Arm(name: "adaptive-temp", adapt: true, reward: "efficiency",
+        Arm(name: "no-adapt", adapt: false, reward: .efficiency),
+        Arm(name: "adapt", adapt: true, reward: .efficiency),
+        Arm(name: "binary", adapt: true, reward: .binary),
+        Arm(name: "fixed-temp", adapt: true, reward: .efficiency, fixedTemperature: true),
+        Arm(name: "adaptive-temp", adapt: true, reward: .efficiency,
             adaptationOverrides: "  adaptive_temperature: true\n"),
-        Arm(name: "top-k", adapt: true, reward: "efficiency", adaptationOverrides: "  train_top_k: 4\n"),
-        Arm(name: "all-groups", adapt: true, reward: "efficiency",
+        Arm(name: "top-k", adapt: true, reward: .efficiency, adaptationOverrides: "  train_top_k: 4\n"),
+        Arm(name: "all-groups", adapt: true, reward: .efficiency,
             adaptationOverrides: "  informative_groups_only: false\n"),
-        Arm(name: "multi-objective", adapt: true, reward: "efficiency",
+        Arm(name: "multi-objective", adapt: true, reward: .efficiency,
             adaptationOverrides: "  reward_weights: {progress: 0.3, smoothness: 0.2, safety_margin: 0.1}\n"),
-        Arm(name: "std-advantage", adapt: true, reward: "efficiency", adaptationOverrides: "  advantage_normalization: std\n"),
-        Arm(name: "mean-advantage", adapt: true, reward: "efficiency", adaptationOverrides: "  advantage_normalization: mean\n"),
+        Arm(name: "std-advantage", adapt: true, reward: .efficiency, adaptationOverrides: "  advantage_normalization: std\n"),
+        Arm(name: "mean-advantage", adapt: true, reward: .efficiency, adaptationOverrides: "  advantage_normalization: mean\n"),
         // The seed's speed claim needs the all-success groups (only there do successes differ in
         // steps alone), and Dr. GRPO's advantages so that those small differences stay small pushes.
-        Arm(name: "speed", adapt: true, reward: "efficiency",
+        Arm(name: "speed", adapt: true, reward: .efficiency,
             adaptationOverrides: "  informative_groups_only: false\n  advantage_normalization: mean\n"),
-        Arm(name: "whole-network", adapt: true, reward: "efficiency",
+        Arm(name: "whole-network", adapt: true, reward: .efficiency,
             learningOverrides: "  trainable: [layers, head]\n"),
     ]
 
@@ -182,8 +184,12 @@ struct Experiment: ParsableCommand {
         }
         let startingCheckpoint = start.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "\(robotPath)/checkpoints/\(robot).safetensors"
         if FileManager.default.fileExists(atPath: startingCheckpoint) {
-            try FileManager.default.createDirectory(atPath: "\(robots)/checkpoints", withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(atPath: "\(robots)/checkpoints/\(robot).safetensors", withDestinationPath: startingCheckpoint)
+            // Copied through the store (only Checkpoints writes checkpoint files): read, verified,
+            // and written where the engine looks for a robot's shipped starting checkpoint.
+            let source = URL(fileURLWithPath: startingCheckpoint)
+            let loaded = try CheckpointStore(directory: source.deletingLastPathComponent().path).load(id: source.deletingPathExtension().lastPathComponent)
+            try CheckpointStore(directory: "\(robots)/checkpoints").save(policy: loaded.policy, optimizer: loaded.optimizer,
+                                                                           metadata: loaded.info.metadata, as: robot)
         } else if start != nil {
             throw ValidationError("--start \(start!): no such file")
         }

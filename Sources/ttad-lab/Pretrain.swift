@@ -17,7 +17,15 @@ struct Pretrain: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Train a starting policy in simulation and save it as a checkpoint.")
 
     @Option(help: "The robot-config.") var robotConfig: String = "robot-configs/reacher2.yaml"
-    @Option(help: "bc (behaviour cloning of the scripted demonstrator) or rl.") var method: String = "bc"
+    /// How the starting policy is trained.
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        /// Behaviour cloning of the scripted demonstrator.
+        case bc
+        /// The daemon's own adaptation step on unshifted random tasks.
+        case rl
+    }
+
+    @Option(help: "bc (behaviour cloning of the scripted demonstrator) or rl.") var method: Method = .bc
     @Option(help: "bc: demonstration episodes (how far to train).") var demos: Int = 64
     @Option(help: "bc: passes over the demonstrations.") var epochs: Int = 30
     @Option(help: "rl: tasks of N attempts (how far to train).") var tasks: Int = 1500
@@ -32,9 +40,8 @@ struct Pretrain: ParsableCommand {
         let lab = try OfflineAdaptation(robotConfigPath: robotConfig)
         let policy: Policy
         switch method {
-        case "bc": policy = try behaviourCloning(lab)
-        case "rl": policy = try reinforcement(lab)
-        default: throw ValidationError("--method must be bc or rl")
+        case .bc: policy = try behaviourCloning(lab)
+        case .rl: policy = try reinforcement(lab)
         }
         if let std {
             guard policy.config.head == .gaussian, std > 0 else { throw ValidationError("--std needs a gaussian head and a value > 0") }
@@ -47,7 +54,7 @@ struct Pretrain: ParsableCommand {
         let greedy = try lab.evaluate(policy: policy, task: task, dynamics: [:], episodes: 200, seed: 424242)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let path = try lab.export(policy: policy, to: output, metrics: [
-            "greedy_success_rate": greedy, "demos": Double(method == "bc" ? demos : 0), "tasks": Double(method == "rl" ? tasks : 0),
+            "greedy_success_rate": greedy, "demos": Double(method == .bc ? demos : 0), "tasks": Double(method == .rl ? tasks : 0),
         ])
         print(String(format: "greedy success on 200 unshifted tasks: %.1f%%; saved %@", greedy * 100, path))
     }
@@ -140,7 +147,7 @@ struct Pretrain: ParsableCommand {
         var recent: [Double] = []
         for i in 0..<tasks {
             let outcome = try session.runTask(task: task, params: [:], dynamics: [:], attempts: attempts,
-                                              temperatureBase: 1.0, temperatureRange: 0, rewardMode: "efficiency",
+                                              temperatureBase: 1.0, temperatureRange: 0, rewardMode: .efficiency,
                                               adapt: true, seed: seed &* 1_000_003 &+ UInt64(i))
             recent.append(outcome.successRate)
             if recent.count > 100 { recent.removeFirst() }

@@ -55,7 +55,7 @@ struct Probe: ParsableCommand {
         for i in 0..<tasks {
             let outcome = try session.runTask(task: task, params: [:], dynamics: dynamics, attempts: attempts,
                                               temperatureBase: temperatureBase, temperatureRange: temperatureRange,
-                                              rewardMode: "efficiency", adapt: false, seed: 5_000_000 + UInt64(i))
+                                              rewardMode: .efficiency, adapt: false, seed: 5_000_000 + UInt64(i))
             let k = outcome.attempts.filter(\.success).count
             histogram[k] += 1
             total += k

@@ -30,7 +30,7 @@ import Testing
 
     static func plan(_ i: Int, attempts: Int = 8) -> TaskPlan {
         TaskPlan(id: "t\(i)", robot: "reacher2", task: "reach", params: [:], dynamics: [:], attempts: attempts,
-                 temperatureBase: 0.6, temperatureRange: 0.3, rewardMode: "efficiency", adapt: true, priority: 0, seed: UInt64(100 + i))
+                 temperatureBase: 0.6, temperatureRange: 0.3, rewardMode: .efficiency, adapt: true, priority: 0, seed: UInt64(100 + i))
     }
 
     final class Recorder: AdaptationObserver {
@@ -102,6 +102,35 @@ import Testing
         #expect(normalization.contains("adaptation") && normalization.contains("advantage_normalization")
                 && normalization.contains("std, mean") && normalization.contains("\"median\""), "\(normalization)")
         #expect(try failure(adaptation: "  advantage_normalization: mean\n") == "accepted")
+    }
+
+    @Test func aRewardModeOtherThanEfficiencyOrBinaryInTheRobotConfigIsRefusedByName() throws {
+        func load(reward: String) throws -> String {
+            let dir = try Self.robotFolder()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let path = dir + "/robots/reacher2.yaml"
+            let yaml = try String(contentsOfFile: path, encoding: .utf8)
+            try #require(yaml.contains("\n  reward: efficiency\n"))
+            try yaml.replacingOccurrences(of: "\n  reward: efficiency\n", with: "\n  reward: \(reward)\n").write(toFile: path, atomically: true, encoding: .utf8)
+            do {
+                let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+                return "accepted: \(engine.defaults(robot: "reacher2")?.rewardMode.rawValue ?? "-")"
+            } catch { return "\(error)" }
+        }
+        let refused = try load(reward: "speed")
+        #expect(refused.contains("adaptation") && refused.contains("reward") && refused.contains("efficiency, binary")
+                && refused.contains("\"speed\""), "\(refused)")
+        #expect(try load(reward: "binary") == "accepted: binary")
+    }
+
+    @Test func aSubmittedRewardModeIsParsedOnceAndAnUnknownOneIsRefusedNamingTheField() throws {
+        let defaults = TaskDefaults()
+        #expect(try defaults.rewardMode(nil, field: "args.reward") == .efficiency, "the robot's default")
+        #expect(try defaults.rewardMode("binary", field: "args.reward") == .binary)
+        #expect(throws: AdaptationError.self) { try defaults.rewardMode("speed", field: "args.reward") }
+        do { _ = try defaults.rewardMode("speed", field: "args.reward") } catch let error as AdaptationError {
+            #expect(error.field == "args.reward" && error.message.contains("\"speed\"") && error.message.contains("efficiency, binary"), "\(error)")
+        }
     }
 
     @Test func actionChangeIsTheMeanSquaredStepOverTheRange() {

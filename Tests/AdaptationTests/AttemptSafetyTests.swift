@@ -59,7 +59,7 @@ import TTADTesting
 
     static func plan(attempts: Int, robot: String = "reacher2", seed: UInt64 = 5) -> TaskPlan {
         TaskPlan(id: "t", robot: robot, task: "reach", params: ["target_x": 0.05, "target_y": 0.15], dynamics: [:], attempts: attempts,
-                 temperatureBase: 0.6, temperatureRange: 0.3, rewardMode: "efficiency", adapt: true, priority: 0, seed: seed)
+                 temperatureBase: 0.6, temperatureRange: 0.3, rewardMode: .efficiency, adapt: true, priority: 0, seed: seed)
     }
 
     static func run(_ robot: any Robot, attempts: Int) throws -> [AttemptRunner.Result] {

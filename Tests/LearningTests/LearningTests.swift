@@ -4,6 +4,14 @@ import Testing
 @testable import Policy
 
 @Suite struct ScheduleAndRewardTests {
+    @Test func rewardModeParsesTheTwoModesAndRefusesAnythingElseNamingTheField() throws {
+        #expect(try RewardMode(parsing: "efficiency", field: "f") == .efficiency)
+        #expect(try RewardMode(parsing: "binary", field: "f") == .binary)
+        #expect(RewardMode.binary.taskReward is BinaryReward && RewardMode.efficiency.taskReward is EfficiencyReward)
+        #expect(throws: InvalidRewardMode(field: "args.reward", value: "Binary")) { try RewardMode(parsing: "Binary", field: "args.reward") }
+        #expect(InvalidRewardMode(field: "args.reward", value: "speed").description == #"args.reward: expected one of efficiency, binary, got "speed""#)
+    }
+
     @Test func temperatureScheduleMatchesTheSeedMethod() {
         let t = TemperatureSchedule.temperatures(count: 4, base: 0.6, range: 0.3)
         #expect(t.count == 4)
@@ -33,11 +41,11 @@ import Testing
         let far = AttemptOutcome(success: false, steps: 50, maxSteps: 50, actionChange: 0.2, safetyMargin: 0.5, progress: 0.1)
         let success = AttemptOutcome(success: true, steps: 25, maxSteps: 50, actionChange: 0.2, safetyMargin: 0.5, progress: 0.9)
         // All weights 0: exactly the task reward, and the plain type.
-        let plain = MultiObjectiveReward.make(mode: "efficiency", weights: RewardWeights())
-        #expect(plain is EfficiencyReward && MultiObjectiveReward.make(mode: "binary", weights: RewardWeights()) is BinaryReward)
+        let plain = MultiObjectiveReward.make(mode: .efficiency, weights: RewardWeights())
+        #expect(plain is EfficiencyReward && MultiObjectiveReward.make(mode: .binary, weights: RewardWeights()) is BinaryReward)
         #expect(MultiObjectiveReward(task: EfficiencyReward(), weights: RewardWeights()).reward(success) == EfficiencyReward().reward(success))
         // r = r_task + w_p P - w_s C + w_m M; a success counts P = 1 whatever it measured.
-        let r = MultiObjectiveReward.make(mode: "efficiency", weights: RewardWeights(progress: 0.3, smoothness: 0.5, safetyMargin: 0.1))
+        let r = MultiObjectiveReward.make(mode: .efficiency, weights: RewardWeights(progress: 0.3, smoothness: 0.5, safetyMargin: 0.1))
         #expect(abs(r.reward(near) - (0.3 * 0.8 - 0.5 * 0.2 + 0.1 * 0.5)) < 1e-12)
         #expect(abs(r.reward(success) - (1 / 1.5 + 0.3 - 0.5 * 0.2 + 0.1 * 0.5)) < 1e-12)
         #expect(r.reward(near) > r.reward(far), "a near miss outscores a wild miss")

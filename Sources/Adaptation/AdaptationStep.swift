@@ -1,0 +1,120 @@
+import Learning
+import Policy
+
+/// The adaptation step, as the daemon takes it after each task: the attempts' reports in; the next
+/// temperature shift, the gate's verdict and which attempts train with which advantages out; then
+/// the PPO update on those attempts. No I/O and no lock: `AdaptationEngine` calls it under its
+/// lock and writes checkpoints, history and events after; `OfflineAdaptation` (ttad-lab) calls
+/// the same functions, so what an offline run measures is what the daemon does.
+struct AdaptationStep {
+    /// The robot-config's `adaptation:` section.
+    var settings: AdaptationSettings
+
+    /// What a task's attempts lead to.
+    struct Decision: Equatable {
+        enum Next: Equatable {
+            /// No update, for this reason (what the history and `ttactl` show).
+            case skip(String)
+            /// The gate judged the candidate worse: back to the last good checkpoint.
+            case rollback(String)
+            /// Train on the attempts at `chosen`; `advantages` has one per attempt (all N).
+            case train(chosen: [Int], advantages: [Double])
+        }
+        /// The gate passed the checkpoint the attempts ran on: it becomes the last good one.
+        var promote = false
+        var next: Next
+    }
+
+    /// What the step needs to know besides the reports. The defaults are an offline run's: nothing
+    /// paused, nothing cut short, no rollback meanwhile.
+    struct Context {
+        /// The task's own `adapt`.
+        var adapt: Bool
+        /// Adaptation is on daemon-wide (off after repeated hardware faults or `ttactl pause`).
+        var adapting = true
+        /// Why the daemon is degraded, if it is (the skip reason while adaptation is paused).
+        var degraded: String?
+        /// The task was cancelled or the daemon is stopping.
+        var cancelled = false
+        /// The live policy changed while the attempts ran (a rollback): they judge nothing.
+        var policyChanged = false
+        /// The attempts ran on the last good checkpoint (the gate's reference side), not a candidate.
+        var ranOnLastGood = false
+    }
+
+    /// The temperatures a plan's attempts run at: the schedule from its base and range, shifted by
+    /// the robot's adaptive-temperature shift (never below 0).
+    static func temperatures(for plan: TaskPlan, shift: Double) -> [Double] {
+        TemperatureSchedule.temperatures(count: plan.attempts, base: max(0, plan.temperatureBase + shift), range: plan.temperatureRange)
+    }
+
+    /// Decides what a task's attempts lead to, updating the temperature shift (when
+    /// `adaptive_temperature` is on) and the gate's record. `gate` nil: no gate (offline runs,
+    /// where no checkpoint exists), so never a promotion or a rollback.
+    func decide(_ reports: [AttemptReport], context: Context, temperatureShift: inout Double, gate: inout CheckpointGate?) -> Decision {
+        if context.cancelled { return Decision(next: .skip("the task was cut short")) }
+        if settings.adaptiveTemperature {
+            temperatureShift = Self.adaptedShift(temperatureShift, reports: reports, settings: settings)
+        }
+        if reports.contains(where: { $0.isHardwareFault || $0.interruption == .aborted(.estop) }) {
+            return Decision(next: .skip("attempt(s) ended by a hardware fault or e-stop"))
+        }
+        if context.policyChanged { return Decision(next: .skip("the live policy changed during the task (rollback)")) }
+
+        // The gate judges the checkpoint these attempts ran on.
+        var promote = false
+        if gate != nil {
+            let samples = reports.map { CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.isSafetyAbort) }
+            gate!.record(samples, underGood: context.ranOnLastGood)
+            if !context.ranOnLastGood {
+                switch gate!.judge() {
+                case .undecided: break
+                case .promote: promote = true
+                case .rollback(let why): return Decision(promote: false, next: .rollback(why))
+                }
+            }
+        }
+        return Decision(promote: promote, next: trainingChoice(reports, context: context))
+    }
+
+    /// Whether a group trains, and on which attempts with which advantages: a pure function of
+    /// the attempts' reports and the settings (`informative_groups_only`, `train_top_k`,
+    /// `advantage_normalization`).
+    func trainingChoice(_ reports: [AttemptReport], context: Context) -> Decision.Next {
+        guard context.adapt else { return .skip("adapt is off for this task") }
+        guard context.adapting else { return .skip(context.degraded ?? "adaptation paused") }
+        guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization) else {
+            return .skip("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
+        }
+        if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
+            return .skip("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
+        }
+        return .train(chosen: Self.selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
+    }
+
+    /// The PPO update on the chosen attempts. Its minibatch shuffling draws from the task's seed
+    /// (offset from the attempts' own stream), so the same task updates alike in the daemon and offline.
+    static func update(_ trainer: PPOTrainer, plan: TaskPlan, trajectories: [Trajectory], chosen: [Int], advantages: [Double]) -> UpdateReport {
+        var rng = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
+        return trainer.update(group: chosen.map { trajectories[$0] }, advantages: chosen.map { advantages[$0] }, rng: &rng)
+    }
+
+    /// Selective training: the indices of the `topK` attempts with the largest |advantage| (all
+    /// of them when `topK` is 0 or at least N), in their original order.
+    static func selectForTraining(advantages: [Double], topK: Int) -> [Int] {
+        guard topK > 0, topK < advantages.count else { return Array(advantages.indices) }
+        return advantages.indices.sorted { abs(advantages[$0]) > abs(advantages[$1]) }.prefix(topK).sorted()
+    }
+
+    /// Adaptive temperature: every attempt succeeded alike, explore more; none succeeded, move
+    /// toward greedy; otherwise the group already carries signal and the shift stays.
+    static func adaptedShift(_ shift: Double, reports: [AttemptReport], settings: AdaptationSettings) -> Double {
+        guard !reports.isEmpty else { return shift }
+        let rewards = reports.map(\.reward)
+        var next = shift
+        // "Alike": every attempt succeeded and the rewards differ by less than 0.05.
+        if reports.allSatisfy(\.success), rewards.max()! - rewards.min()! < 0.05 { next += settings.temperatureStep }
+        if reports.allSatisfy({ !$0.success }) { next -= settings.temperatureStep }
+        return min(settings.temperatureShiftMax, max(settings.temperatureShiftMin, next))
+    }
+}

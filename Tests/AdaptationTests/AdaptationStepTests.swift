@@ -1,0 +1,69 @@
+import Checkpoints
+import Foundation
+import Policy
+import Testing
+@testable import Adaptation
+
+/// The daemon's engine and ttad-lab's offline session take the same adaptation step.
+@Suite struct AdaptationStepTests {
+    /// The selective-training and adaptive-temperature switches on; a gate that never judges and a
+    /// loose KL limit, so that neither a rollback nor a refused update (effects the offline session
+    /// has no checkpoint for) separates the two paths.
+    static let adaptation = "  adaptive_temperature: true\n  temperature_step: 0.1\n  train_top_k: 4\n  informative_groups_only: true\n  gate_min_attempts: 100000\n"
+
+    @Test func theEngineAndAnOfflineSessionMakeTheSameUpdatesWithTheDaemonsFiltersOn() throws {
+        let dir = try AdaptationEngineTests.robotFolder(adaptation: Self.adaptation, learning: "  hard_kl: 10\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Both start from the shipped pretrained policy, which the engine picks up from its folder.
+        let start = try CheckpointStore(directory: AdaptationEngineTests.repoRobots + "/checkpoints").load(id: "reacher2").policy
+        _ = try CheckpointStore(directory: dir + "/robots/checkpoints").save(policy: start, optimizer: [], metadata: PolicyLineage.metadata(
+            policy: start, robot: "reacher2", parent: nil, step: 0, metrics: [:], note: "test start"), as: "reacher2")
+        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+        let lab = try OfflineAdaptation(robotConfigPath: dir + "/robots/reacher2.yaml")
+        #expect(lab.profile.settings.informativeGroupsOnly && lab.profile.settings.trainTopK == 4 && lab.profile.settings.adaptiveTemperature)
+        let session = lab.session(start: start.copy(), reference: start.copy())
+
+        var reasons: [String] = [], trained = 0, shifted = false
+        for i in 0..<16 {
+            // The experiment's dynamics shift: some groups all fail, which moves the adaptive shift.
+            var plan = AdaptationEngineTests.plan(i)
+            plan.dynamics = ["damping_scale": 3, "gear_scale": 0.6]
+            let daemon = try engine.run(plan, observer: AdaptationEngineTests.Recorder(), cancellation: Cancellation())
+            let offline = try session.run(plan)
+            #expect(offline.attempts.map(\.temperature) == daemon.attempts.map(\.temperature), "task \(i): the same (shifted) temperatures")
+            #expect(offline.attempts.map(\.reward) == daemon.attempts.map(\.reward), "task \(i): the same attempts")
+            #expect(offline.update.skipReason == daemon.update.skipReason, "task \(i): the same skip reason")
+            #expect(offline.update.accepted == daemon.update.accepted, "task \(i): the same update")
+            #expect(daemon.update.report?.refusal == nil, "task \(i): no refusal (its rollback has no offline counterpart)")
+            let mine = session.policy.parameterSnapshot(), theirs = try engine.livePolicy(robot: "reacher2").parameterSnapshot()
+            let gap = zip(mine, theirs).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(mine.count == theirs.count && gap <= 1e-6, "task \(i): the same parameters (largest gap \(gap))")
+            reasons += daemon.update.skipReason.map { [$0] } ?? []
+            if daemon.update.accepted { trained += 1 }
+            if daemon.attempts.first?.temperature != plan.temperatureBase { shifted = true }
+        }
+        // The run exercised what the offline session used to leave out.
+        #expect(reasons.contains { $0.hasPrefix("uninformative group") }, "informative_groups_only skipped a group: \(reasons)")
+        #expect(trained > 0, "some update ran (on the top 4 attempts)")
+        #expect(shifted, "the adaptive temperature shift moved the schedule")
+    }
+
+    @Test func topKTrainsOnTheAttemptsWithTheLargestAdvantagesAndTheRestAreLeftOut() {
+        var settings = AdaptationSettings()
+        settings.trainTopK = 2
+        let step = AdaptationStep(settings: settings)
+        let rewards = [0.0, 0.9, 0.0, 0.8, 0.0, 0.0]
+        let reports = rewards.enumerated().map {
+            AttemptReport(index: $0.offset, temperature: 0.6, steps: 10, success: $0.element > 0, reward: $0.element, interruption: nil, checkpoint: nil)
+        }
+        var shift = 0.0, gate: CheckpointGate? = nil
+        let decision = step.decide(reports, context: .init(adapt: true), temperatureShift: &shift, gate: &gate)
+        guard case .train(let chosen, let advantages) = decision.next else {
+            Issue.record("a mixed group trains, got \(decision.next)")
+            return
+        }
+        #expect(chosen == [1, 3], "the two successes stand furthest from the mean")
+        #expect(advantages.count == 6)
+        #expect(!decision.promote && gate == nil)
+    }
+}
