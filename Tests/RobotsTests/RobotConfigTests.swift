@@ -55,6 +55,21 @@ import Testing
         #expect(reacher.adaptationSection?.contains("reward: efficiency") == true)
     }
 
+    enum PolicyKey: String, CaseIterable { case hiddenSizes = "hidden_sizes", activation, head }
+    enum FewerKeys: String, CaseIterable { case activation }
+
+    /// Another module reads its section with the same walker: the key path starts at the section.
+    @Test func aSectionKeptAsTextIsReadWithItsKeyPathAndRefusesUnknownKeys() throws {
+        let reacher = try TestSupport.load("reacher2")
+        let node = try #require(try ConfigNode(section: reacher.policySection, file: reacher.path, key: "policy"))
+        #expect(try node.entries(of: PolicyKey.self).map(\.key) == [.hiddenSizes, .activation, .head])
+        #expect { try node.entries(of: FewerKeys.self) } throws: {
+            ($0 as? RobotConfigError)?.keyPath == "policy.hidden_sizes" && "\($0)".hasPrefix(reacher.path + ": policy.hidden_sizes: unknown key; expected one of activation")
+        }
+        #expect(try ConfigNode(section: nil, file: reacher.path, key: "policy") == nil)
+        #expect(throws: RobotConfigError.self) { try ConfigNode(section: "- 1\n- 2\n", file: reacher.path, key: "policy") }
+    }
+
     /// The error names the file, the key path and what was expected.
     static let badFiles: [(String, String, String)] = [
         ("safety:\n  joint_velocity_limit: fast\n", "safety.joint_velocity_limit", "expected a positive number"),
