@@ -86,7 +86,7 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .attempts: attempts = try v.int(in: 1...64)
             case .temperatureBase: temperatureBase = try v.double(in: 0...Double.infinity)
             case .temperatureRange: temperatureRange = try v.double(in: 0...Double.infinity)
-            case .reward: reward = try v.choice(Dictionary(uniqueKeysWithValues: RewardMode.allCases.map { ($0.rawValue, $0) }))
+            case .reward: reward = try v.choice(RewardMode.allCases.map { ($0.rawValue, $0) })
             case .adapt: adapt = try v.bool()
             case .gateMinAttempts: gateMinAttempts = try v.int(in: 1...Int.max)
             case .gateMargin: gateMargin = try v.double(in: 0...1)
@@ -103,7 +103,7 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .trainTopK: trainTopK = try v.int(in: 0...Int.max)
             case .informativeGroupsOnly: informativeGroupsOnly = try v.bool()
             case .advantageNormalization:
-                advantageNormalization = try v.choice(Dictionary(uniqueKeysWithValues: GroupAdvantage.Normalization.allCases.map { ($0.rawValue, $0) }))
+                advantageNormalization = try v.choice(GroupAdvantage.Normalization.allCases.map { ($0.rawValue, $0) })
             case .rewardWeights: rewardWeights = try Self.rewardWeights(v)
             }
         }

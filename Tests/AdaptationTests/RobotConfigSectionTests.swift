@@ -47,7 +47,7 @@ import Testing
         ("adaptation", "gate_window: many", "adaptation.gate_window: expected an integer >= 1, found \"many\""),
         ("adaptation", "gate_margin: 2", "adaptation.gate_margin: expected a number from 0 to 1, found \"2\""),
         ("adaptation", "reward_weights: {progress: -1}", "adaptation.reward_weights.progress: expected a number >= 0, found \"-1\""),
-        ("adaptation", "advantage_normalization: median", "adaptation.advantage_normalization: expected one of mean, std, found \"median\""),
+        ("adaptation", "advantage_normalization: median", "adaptation.advantage_normalization: expected one of std, mean, found \"median\""),
         ("policy", "bins: 1", "policy.bins: expected an integer from 2 to 4096, found \"1\""),
         ("policy", "initial_log_std: 5", "policy.initial_log_std: expected a number from -10 to 2, found \"5\""),
         ("learning", "minibatches: four", "learning.minibatches: expected an integer, found \"four\""),

@@ -58,12 +58,12 @@ extension ConfigNode {
         return value
     }
 
-    /// One of the given words, mapped to its value; the error lists the words.
-    public func choice<T>(_ options: [String: T]) throws(RobotConfigError) -> T {
-        guard case .scalar(let s) = node, let value = options[s.string] else {
-            throw error("expected one of \(options.keys.sorted().joined(separator: ", ")), found \(shown)")
+    /// One of the given words, mapped to its value; the error lists the words in the order given.
+    public func choice<T>(_ options: [(word: String, value: T)]) throws(RobotConfigError) -> T {
+        guard case .scalar(let s) = node, let match = options.first(where: { $0.word == s.string }) else {
+            throw error("expected one of \(options.map(\.word).joined(separator: ", ")), found \(shown)")
         }
-        return value
+        return match.value
     }
 
     private static func describe<T: Comparable & Numeric>(_ range: ClosedRange<T>, _ what: String) -> String {
