@@ -60,10 +60,8 @@ public struct ConfigNode {
     public func optional(_ key: String) throws(RobotConfigError) -> ConfigNode? {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping, found \(shown)") }
         guard let value = mapping[key] else { return nil }
-        if case .scalar(let s) = value, s.tag.rawValue == Tag.Name.null.rawValue || (s.string.isEmpty && s.style == .plain) {
-            return nil
-        }
-        return ConfigNode(node: value, file: file, path: child(key))
+        let found = ConfigNode(node: value, file: file, path: child(key))
+        return found.isNull ? nil : found
     }
 
     /// The value at `key`; absent or null is an error naming the key.
