@@ -66,7 +66,7 @@ let package = Package(
         // MARK: Adaptation: N attempts, scoring, the update, the gate and rollback
         .target(
             name: "Adaptation",
-            dependencies: ["Policy", "Learning", "Checkpoints", "Robots", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Policy", "Learning", "Checkpoints", "Robots"],
             swiftSettings: swiftSettings),
 
         .executableTarget(

@@ -1,10 +1,9 @@
-import Foundation
 import Learning
-import Yams
+import Robots
 
 /// The robot-config's `adaptation:` section: defaults for submits, the evaluation gate, retention
 /// and fault handling. docs/robot-config.md lists each key; the defaults are here.
-public struct AdaptationSettings: Sendable, Equatable, Decodable {
+public struct AdaptationSettings: Sendable, Equatable {
     /// N, attempts per task. Default 8.
     public var attempts = 8
     /// T_0. Default 0.6 (the seed's).
@@ -63,7 +62,7 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    enum Key: String, CaseIterable {
         case attempts, reward, adapt
         case temperatureBase = "temperature_base", temperatureRange = "temperature_range"
         case gateMinAttempts = "gate_min_attempts", gateMargin = "gate_margin", gateWindow = "gate_window"
@@ -76,91 +75,60 @@ public struct AdaptationSettings: Sendable, Equatable, Decodable {
         case rewardWeights = "reward_weights", advantageNormalization = "advantage_normalization"
     }
 
-    public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        // Each default is written once, on its property above.
-        let d = AdaptationSettings()
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
-        attempts = try value(.attempts, d.attempts)
-        temperatureBase = try value(.temperatureBase, d.temperatureBase)
-        temperatureRange = try value(.temperatureRange, d.temperatureRange)
-        if let name = try c.decodeIfPresent(String.self, forKey: .reward) {
-            do { reward = try RewardMode(parsing: name, field: CodingKeys.reward.rawValue) } catch {
-                throw DecodingError.dataCorruptedError(forKey: .reward, in: c, debugDescription: error.problem)
+    /// Reads the section (nil: every default). Each value is checked where it is read, so an
+    /// error names the file, the key path and the range (`adaptation.gate_margin: expected a
+    /// number from 0 to 1, found "2"`).
+    init(_ node: ConfigNode?) throws(RobotConfigError) {
+        self.init()
+        guard let node else { return }
+        for (key, v) in try node.entries(of: Key.self) {
+            switch key {
+            case .attempts: attempts = try v.int(in: 1...64)
+            case .temperatureBase: temperatureBase = try v.double(in: 0...Double.infinity)
+            case .temperatureRange: temperatureRange = try v.double(in: 0...Double.infinity)
+            case .reward: reward = try v.choice(RewardMode.allCases.map { ($0.rawValue, $0) })
+            case .adapt: adapt = try v.bool()
+            case .gateMinAttempts: gateMinAttempts = try v.int(in: 1...Int.max)
+            case .gateMargin: gateMargin = try v.double(in: 0...1)
+            case .gateWindow: gateWindow = try v.int(in: 1...Int.max)
+            case .safetyAbortMargin: safetyAbortMargin = try v.double(in: 0...Double.infinity)
+            case .hardwareFaultLimit: hardwareFaultLimit = try v.int(in: 1...Int.max)
+            case .keepRecent: keepRecent = try v.int(in: 1...Int.max)
+            case .initSeed: initSeed = UInt64(try v.int(in: 0...Int.max))
+            case .debugLearningRateMultiplier: debugLearningRateMultiplier = try v.positiveDouble()
+            case .adaptiveTemperature: adaptiveTemperature = try v.bool()
+            case .temperatureStep: temperatureStep = try v.double(in: 0...Double.infinity)
+            case .temperatureShiftMin: temperatureShiftMin = try v.double(in: -Double.infinity...0)
+            case .temperatureShiftMax: temperatureShiftMax = try v.double(in: 0...Double.infinity)
+            case .trainTopK: trainTopK = try v.int(in: 0...Int.max)
+            case .informativeGroupsOnly: informativeGroupsOnly = try v.bool()
+            case .advantageNormalization:
+                advantageNormalization = try v.choice(GroupAdvantage.Normalization.allCases.map { ($0.rawValue, $0) })
+            case .rewardWeights: rewardWeights = try Self.rewardWeights(v)
             }
-        } else { reward = d.reward }
-        adapt = try value(.adapt, d.adapt)
-        gateMinAttempts = try value(.gateMinAttempts, d.gateMinAttempts)
-        gateMargin = try value(.gateMargin, d.gateMargin)
-        gateWindow = try value(.gateWindow, d.gateWindow)
-        safetyAbortMargin = try value(.safetyAbortMargin, d.safetyAbortMargin)
-        hardwareFaultLimit = try value(.hardwareFaultLimit, d.hardwareFaultLimit)
-        keepRecent = try value(.keepRecent, d.keepRecent)
-        initSeed = try value(.initSeed, d.initSeed)
-        debugLearningRateMultiplier = try value(.debugLearningRateMultiplier, d.debugLearningRateMultiplier)
-        adaptiveTemperature = try value(.adaptiveTemperature, d.adaptiveTemperature)
-        temperatureStep = try value(.temperatureStep, d.temperatureStep)
-        temperatureShiftMin = try value(.temperatureShiftMin, d.temperatureShiftMin)
-        temperatureShiftMax = try value(.temperatureShiftMax, d.temperatureShiftMax)
-        trainTopK = try value(.trainTopK, d.trainTopK)
-        informativeGroupsOnly = try value(.informativeGroupsOnly, d.informativeGroupsOnly)
-        rewardWeights = try value(.rewardWeights, d.rewardWeights)
-        if let name = try c.decodeIfPresent(String.self, forKey: .advantageNormalization) {
-            guard let normalization = GroupAdvantage.Normalization(rawValue: name) else {
-                throw DecodingError.dataCorruptedError(forKey: .advantageNormalization, in: c,
-                    debugDescription: "expected one of \(GroupAdvantage.Normalization.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
-            }
-            advantageNormalization = normalization
         }
+    }
+
+    enum RewardWeightKey: String, CaseIterable {
+        case progress, smoothness, safetyMargin = "safety_margin"
+    }
+
+    /// `reward_weights: {progress, smoothness, safety_margin}`, each a number >= 0 (default 0).
+    private static func rewardWeights(_ node: ConfigNode) throws(RobotConfigError) -> RewardWeights {
+        var weights = RewardWeights()
+        for (key, v) in try node.entries(of: RewardWeightKey.self) {
+            let w = try v.double(in: 0...Double.infinity)
+            switch key {
+            case .progress: weights.progress = w
+            case .smoothness: weights.smoothness = w
+            case .safetyMargin: weights.safetyMargin = w
+            }
+        }
+        return weights
     }
 
     /// What a submit that leaves these fields out gets.
     public var taskDefaults: TaskDefaults {
         TaskDefaults(attempts: attempts, temperatureBase: temperatureBase, temperatureRange: temperatureRange, rewardMode: reward, adapt: adapt)
-    }
-
-    /// Checks ranges; the error names the key.
-    func validate(file: String) throws {
-        func bad(_ key: CodingKeys, _ expected: String) -> AdaptationError {
-            AdaptationError(.invalid, field: "\(file): adaptation.\(key.rawValue)", "expected \(expected)")
-        }
-        guard (1...64).contains(attempts) else { throw bad(.attempts, "an integer from 1 to 64") }
-        guard safetyAbortMargin.isFinite, safetyAbortMargin >= 0 else { throw bad(.safetyAbortMargin, "a number >= 0") }
-        guard temperatureBase.isFinite, temperatureBase >= 0 else { throw bad(.temperatureBase, "a number >= 0") }
-        guard temperatureRange.isFinite, temperatureRange >= 0 else { throw bad(.temperatureRange, "a number >= 0") }
-        guard gateMinAttempts >= 1 else { throw bad(.gateMinAttempts, "an integer >= 1") }
-        guard gateMargin >= 0, gateMargin <= 1 else { throw bad(.gateMargin, "a number in [0, 1]") }
-        guard gateWindow >= 1 else { throw bad(.gateWindow, "an integer >= 1") }
-        guard hardwareFaultLimit >= 1 else { throw bad(.hardwareFaultLimit, "an integer >= 1") }
-        guard keepRecent >= 1 else { throw bad(.keepRecent, "an integer >= 1") }
-        guard trainTopK >= 0 else { throw bad(.trainTopK, "an integer >= 0 (0: all attempts)") }
-        guard temperatureStep.isFinite, temperatureStep >= 0 else { throw bad(.temperatureStep, "a number >= 0") }
-        guard temperatureShiftMin <= 0, temperatureShiftMax >= 0 else { throw bad(.temperatureShiftMin, "shift_min <= 0 <= shift_max") }
-        for (name, w) in [("progress", rewardWeights.progress), ("smoothness", rewardWeights.smoothness), ("safety_margin", rewardWeights.safetyMargin)] {
-            guard w.isFinite, w >= 0 else {
-                throw AdaptationError(.invalid, field: "\(file): adaptation.reward_weights.\(name)", "expected a number >= 0, got \(w)")
-            }
-        }
-        guard debugLearningRateMultiplier.isFinite, debugLearningRateMultiplier > 0 else { throw bad(.debugLearningRateMultiplier, "a number > 0") }
-    }
-
-    /// Decodes a section's YAML text (nil: all defaults).
-    static func decode<T: Decodable>(_ type: T.Type, section: String?, name: String, file: String, empty: T) throws -> T {
-        guard let section, !section.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return empty }
-        do { return try YAMLDecoder().decode(T.self, from: section) } catch let error as DecodingError {
-            throw AdaptationError(.invalid, field: "\(file): \(name)", Self.explain(error))
-        }
-    }
-
-    static func explain(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String { keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
-        switch error {
-        case .typeMismatch(let type, let c): return "\(path(c.codingPath)): expected \(type)"
-        case .valueNotFound(let type, let c): return "\(path(c.codingPath)): expected \(type), got nothing"
-        case .keyNotFound(let key, let c): return "\(path(c.codingPath + [key])): missing"
-        case .dataCorrupted(let c): return "\(path(c.codingPath)): \(c.debugDescription)"
-        @unknown default: return "\(error)"
-        }
     }
 }

@@ -15,18 +15,21 @@ struct RobotProfile: Sendable {
 
     init(config: RobotConfig) throws {
         self.config = config
-        let section = try AdaptationSettings.decode(PolicySection.self, section: config.policySection, name: "policy",
-                                                    file: config.path, empty: PolicySection())
-        policy = try section.policyConfig(for: config)
-        startingCheckpoint = try section.startingCheckpointPath(for: config)
-        learning = try AdaptationSettings.decode(PPOConfig.self, section: config.learningSection, name: "learning",
-                                                 file: config.path, empty: PPOConfig())
-        settings = try AdaptationSettings.decode(AdaptationSettings.self, section: config.adaptationSection, name: "adaptation",
-                                                 file: config.path, empty: AdaptationSettings())
-        try settings.validate(file: config.path)
-        if let problem = learning.rangeProblem {
-            throw AdaptationError(.invalid, field: "\(config.path): learning.\(problem.key)", "expected \(problem.expected)")
+        // One strict path for the whole file: each section is read by the same node walker as the
+        // rest of the robot-config, so every error names the file and the full key path.
+        let section: PolicySection
+        do throws(RobotConfigError) {
+            func node(_ text: String?, _ key: String) throws(RobotConfigError) -> ConfigNode? {
+                try ConfigNode(section: text, file: config.path, key: key)
+            }
+            section = try PolicySection(node(config.policySection, "policy"))
+            learning = try PPOConfig(section: node(config.learningSection, "learning"))
+            settings = try AdaptationSettings(node(config.adaptationSection, "adaptation"))
+        } catch {
+            throw AdaptationError(.invalid, field: "\(error.file): \(error.keyPath)", error.message)
         }
+        policy = section.policyConfig(for: config)
+        startingCheckpoint = try section.startingCheckpointPath(for: config)
         if let trainable = learning.trainable {
             // Every name must pick at least one tensor of this policy, or a typo would freeze it all.
             let names = Policy(config: policy, seed: 0).tensorLayout.map(\.name)

@@ -1,5 +1,9 @@
-/// Decoding that refuses keys it does not know: a typo in a robot-config section
-/// (`lerning_rate: 0.01`) is an error naming the key, never a silently kept default.
+/// Decoding that refuses keys it does not know: a typo (`lerning_rate`) in a serialised
+/// `PPOConfig` or `RewardWeights` is an error naming the key, never a silently kept default.
+///
+/// Robot-configs do not come this way: their `learning:` and `adaptation:` sections are read by
+/// the robot-config's node walker (`ConfigNode` in Robots, used by Adaptation), which is strict
+/// itself and names the file and the full key path. This covers Learning's own Codable values.
 public extension Decoder {
     /// Throws `DecodingError.dataCorrupted` at the first key of this mapping that `Key` does not list.
     func rejectUnknownKeys<Key: CodingKey & CaseIterable & RawRepresentable>(_ keys: Key.Type) throws where Key.RawValue == String {

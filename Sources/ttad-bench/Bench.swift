@@ -6,5 +6,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ttad-bench",
         abstract: "ttad's benchmarks (bench/README.md).",
-        subcommands: [PolicyBench.self, RobotsBench.self, WireBench.self, EstopBench.self, RawEchoServer.self])
+        subcommands: [
+            PolicyBench.self, RobotsBench.self, WireBench.self, EstopBench.self, BridgeBench.self, RawEchoServer.self,
+            RawBridgeEchoServer.self,
+        ])
 }

@@ -41,7 +41,7 @@ struct ControllerServer {
                 log("ignoring an undecodable request: \(error)")
                 continue
             }
-            if verbose || header.type == .stop || header.type == .estop { log("\(header.type.rawValue) seq=\(header.seq)") }
+            if verbose || header.type == .stop || header.type == .estop { log("\(header.type.rawValue) seq=\(header.seq)\(Self.dynamicsNote(header))") }
             if case .silentAfter(let n) = fault, stepsServed >= n {
                 log("silent: dropping \(header.type.rawValue) seq=\(header.seq)")
                 continue
@@ -159,6 +159,13 @@ struct ControllerServer {
             let left = end - ContinuousClock.now
             Thread.sleep(forTimeInterval: Self.seconds(min(left, heartbeat)))
         }
+    }
+
+    /// ` dynamics: a=1.0 b=2.0` for a reset that carries factors (sorted), so a test or a person
+    /// reading the log sees what reached the controller, including names only a bridge config declares.
+    private static func dynamicsNote(_ header: BridgeProtocol.Header) -> String {
+        guard header.type == .reset, let dynamics = header.dynamics, !dynamics.isEmpty else { return "" }
+        return " dynamics: " + dynamics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 
     private func errorReply(_ header: BridgeProtocol.Header, _ message: String) -> [[UInt8]] {

@@ -42,6 +42,27 @@ import Testing
         #expect(message.contains("reacher2.yaml: \(field)") && message.contains("expected"), "\(message)")
     }
 
+    @Test("a wrong value in a section names the full key path, what was expected and what was found", arguments: [
+        // Keys reacher2.yaml does not set itself (a YAML mapping must not repeat a key).
+        ("adaptation", "gate_window: many", "adaptation.gate_window: expected an integer >= 1, found \"many\""),
+        ("adaptation", "gate_margin: 2", "adaptation.gate_margin: expected a number from 0 to 1, found \"2\""),
+        ("adaptation", "reward_weights: {progress: -1}", "adaptation.reward_weights.progress: expected a number >= 0, found \"-1\""),
+        ("adaptation", "advantage_normalization: median", "adaptation.advantage_normalization: expected one of std, mean, found \"median\""),
+        ("policy", "bins: 1", "policy.bins: expected an integer from 2 to 4096, found \"1\""),
+        ("policy", "initial_log_std: 5", "policy.initial_log_std: expected a number from -10 to 2, found \"5\""),
+        ("learning", "minibatches: four", "learning.minibatches: expected an integer, found \"four\""),
+    ])
+    func wrongValueNamesTheKeyPath(section: String, line: String, expected: String) throws {
+        let message = try load(section: section, line: line)
+        #expect(message.contains("reacher2.yaml: " + expected), "\(message)")
+    }
+
+    @Test("target_kl: null disables early stopping; an absent key keeps the default")
+    func nullTargetKLDisablesEarlyStopping() throws {
+        #expect(try load(section: "learning", line: "target_kl: null") == "accepted")
+        #expect(try load(section: "learning", line: "target_kl: fast").contains("learning.target_kl: expected a number"))
+    }
+
     @Test("known keys with in-range values are accepted")
     func knownKeysAccepted() throws {
         #expect(try load(section: "learning", line: "max_grad_norm: 0.5") == "accepted")

@@ -55,6 +55,21 @@ import Testing
         #expect(reacher.adaptationSection?.contains("reward: efficiency") == true)
     }
 
+    enum PolicyKey: String, CaseIterable { case hiddenSizes = "hidden_sizes", activation, head }
+    enum FewerKeys: String, CaseIterable { case activation }
+
+    /// Another module reads its section with the same walker: the key path starts at the section.
+    @Test func aSectionKeptAsTextIsReadWithItsKeyPathAndRefusesUnknownKeys() throws {
+        let reacher = try TestSupport.load("reacher2")
+        let node = try #require(try ConfigNode(section: reacher.policySection, file: reacher.path, key: "policy"))
+        #expect(try node.entries(of: PolicyKey.self).map(\.key) == [.hiddenSizes, .activation, .head])
+        #expect { try node.entries(of: FewerKeys.self) } throws: {
+            ($0 as? RobotConfigError)?.keyPath == "policy.hidden_sizes" && "\($0)".hasPrefix(reacher.path + ": policy.hidden_sizes: unknown key; expected one of activation")
+        }
+        #expect(try ConfigNode(section: nil, file: reacher.path, key: "policy") == nil)
+        #expect(throws: RobotConfigError.self) { try ConfigNode(section: "- 1\n- 2\n", file: reacher.path, key: "policy") }
+    }
+
     /// The error names the file, the key path and what was expected.
     static let badFiles: [(String, String, String)] = [
         ("safety:\n  joint_velocity_limit: fast\n", "safety.joint_velocity_limit", "expected a positive number"),
@@ -97,6 +112,28 @@ import Testing
     }
 
     // MARK: Tasks
+
+    /// A bridge config may declare factors its controller defines; MuJoCo keeps the built-in names.
+    @Test func aBridgeConfigDeclaresItsControllersOwnDynamicsFactors() throws {
+        let text = try String(contentsOfFile: TestSupport.configPath("bridge-example"), encoding: .utf8)
+        func load(_ declaration: String) throws -> RobotConfig {
+            let yaml = text.replacingOccurrences(of: "\ndynamics:", with: "\ndynamics:\n  \(declaration)")
+            return try RobotConfig.load(path: try TestSupport.writeTemp(yaml, name: "bridge-example"))
+        }
+        let config = try load("payload_kg: {low: 0, high: 2.5, default: 0.5}")
+        #expect(config.dynamics["payload_kg"] == ParamSpec(low: 0, high: 2.5, defaultValue: 0.5))
+        #expect(config.dynamics["damping_scale"]?.defaultValue == 1, "the built-in names keep their default 1")
+        #expect(try config.resolve(TaskRequest(name: "reach", seed: 1)).dynamics["payload_kg"] == 0.5)
+        #expect { try load("payload_kg: {low: 0, high: 2.5}") } throws: {
+            ($0 as? RobotConfigError)?.keyPath == "dynamics.payload_kg.default" && "\($0)".contains("needs a default")
+        }
+        #expect { try load("Payload-kg: {low: 0, high: 2.5, default: 1}") } throws: {
+            ($0 as? RobotConfigError)?.keyPath == "dynamics.Payload-kg" && "\($0)".contains("expected a factor name")
+        }
+        #expect { try load("payload_kg: {min: 0, max: 2.5, default: 1}") } throws: {
+            ($0 as? RobotConfigError)?.keyPath == "dynamics.payload_kg.min" && "\($0)".contains("unknown key")
+        }
+    }
 
     @Test func validationNamesWhatIsWrong() throws {
         let reacher = try TestSupport.load("reacher2")

@@ -23,7 +23,8 @@ public struct RobotConfig: Sendable {
     public var stepDeadline: Duration
     /// Task families by name.
     public var tasks: [String: TaskSpec]
-    /// Allowed dynamics factors (`damping_scale`, `gear_scale`, `mass_scale`, `friction_scale`) with ranges; default 1.
+    /// Allowed dynamics factors with ranges and defaults. MuJoCo robots take the built-in names
+    /// (`knownDynamics`, default 1); a bridged robot may also declare names its controller defines.
     public var dynamics: [String: ParamSpec]
     /// The safety envelope.
     public var safety: SafetyConfig
@@ -34,7 +35,7 @@ public struct RobotConfig: Sendable {
     /// Raw YAML of the `adaptation:` mapping.
     public var adaptationSection: String?
 
-    /// The dynamics factors a backend knows how to apply.
+    /// The dynamics factors ttad's MuJoCo backend knows how to apply (scale factors, default 1).
     public static let knownDynamics: Set<String> = ["damping_scale", "gear_scale", "mass_scale", "friction_scale"]
 
     /// How long one attempt's reset may take: `backend.reset_deadline_ms` for a bridge (a person may
@@ -174,21 +175,7 @@ public struct RobotConfig: Sendable {
         for (key, value) in try tasksNode.entries() { tasks[key] = try TaskSpec.parse(name: key, value, mujoco: mujoco) }
         if tasks.isEmpty { throw tasksNode.error("expected at least one task family") }
 
-        var dynamics: [String: ParamSpec] = [:]
-        if let d = try root.optional("dynamics") {
-            for (key, value) in try d.entries() {
-                guard knownDynamics.contains(key) else {
-                    throw value.error("unknown dynamics factor; expected one of \(knownDynamics.sorted().joined(separator: ", "))")
-                }
-                var spec = try ParamSpec.parse(value, bindable: false)
-                guard spec.low > 0 else { throw value.error("expected a positive range for a scale factor") }
-                if spec.defaultValue == nil { spec.defaultValue = 1 }
-                guard (spec.low...spec.high).contains(spec.defaultValue!) else {
-                    throw value.error("the default 1 lies outside [\(spec.low), \(spec.high)]; give a default")
-                }
-                dynamics[key] = spec
-            }
-        }
+        let dynamics = try parseDynamics(try root.optional("dynamics"), bridge: !mujoco)
         let safety = try SafetyConfig.parse(try root.required("safety"), actionSize: actionSize, mujoco: mujoco)
 
         func section(_ key: String) throws(RobotConfigError) -> String? {
