@@ -8,7 +8,8 @@ public struct SubmitArgs: Codable, Sendable, Equatable {
     public var task: String
     /// Task parameters (e.g. `target_x`, `target_y`); unknown names are refused.
     public var params: [String: Double]?
-    /// Dynamics shifts for simulated robots (e.g. `damping_scale`, `gear_scale`).
+    /// Dynamics factors: the built-in scales of a simulated robot (e.g. `damping_scale`), or the
+    /// factors a bridge robot-config declares for its controller; unknown names are refused.
     public var dynamics: [String: Double]?
     /// N, the number of attempts (1...64).
     public var attempts: Int?

@@ -16,7 +16,7 @@ struct Submit: ParsableCommand {
     @Option(help: "Task family, as the robot-config names it (e.g. reach).") var task: String
     @Option(help: "Robot (robot-config name); default: the daemon's default robot.") var robot: String?
     @Option(name: .customLong("param"), help: "Task parameter NAME=VALUE (repeatable), e.g. target_x=0.1.") var params: [String] = []
-    @Option(name: .customLong("dynamics"), help: "Dynamics shift NAME=VALUE (repeatable, simulation), e.g. damping_scale=3.") var dynamics: [String] = []
+    @Option(name: .customLong("dynamics"), help: "Dynamics factor NAME=VALUE (repeatable): a simulated robot's built-in scales, or the factors a bridge robot-config declares, e.g. damping_scale=3.") var dynamics: [String] = []
     @Option(help: "N, attempts (1-64); default from the robot-config.") var attempts: Int?
     @Option(help: "T_0, the first attempt's temperature.") var temperatureBase: Double?
     @Option(help: "T_{N-1} - T_0.") var temperatureRange: Double?
