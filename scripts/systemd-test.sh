@@ -409,7 +409,9 @@ verify=$(T=60 inside systemd-analyze verify /lib/systemd/system/ttad.service 2>&
 [ -n "$verify" ] && echo "$verify" | sed 's/^/  verify: /'
 check "systemd-analyze verify reports nothing about ttad.service" \
     [ -z "$(grep -i 'ttad' <<< "$verify")" ]
-cverify=$(T=60 inside systemd-analyze verify "$CTL" 2>&1)
+# A template is verified as an instance: the same file under the instance's name.
+inside cp /lib/systemd/system/ttad-controller@.service "/root/$CTL"
+cverify=$(T=60 inside systemd-analyze verify "/root/$CTL" 2>&1)
 [ -n "$cverify" ] && echo "$cverify" | sed 's/^/  verify: /'
 check "systemd-analyze verify reports nothing about ttad-controller@.service" \
     [ -z "$(grep -i 'ttad' <<< "$cverify")" ]
