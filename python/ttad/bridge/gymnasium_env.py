@@ -6,12 +6,11 @@ matching robot-config from the same spaces, so the two cannot disagree.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-
-from collections.abc import Mapping
 
 from .controller import Controller, ControllerError, Hello, ResetRequest, StepResult
 
@@ -142,7 +141,8 @@ def _flatten(space: Any, value: Any, path: str, out: List[np.ndarray]) -> None:
             _flatten(sub, value[key], where, out)
     elif isinstance(space, spaces.Tuple):
         if not isinstance(value, (tuple, list)) or len(value) != len(space.spaces):
-            raise ControllerError(f"the observation {path or ''} is not a sequence of {len(space.spaces)} parts, "
+            raise ControllerError(f"the observation{' ' + repr(path) if path else ''} is not a sequence of "
+                                  f"{len(space.spaces)} parts, "
                                   "as the observation_space says")
         for i, sub in enumerate(space.spaces):
             _flatten(sub, value[i], f"{path}[{i}]", out)
