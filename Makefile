@@ -1,7 +1,7 @@
 # ttad: build, install and package. See docs/install.md.
 #
 #   make build                 debug build of everything (swift build)
-#   make release               ttad and ttactl, release, Swift stdlib linked statically
+#   make release               ttad, ttactl and ttad-controller, release, Swift stdlib linked statically
 #   make install PREFIX=/usr/local DESTDIR=   binaries, systemd unit, sysusers.d, config
 #   make uninstall PREFIX=/usr/local DESTDIR= removes what install put in place (not /etc/ttad)
 #   make deb                   .build-deb/ttad_<version>_<arch>.deb (scripts/build-deb.sh)
@@ -30,6 +30,7 @@ build:
 release:
 	$(SWIFT) build $(RELEASE_FLAGS) --product ttad
 	$(SWIFT) build $(RELEASE_FLAGS) --product ttactl
+	$(SWIFT) build $(RELEASE_FLAGS) --product ttad-controller
 
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)
 
@@ -43,6 +44,10 @@ install:
 	sed -e 's|/usr/bin/ttad|$(BINDIR)/ttad|g' -e 's|/usr/share/doc/ttad|$(DOCDIR)|g' \
 		systemd/ttad.service > $(DESTDIR)$(UNITDIR)/ttad.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/ttad.service
+	if [ -x "$(RELEASE_BIN)/ttad-controller" ]; then install -m755 $(RELEASE_BIN)/ttad-controller $(DESTDIR)$(BINDIR)/; fi
+	sed -e 's|/usr/bin/ttad-controller|$(BINDIR)/ttad-controller|g' -e 's|/usr/share/doc/ttad|$(DOCDIR)|g' \
+		'systemd/ttad-controller@.service' > '$(DESTDIR)$(UNITDIR)/ttad-controller@.service'
+	chmod 644 '$(DESTDIR)$(UNITDIR)/ttad-controller@.service'
 	install -m644 systemd/ttad.sysusers $(DESTDIR)$(SYSUSERSDIR)/ttad.conf
 	if [ -f systemd/ttad.tmpfiles ]; then install -D -m644 systemd/ttad.tmpfiles $(DESTDIR)$(TMPFILESDIR)/ttad.conf; fi
 	test -e $(DESTDIR)$(CONFDIR)/ttad.yaml || install -m644 systemd/ttad.yaml $(DESTDIR)$(CONFDIR)/ttad.yaml
@@ -54,6 +59,7 @@ install:
 uninstall:
 	-systemctl disable --now ttad.service 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/ttad $(DESTDIR)$(BINDIR)/ttactl $(DESTDIR)$(UNITDIR)/ttad.service \
+		$(DESTDIR)$(BINDIR)/ttad-controller '$(DESTDIR)$(UNITDIR)/ttad-controller@.service' \
 		$(DESTDIR)$(SYSUSERSDIR)/ttad.conf $(DESTDIR)$(TMPFILESDIR)/ttad.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "kept $(CONFDIR), /var/lib/ttad and the ttad user"

@@ -1,12 +1,13 @@
 #!/bin/bash
-# Builds ttad_<version>_<arch>.deb: /usr/bin/ttad, /usr/bin/ttactl, the systemd unit,
+# Builds ttad_<version>_<arch>.deb: /usr/bin/ttad, /usr/bin/ttactl, /usr/bin/ttad-controller (the
+# reference bridge controller, when built), the systemd units (ttad.service, ttad-controller@.service),
 # sysusers.d and (if present) tmpfiles.d entries, /etc/ttad/ttad.yaml and /etc/ttad/robots/**
 # as conffiles, and maintainer scripts that create the ttad user but never start the daemon.
 #
 # usage: scripts/build-deb.sh [--bin-dir DIR] [--out DIR] [--version V]
 #        scripts/build-deb.sh --print-depends
-#   --bin-dir DIR   take prebuilt ttad and ttactl from DIR (env TTAD_BIN_DIR) instead of running
-#                   swift build -c release --static-swift-stdlib
+#   --bin-dir DIR   take prebuilt ttad, ttactl and (if there) ttad-controller from DIR (env
+#                   TTAD_BIN_DIR) instead of running swift build -c release --static-swift-stdlib
 #   --out DIR       where the .deb goes (default .build-deb/, git-ignored)
 #   --version V     package version (default: what `ttad --version` prints)
 #   --print-depends print the Depends field and exit (scripts/systemd-test.sh uses it)
@@ -55,12 +56,21 @@ LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
 
 # 1. The binaries.
 if [ -z "$BIN_DIR" ]; then
-    echo "build-deb: swift build -c release --static-swift-stdlib (ttad, ttactl)" >&2
+    echo "build-deb: swift build -c release --static-swift-stdlib (ttad, ttactl, ttad-controller)" >&2
     (cd "$REPO" && swift build -c release --static-swift-stdlib --product ttad >&2 \
-        && swift build -c release --static-swift-stdlib --product ttactl >&2)
+        && swift build -c release --static-swift-stdlib --product ttactl >&2 \
+        && swift build -c release --static-swift-stdlib --product ttad-controller >&2)
     BIN_DIR=$(cd "$REPO" && swift build -c release --static-swift-stdlib --show-bin-path)
 fi
 for b in ttad ttactl; do [ -x "$BIN_DIR/$b" ] || die "$BIN_DIR/$b is missing"; done
+# ttad-controller@.service runs the reference controller; without it the unit needs a drop-in
+# with the user's own ExecStart= (docs/install.md), so a bin dir without it still packages.
+BINARIES=(ttad ttactl)
+if [ -x "$BIN_DIR/ttad-controller" ]; then
+    BINARIES+=(ttad-controller)
+else
+    echo "build-deb: warning: no $BIN_DIR/ttad-controller; ttad-controller@.service will need a drop-in" >&2
+fi
 
 ARCH=$(dpkg --print-architecture)
 if [ -z "$VERSION" ]; then
@@ -76,11 +86,12 @@ trap 'rm -rf "$STAGE"' EXIT
 chmod 755 "$STAGE"
 install -d -m755 "$STAGE/DEBIAN" "$STAGE/usr/bin" "$STAGE/lib/systemd/system" \
     "$STAGE/usr/lib/sysusers.d" "$STAGE/etc/ttad/robots" "$STAGE/usr/share/doc/ttad"
-for b in ttad ttactl; do
+for b in "${BINARIES[@]}"; do
     install -m755 "$BIN_DIR/$b" "$STAGE/usr/bin/$b"
     strip --strip-unneeded "$STAGE/usr/bin/$b"
 done
 install -m644 "$REPO/systemd/ttad.service" "$STAGE/lib/systemd/system/ttad.service"
+install -m644 "$REPO/systemd/ttad-controller@.service" "$STAGE/lib/systemd/system/ttad-controller@.service"
 install -m644 "$REPO/systemd/ttad.sysusers" "$STAGE/usr/lib/sysusers.d/ttad.conf"
 if [ -f "$REPO/systemd/ttad.tmpfiles" ]; then
     install -d -m755 "$STAGE/usr/lib/tmpfiles.d"
@@ -99,7 +110,7 @@ done
 
 # 3. Depends: every shared library the binaries need must come from a listed package.
 depends_text=$(IFS=,; echo "${DEPENDS_BASE[*]}" | sed 's/,/, /g')
-for b in ttad ttactl; do
+for b in "${BINARIES[@]}"; do
     for soname in $(readelf -d "$STAGE/usr/bin/$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
         path=$("$LDCONFIG" -p | awk -v s="$soname" '$1 == s && /x86-64|x86_64/ && !found { print $NF; found = 1 }')
         [ -n "$path" ] || die "$b needs $soname, which is not installed here"
@@ -113,7 +124,7 @@ for b in ttad ttactl; do
     done
 done
 # libc6: at least the newest GLIBC_x.y symbol version the binaries use.
-glibc=$(objdump -T "$STAGE/usr/bin/ttad" "$STAGE/usr/bin/ttactl" | grep -o 'GLIBC_[0-9.]*' \
+glibc=$(cd "$STAGE/usr/bin" && objdump -T "${BINARIES[@]}" | grep -o 'GLIBC_[0-9.]*' \
     | sed 's/GLIBC_//' | sort -V | tail -1)
 depends_text="libc6 (>= $glibc), $depends_text"
 
@@ -151,6 +162,10 @@ if [ "\$1" = configure ]; then
         useradd --system --user-group --home-dir /var/lib/ttad --no-create-home \\
             --shell /usr/sbin/nologin --comment "ttad test-time adaptation daemon" ttad
     fi
+    if ! command -v systemd-sysusers >/dev/null 2>&1 && ! getent passwd ttad-bridge >/dev/null; then
+        useradd --system --gid ttad --home-dir / --no-create-home \\
+            --shell /usr/sbin/nologin --comment "ttad bridge controller" ttad-bridge
+    fi
     if command -v systemd-tmpfiles >/dev/null 2>&1; then $tmpfiles_cmd; fi
     if [ -d /run/systemd/system ]; then
         systemctl daemon-reload || true
@@ -164,7 +179,7 @@ cat > "$STAGE/DEBIAN/prerm" <<'EOF'
 #!/bin/sh
 set -e
 if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
-    systemctl stop ttad.service || true
+    systemctl stop ttad.service 'ttad-controller@*.service' || true
 fi
 exit 0
 EOF
@@ -178,7 +193,8 @@ case "$1" in
     purge)
         # Disable (remove the enablement symlinks) and forget the state; the ttad user stays,
         # as Debian keeps system users so that files they own never get a recycled uid.
-        rm -f /etc/systemd/system/multi-user.target.wants/ttad.service
+        rm -f /etc/systemd/system/multi-user.target.wants/ttad.service \
+            /etc/systemd/system/multi-user.target.wants/ttad-controller@*.service
         rm -rf /var/lib/ttad
         if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
         ;;

@@ -33,4 +33,11 @@ python3 -c "import torch" 2>/dev/null || python3 -m pip install -q --no-index to
   || echo "setup: torch could not be installed; the ttad.policy PyTorch tests will skip"
 python3 -c "import onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q onnx onnxruntime \
   || echo "setup: onnx could not be installed; the ONNX export test will skip"
+# Optional: gymnasium-robotics (Adroit, PointMaze and Fetch tasks that report success themselves,
+# python/tests/test_gymnasium_envs.py). It takes the mujoco that gymnasium[mujoco] brought; a
+# failed install only makes those tests skip, saying so. (metaworld pins an older mujoco, so it
+# is not installed.)
+python3 -c "import gymnasium_robotics" 2>/dev/null \
+  || python3 -m pip install -q gymnasium-robotics \
+  || echo "setup: gymnasium-robotics could not be installed; its tests will skip"
 command -v swift >/dev/null || { echo "setup: no swift on PATH (this machine kind ships Swift 6.3 in /opt/swift)"; exit 1; }

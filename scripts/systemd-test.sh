@@ -1,9 +1,10 @@
 #!/bin/bash
 # The proof in a real systemd: boots Debian 12 in a systemd-nspawn container (systemd 252 as its
 # PID 1), installs the ttad .deb there and checks what a user of the service relies on: READY=1,
-# the socket's group permissions, ttactl, structured journald fields, `systemctl reload`, the watchdog restarting a
-# frozen daemon, history surviving the restart, a clean stop, `systemd-analyze verify` and the
-# `systemd-analyze security` exposure score.
+# the socket's group permissions, ttactl, structured journald fields, `systemctl reload`, a bridge
+# controller next to ttad (ttad-controller@reacher2 in /run/ttad-bridge, a task on bridge-example),
+# the watchdog restarting a frozen daemon, history surviving the restart, a clean stop,
+# `systemd-analyze verify` and the `systemd-analyze security` exposure score.
 #
 # usage: sudo scripts/systemd-test.sh   (root, Debian 12 host; measured with built binaries: ~70 s with
 #        the cached root file system, 1.5-3 min without it; a clean release build adds several minutes)
@@ -291,6 +292,43 @@ else
     log "SKIP: this ttactl has no submit command (no task, attempt fields or history to check yet)"
 fi
 
+# --- 8b. A controller next to ttad: ttad-controller@reacher2 serves /run/ttad-bridge/reacher2.sock ---
+# ttad.service has PrivateTmp=yes, so a controller socket under /tmp is invisible to it;
+# /run/ttad-bridge is made by the controller's unit (RuntimeDirectory=), group ttad, and the
+# shipped robots/bridge-example.yaml points there.
+CTL=ttad-controller@reacher2.service
+ctl_show() { inside systemctl show "$CTL" -p "$1" --value; }
+log "systemctl enable --now $CTL"
+ctl_out=$(T=60 inside systemctl enable --now "$CTL" 2>&1); ctl_rc=$?
+[ -n "$ctl_out" ] && echo "$ctl_out" | sed 's/^/  /'
+ctl_up() { [ "$(ctl_show ActiveState)" = active ] && inside test -S /run/ttad-bridge/reacher2.sock; }
+if [ $ctl_rc -eq 0 ] && wait_for 30 ctl_up; then
+    pass "systemctl enable --now $CTL: active, its socket is /run/ttad-bridge/reacher2.sock"
+    bperms=$(inside stat -c '%a %U:%G' /run/ttad-bridge /run/ttad-bridge/reacher2.sock | tr '\n' ' ')
+    echo "  /run/ttad-bridge and reacher2.sock: $bperms"
+    check "/run/ttad-bridge is 0750 and reacher2.sock 0770, both ttad-bridge:ttad (set by the unit)" \
+        [ "$bperms" = "750 ttad-bridge:ttad 770 ttad-bridge:ttad " ]
+    cpid=$(ctl_show MainPID)
+    cids=$(inside sh -c "sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p; s/^Gid:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$cpid/status" | tr '\n' ' ')
+    want="$(inside id -u ttad-bridge) $(inside getent group ttad | cut -d: -f3) "
+    echo "  controller pid $cpid: uid gid $cids(ttad-bridge ttad: $want)"
+    check "the controller runs as ttad-bridge with group ttad, not as root" [ "$cids" = "$want" ]
+    can_see=no; run_as outsider1 test -e /run/ttad-bridge/reacher2.sock 2>/dev/null && can_see=yes
+    check "a user outside the ttad group cannot reach /run/ttad-bridge/reacher2.sock" [ $can_see = no ]
+    if has_command submit; then
+        log "ttactl submit --robot bridge-example --task reach --attempts 2 --no-adapt"
+        out=$(T=300 run_as operator1 /usr/bin/ttactl submit --robot bridge-example --task reach --attempts 2 --no-adapt --json 2>&1); rc=$?
+        grep -E '"(state|robot|steps|success|abort_reason)"' <<< "$out" | sed 's/^ */  bridge task: /'
+        check "a task on bridge-example runs through the controller: done, 2 attempts, none aborted" \
+            [ $rc -eq 0 -a "$(grep -c '"steps"' <<< "$out")" -eq 2 -a -z "$(grep abort_reason <<< "$out")" \
+              -a -n "$(grep '"state" *: *"done"' <<< "$out")" -a -n "$(grep '"robot" *: *"bridge-example"' <<< "$out")" ]
+    fi
+else
+    fail "$CTL did not become active with its socket"
+    T=10 inside systemctl status --no-pager "$CTL"
+    T=10 inside journalctl -b -u "$CTL" --no-pager | tail -20
+fi
+
 # --- 9. The watchdog: a live daemon keeps it fed; a frozen one is killed and restarted ----------
 WATCHDOG=$(show WatchdogUSec)
 wd_seconds=$(sed -n 's/^\([0-9]*\)s$/\1/p' <<< "$WATCHDOG")
@@ -371,6 +409,14 @@ verify=$(T=60 inside systemd-analyze verify /lib/systemd/system/ttad.service 2>&
 [ -n "$verify" ] && echo "$verify" | sed 's/^/  verify: /'
 check "systemd-analyze verify reports nothing about ttad.service" \
     [ -z "$(grep -i 'ttad' <<< "$verify")" ]
+# A template is verified as an instance: the same file under the instance's name.
+inside cp /lib/systemd/system/ttad-controller@.service "/root/$CTL"
+cverify=$(T=60 inside systemd-analyze verify "/root/$CTL" 2>&1)
+[ -n "$cverify" ] && echo "$cverify" | sed 's/^/  verify: /'
+check "systemd-analyze verify reports nothing about ttad-controller@.service" \
+    [ -z "$(grep -i 'ttad' <<< "$cverify")" ]
+csc=$(T=60 inside systemd-analyze security --no-pager "$CTL" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: *//p')
+echo "systemd-test: $CTL exposure $csc"
 security=$(T=60 inside systemd-analyze security --no-pager ttad.service 2>&1)
 echo "$security" | grep -E '^✗|^\s*✗' | sed 's/^/  security: /'
 score_line=$(grep -i 'Overall exposure level' <<< "$security")
@@ -420,10 +466,10 @@ check "upgrading the package restarts a running daemon and keeps the edited ttad
     [ $reinstall_rc -eq 0 -a "$pid_after" != "$pid_before" -a "$pid_after" != 0 -a $kept = yes ]
 T=300 inside env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q ttad > "$WORK/purge.log" 2>&1
 purge_rc=$?
-left=$(inside sh -c 'for f in /usr/bin/ttad /usr/bin/ttactl /lib/systemd/system/ttad.service /etc/ttad/ttad.yaml /var/lib/ttad /run/ttad /etc/systemd/system/multi-user.target.wants/ttad.service; do [ -e "$f" ] && echo "$f"; done')
+left=$(inside sh -c 'for f in /usr/bin/ttad /usr/bin/ttactl /usr/bin/ttad-controller /lib/systemd/system/ttad.service /lib/systemd/system/ttad-controller@.service /etc/ttad/ttad.yaml /var/lib/ttad /run/ttad /etc/systemd/system/multi-user.target.wants/ttad.service /etc/systemd/system/multi-user.target.wants/ttad-controller@reacher2.service; do [ -e "$f" ] && echo "$f"; done')
 echo "  purge: apt-get exit $purge_rc; left behind: ${left:-nothing}"
-still=no; inside systemctl is-active -q ttad.service && still=yes
-check "apt-get purge stops the daemon and removes its files, state and enablement" \
+still=no; inside systemctl is-active -q ttad.service "$CTL" && still=yes
+check "apt-get purge stops the daemon and its controller, removes their files, state and enablement" \
     [ $purge_rc -eq 0 -a -z "$left" -a $still = no ]
 
 finish

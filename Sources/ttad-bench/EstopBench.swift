@@ -104,7 +104,7 @@ struct EstopBench: ParsableCommand {
         // (e) A bridge robot whose controller is not there: each e-stop's stop message to it waits
         // stop_deadline_ms for an answer that never comes.
         var bridge = try String(contentsOfFile: robots + "/bridge-example.yaml", encoding: .utf8)
-        bridge = bridge.replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: "ipc://\(dir)/nobody.sock")
+        bridge = bridge.replacingOccurrences(of: "ipc:///run/ttad-bridge/reacher2.sock", with: "ipc://\(dir)/nobody.sock")
         try bridge.write(toFile: dir + "/robots/bridge-example.yaml", atomically: true, encoding: .utf8)
         do {
             let daemon = try BenchDaemon(ttad: ttad, dir: dir, robots: dir + "/robots")

@@ -200,7 +200,7 @@ extension AdaptationEngineTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A bridge robot whose controller is not there: every reset misses its deadline.
         var yaml = try String(contentsOfFile: Self.repoRobots + "/bridge-example.yaml", encoding: .utf8)
-        yaml = yaml.replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: "ipc://\(dir)/nobody.sock")
+        yaml = yaml.replacingOccurrences(of: "ipc:///run/ttad-bridge/reacher2.sock", with: "ipc://\(dir)/nobody.sock")
             .replacingOccurrences(of: "hello_deadline_ms: 2000", with: "hello_deadline_ms: 150")
         try yaml.write(toFile: dir + "/robots/bridge-example.yaml", atomically: true, encoding: .utf8)
         let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")

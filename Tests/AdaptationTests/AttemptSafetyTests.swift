@@ -111,7 +111,7 @@ struct AttemptSafetyBridgeTests {
     static func folder(endpoint: String, edits: [(String, String)] = []) throws -> String {
         let dir = try AdaptationEngineTests.robotFolder()
         var yaml = try String(contentsOfFile: AdaptationEngineTests.repoRobots + "/bridge-example.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: endpoint)
+            .replacingOccurrences(of: "ipc:///run/ttad-bridge/reacher2.sock", with: endpoint)
             .replacingOccurrences(of: "hello_deadline_ms: 2000", with: "hello_deadline_ms: 5000")
         for (from, to) in edits { yaml = yaml.replacingOccurrences(of: from, with: to) }
         try yaml.write(toFile: dir + "/robots/bridge-example.yaml", atomically: true, encoding: .utf8)

@@ -14,7 +14,7 @@ struct DaemonBridgeDynamicsTests {
         let robots = try DaemonRobotConfigStartupTests.robotFolder(extra: [:])
         defer { try? FileManager.default.removeItem(atPath: robots) }
         let yaml = try String(contentsOfFile: robots + "/bridge-example.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: controller.endpoint)
+            .replacingOccurrences(of: "ipc:///run/ttad-bridge/reacher2.sock", with: controller.endpoint)
             .replacingOccurrences(of: "\ndynamics:", with: "\ndynamics:\n  payload_kg: {low: 0, high: 2.5, default: 0.5}")
         try yaml.write(toFile: robots + "/bridge-example.yaml", atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(robotConfigDirectory: robots)

@@ -111,7 +111,7 @@ struct DaemonDiskFullTests {
         defer { try? FileManager.default.removeItem(atPath: robots) }
         let controllerEndpoint = "ipc://\(work)/controller.sock"
         let yaml = try String(contentsOfFile: robots + "/bridge-example.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: controllerEndpoint)
+            .replacingOccurrences(of: "ipc:///run/ttad-bridge/reacher2.sock", with: controllerEndpoint)
         try yaml.write(toFile: robots + "/bridge-example.yaml", atomically: true, encoding: .utf8)
         let controller = try ControllerProcess.reference(endpoint: controllerEndpoint, ["--reset-wait-ms", "1500"])
         defer { controller.terminate() }

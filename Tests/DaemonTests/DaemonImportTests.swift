@@ -151,7 +151,7 @@ import Wire
         let robots = try DaemonRobotConfigStartupTests.robotFolder(extra: [:])
         defer { try? FileManager.default.removeItem(atPath: robots) }
         let yaml = try String(contentsOfFile: robots + "/bridge-example.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "ipc:///tmp/ttad-controller.sock", with: controller.endpoint)
+            .replacingOccurrences(of: "ipc:///run/ttad-bridge/reacher2.sock", with: controller.endpoint)
             .replacingOccurrences(of: "step_deadline_ms: 100 ", with: "step_deadline_ms: 5000 ")
         try yaml.write(toFile: robots + "/bridge-example.yaml", atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(robotConfigDirectory: robots)

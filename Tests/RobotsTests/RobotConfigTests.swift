@@ -24,7 +24,7 @@ import Testing
     @Test func theBridgeExampleDescribesTheControllerAndItsDeadlines() throws {
         let config = try TestSupport.load("bridge-example")
         guard case .bridge(let settings) = config.backend else { Issue.record("bridge-example is a bridge robot"); return }
-        #expect(settings.endpoint == "ipc:///tmp/ttad-controller.sock")
+        #expect(settings.endpoint == "ipc:///run/ttad-bridge/reacher2.sock")
         #expect(settings.resetDeadline == .seconds(30) && settings.stopDeadline == .milliseconds(500))
         #expect(config.observationSize == 10 && config.actionSize == 2 && config.stepDeadline == .milliseconds(100))
         #expect(config.tasks["reach"]?.success == nil, "the controller decides success")

@@ -29,7 +29,9 @@ def robot_config(env: Any, *, endpoint: str, tasks: Optional[Mapping[str, Any]] 
     also written there atomically (the file stem is the robot's name for ttad).
 
     Sizes and action bounds come from the env's spaces exactly as :class:`GymnasiumController`
-    reports them in ``hello`` (pass the same ``action_low``/``action_high``). ``max_steps``
+    reports them in ``hello`` (pass the same ``action_low``/``action_high``); a ``Dict``/``Tuple``
+    observation is flattened, and a comment says where each part lands. An action space with an
+    unbounded component is refused naming it (:class:`SpaceError`) unless bounded here. ``max_steps``
     defaults to the env's ``max_episode_steps``. ``tasks``: name -> ``{"params": {name: {"low",
     "high", "default"?}}}`` (default: one task ``episode`` without parameters). ``dynamics``:
     factor -> ``(low, high)``, only if the controller has ``apply_dynamics``. ``safety``: the
@@ -58,6 +60,7 @@ def robot_config(env: Any, *, endpoint: str, tasks: Optional[Mapping[str, Any]] 
         f"  endpoint: {_scalar(endpoint)}",
         f"  hello_deadline_ms: {_scalar(hello_deadline_ms)}",
         f"  reset_deadline_ms: {_scalar(reset_deadline_ms)}",
+        *_layout_comment(spaces.observation_layout),
         f"observation_size: {spaces.observation_size}",
         "action:",
         f"  size: {len(spaces.action_low)}",
@@ -77,6 +80,14 @@ def robot_config(env: Any, *, endpoint: str, tasks: Optional[Mapping[str, Any]] 
     if path is not None:
         write_atomically(path, text)
     return text
+
+
+def _layout_comment(layout: Sequence[Any]) -> list:
+    """Comment lines saying where each part of a Dict/Tuple observation lands (none for a Box)."""
+    if len(layout) <= 1 and (not layout or layout[0][0] == ""):
+        return []
+    parts = ", ".join(f"{path or '[]'} {start}:{start + size}" for path, start, size in layout)
+    return [f"# observation (flattened, space order): {parts}"]
 
 
 def write_atomically(path: str, text: str) -> None:

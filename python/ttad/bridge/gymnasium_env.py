@@ -6,14 +6,16 @@ matching robot-config from the same spaces, so the two cannot disagree.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .controller import Controller, ControllerError, Hello, ResetRequest, StepResult
 
-__all__ = ["GymnasiumController", "Transition", "EnvSpaces", "SpaceError", "env_spaces", "serve_gymnasium"]
+__all__ = ["GymnasiumController", "Transition", "EnvSpaces", "SpaceError", "env_spaces", "flatten_observation",
+           "serve_gymnasium"]
 
 
 class SpaceError(ValueError):
@@ -24,7 +26,8 @@ class SpaceError(ValueError):
 class Transition:
     """What ``success`` and ``progress`` see after a reset or a step.
 
-    ``reward``, ``terminated`` and ``truncated`` are 0/False after a reset.
+    ``reward``, ``terminated`` and ``truncated`` are 0/False after a reset. ``observation`` is the
+    flat vector ttad gets; ``raw_observation`` what the env returned (a dict for ``Dict`` spaces).
     """
 
     env: Any
@@ -33,36 +36,49 @@ class Transition:
     terminated: bool
     truncated: bool
     info: Dict[str, Any] = field(default_factory=dict)
+    raw_observation: Any = None
 
 
 @dataclass
 class EnvSpaces:
-    """What ttad needs to know of an environment's spaces."""
+    """What ttad needs to know of an environment's spaces.
+
+    ``observation_layout``: where each part of a ``Dict``/``Tuple`` observation lands in the flat
+    vector, as ``(path, start, size)`` in order (``[("", 0, n)]`` for a ``Box``).
+    """
 
     observation_size: int
     action_low: List[float]
     action_high: List[float]
     action_shape: Tuple[int, ...]
+    observation_layout: List[Tuple[str, int, int]] = field(default_factory=list)
 
 
 def env_spaces(env: Any, action_low: Optional[Sequence[float]] = None,
                action_high: Optional[Sequence[float]] = None) -> EnvSpaces:
     """Reads the observation size and action bounds from ``env``'s spaces.
 
-    Raises :class:`SpaceError` naming the space and the problem: a space that is not a ``Box``,
-    or an action ``Box`` with unbounded components (pass ``action_low``/``action_high`` to bound
-    them: ttad clamps every action into finite bounds).
+    The observation space is a ``Box``, or a ``Dict``/``Tuple`` (nested too) of ``Box`` es, which
+    is flattened in the space's own order (:func:`flatten_observation`; gymnasium sorts a
+    ``Dict``'s keys, so Fetch's is ``achieved_goal, desired_goal, observation``). Its bounds may
+    be infinite: ttad has no observation bounds, and checks every observation for non-finite
+    numbers where it enters.
+
+    Raises :class:`SpaceError` naming the space and the problem: a space (or a part of a
+    ``Dict``/``Tuple``) that is not a ``Box``, or an action ``Box`` with unbounded components (pass
+    ``action_low``/``action_high`` to bound them: ttad clamps every action into finite bounds).
     """
     from gymnasium import spaces
 
     name = _env_name(env)
     obs_space, act_space = env.observation_space, env.action_space
-    if not isinstance(obs_space, spaces.Box):
-        raise SpaceError(f"{name}: observation_space is {obs_space}; ttad needs a Box of numbers "
-                         "(wrap the env in gymnasium.wrappers.FlattenObservation for Dict/Tuple spaces)")
+    layout: List[Tuple[str, int, int]] = []
+    _layout(name, "observation_space", "", obs_space, layout)
     if not isinstance(act_space, spaces.Box):
         raise SpaceError(f"{name}: action_space is {act_space}; ttad needs a Box of continuous actions")
-    size = int(np.prod(obs_space.shape)) if obs_space.shape else 1
+    size = sum(part[2] for part in layout)
+    if size < 1:
+        raise SpaceError(f"{name}: observation_space {obs_space} has no numbers; ttad needs at least one")
     n = int(np.prod(act_space.shape)) if act_space.shape else 1
     low = np.broadcast_to(np.asarray(act_space.low, dtype=np.float64), act_space.shape).reshape(-1).copy()
     high = np.broadcast_to(np.asarray(act_space.high, dtype=np.float64), act_space.shape).reshape(-1).copy()
@@ -82,7 +98,56 @@ def env_spaces(env: Any, action_low: Optional[Sequence[float]] = None,
     if wrong:
         i = wrong[0]
         raise SpaceError(f"{name}: action bounds at component {i} are [{low[i]}, {high[i]}]; expected low < high")
-    return EnvSpaces(size, [float(x) for x in low], [float(x) for x in high], tuple(act_space.shape))
+    return EnvSpaces(size, [float(x) for x in low], [float(x) for x in high], tuple(act_space.shape), layout)
+
+
+def flatten_observation(space: Any, observation: Any) -> np.ndarray:
+    """``observation`` of ``space`` as one flat float64 vector: a ``Box`` reshaped, a ``Dict`` its
+    values in the space's key order, a ``Tuple`` its items in order (the layout of
+    :attr:`EnvSpaces.observation_layout`). A part the space has but the observation lacks raises
+    :class:`ControllerError` naming it."""
+    parts: List[np.ndarray] = []
+    _flatten(space, observation, "", parts)
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
+def _layout(name: str, what: str, path: str, space: Any, out: List[Tuple[str, int, int]]) -> None:
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Box):
+        start = out[-1][1] + out[-1][2] if out else 0
+        out.append((path, start, int(np.prod(space.shape)) if space.shape else 1))
+    elif isinstance(space, spaces.Dict):
+        for key, sub in space.spaces.items():
+            _layout(name, what, f"{path}.{key}" if path else str(key), sub, out)
+    elif isinstance(space, spaces.Tuple):
+        for i, sub in enumerate(space.spaces):
+            _layout(name, what, f"{path}[{i}]", sub, out)
+    else:
+        raise SpaceError(f"{name}: {what}{'[' + repr(path) + ']' if path else ''} is {space}; ttad needs a Box of numbers "
+                         "(or a Dict/Tuple of Boxes, flattened in order)")
+
+
+def _flatten(space: Any, value: Any, path: str, out: List[np.ndarray]) -> None:
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Dict):
+        for key, sub in space.spaces.items():
+            where = f"{path}.{key}" if path else str(key)
+            if not isinstance(value, Mapping) or key not in value:
+                have = sorted(value) if isinstance(value, Mapping) else type(value).__name__
+                raise ControllerError(f"the observation has no {where!r} (it has {have}), "
+                                      "but the observation_space does")
+            _flatten(sub, value[key], where, out)
+    elif isinstance(space, spaces.Tuple):
+        if not isinstance(value, (tuple, list)) or len(value) != len(space.spaces):
+            raise ControllerError(f"the observation{' ' + repr(path) if path else ''} is not a sequence of "
+                                  f"{len(space.spaces)} parts, "
+                                  "as the observation_space says")
+        for i, sub in enumerate(space.spaces):
+            _flatten(sub, value[i], f"{path}[{i}]", out)
+    else:
+        out.append(np.array(value, dtype=np.float64).reshape(-1))  # a copy: envs may reuse their arrays
 
 
 class GymnasiumController(Controller):
@@ -97,14 +162,17 @@ class GymnasiumController(Controller):
       the robot holds still: later steps return the last observation (ttad ends the attempt at its
       ``max_steps``), since stepping a finished Gymnasium env is undefined.
 
-    ``success``: required; e.g. ``lambda t: -t.info["reward_dist"] < 0.02`` for Reacher.
+    ``success``: required; a callable, e.g. ``lambda t: -t.info["reward_dist"] < 0.02`` for
+    Reacher, or the name of the env's own success flag in ``info`` (``"is_success"`` for
+    gymnasium-robotics' Fetch, ``"success"`` for its Adroit and maze tasks): a step whose info
+    lacks it is refused naming the key.
     ``apply_dynamics(env, factors)``: set the env's physics for these factors (absolute: 1 is
     nominal, and every factor is passed at every reset); without it, a task asking for a factor
     other than 1 is refused. ``state(env) -> (positions, velocities, end_effector_xyz or None)``
     with ``joints`` names overrides the MuJoCo default.
     """
 
-    def __init__(self, make_env: Callable[[], Any], *, success: Callable[[Transition], bool],
+    def __init__(self, make_env: Callable[[], Any], *, success: Union[str, Callable[[Transition], bool]],
                  progress: Optional[Callable[[Transition], float]] = None,
                  apply_dynamics: Optional[Callable[[Any, Dict[str, float]], None]] = None,
                  robot: Optional[str] = None, action_low: Optional[Sequence[float]] = None,
@@ -112,8 +180,11 @@ class GymnasiumController(Controller):
                  state: Optional[Callable[[Any], Tuple[Sequence[float], Sequence[float], Optional[Sequence[float]]]]] = None,
                  end_effector: bool = False, heartbeat_interval: float = 0.25) -> None:
         super().__init__(heartbeat_interval=heartbeat_interval)
+        if isinstance(success, str):
+            success = _info_flag(success)
         if not callable(success):
-            raise TypeError("success must be a callable taking a Transition and returning a bool")
+            raise TypeError("success must be a callable taking a Transition and returning a bool, "
+                            "or the name of the env's success flag in info")
         if (joints is None) != (state is None):
             raise ValueError("give joints= and state= together (the names of the state frame's joints, and how to read them)")
         self.env = make_env()
@@ -157,7 +228,7 @@ class GymnasiumController(Controller):
                 raise ControllerError(f"the task asks for dynamics {shifted}, but this controller applies none "
                                       "(serve_gymnasium(apply_dynamics=None))")
         observation, info = self.env.reset(seed=int(request.seed), options=dict(request.params) or None)
-        obs = np.asarray(observation, dtype=np.float64).reshape(-1)
+        obs = flatten_observation(self.env.observation_space, observation)
         self._finished = False
         self._last = (obs, self._state_vector())
         return self._last
@@ -169,8 +240,9 @@ class GymnasiumController(Controller):
         act = np.clip(action.astype(np.float64), self.spaces.action_low, self.spaces.action_high)
         act = act.astype(self.env.action_space.dtype).reshape(self.spaces.action_shape)
         observation, reward, terminated, truncated, info = self.env.step(act)
-        obs = np.asarray(observation, dtype=np.float64).reshape(-1)
-        transition = Transition(self.env, obs, float(reward), bool(terminated), bool(truncated), dict(info))
+        obs = flatten_observation(self.env.observation_space, observation)
+        transition = Transition(self.env, obs, float(reward), bool(terminated), bool(truncated), dict(info),
+                                observation)
         success = bool(self._success(transition))
         progress = float(self._progress(transition)) if self._progress is not None else None
         self._last = (obs, self._state_vector())
@@ -191,7 +263,7 @@ class GymnasiumController(Controller):
         return values
 
 
-def serve_gymnasium(make_env: Callable[[], Any], endpoint: str, *, success: Callable[[Transition], bool],
+def serve_gymnasium(make_env: Callable[[], Any], endpoint: str, *, success: Union[str, Callable[[Transition], bool]],
                     progress: Optional[Callable[[Transition], float]] = None,
                     apply_dynamics: Optional[Callable[[Any, Dict[str, float]], None]] = None,
                     **options: Any) -> None:
@@ -205,6 +277,19 @@ def serve_gymnasium(make_env: Callable[[], Any], endpoint: str, *, success: Call
     controller = GymnasiumController(make_env, success=success, progress=progress,
                                      apply_dynamics=apply_dynamics, **options)
     controller.serve(endpoint)
+
+
+def _info_flag(key: str) -> Callable[[Transition], bool]:
+    """``success`` from the env's own flag ``info[key]``."""
+
+    def flag(t: Transition) -> bool:
+        if key not in t.info:
+            raise ControllerError(f"{_env_name(t.env)}: step info has no {key!r} for success "
+                                  f"(it has {sorted(t.info)}); pass the env's success key or a callable")
+        return bool(np.all(t.info[key]))
+
+    flag.__name__ = f"info[{key!r}]"
+    return flag
 
 
 def _env_name(env: Any) -> str:
