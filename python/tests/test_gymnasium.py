@@ -68,8 +68,13 @@ def test_robot_config_takes_sizes_and_bounds_from_the_spaces():
     assert "observation_size: 10\n" in text and "  size: 2\n" in text
     assert "  low: [-1, -1]\n" in text and "max_steps: 50\n" in text
     assert 'dynamics: {"damping_scale": {"low": 0.5, "high": 2}}' in text
-    with pytest.raises(ValueError, match="unknown factor 'wind'"):
+    # A factor of the controller's own is declared with its default; without one it is refused.
+    own = robot_config(env, endpoint="ipc:///tmp/r.sock", dynamics={"payload_kg": (0, 2.5, 0.5)})
+    assert 'dynamics: {"payload_kg": {"low": 0, "high": 2.5, "default": 0.5}}' in own
+    with pytest.raises(ValueError, match=r"dynamics\.wind: a factor of the controller's own needs \(low, high, default\)"):
         robot_config(env, endpoint="ipc:///tmp/r.sock", dynamics={"wind": (0.5, 2)})
+    with pytest.raises(ValueError, match=r"dynamics\.damping_scale: a built-in scale factor needs"):
+        robot_config(env, endpoint="ipc:///tmp/r.sock", dynamics={"damping_scale": (2, 3)})
 
 
 def test_the_mujoco_joints_make_the_state_frame():

@@ -269,4 +269,4 @@ def test_an_observation_frame_of_the_wrong_size_is_reported_with_expected_and_ac
         info = client.wait_task(client.submit("push", attempts=1, adapt=False)["task_id"], deadline=120)
     reason = info["attempts"][0].get("abort_reason")
     assert reason is not None and reason.startswith("hardware_fault"), info
-    assert "observation frame has 88 bytes, expected 92 (23 float32)" in reason, reason
+    assert "observation frame has 22 float32 values (88 bytes), expected 23 (92 bytes)" in reason, reason

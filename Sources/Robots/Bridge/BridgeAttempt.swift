@@ -126,7 +126,7 @@ public final class BridgeAttempt: RobotAttempt {
             state = try BridgeProtocol.decodeState(reply.frames[1], joints: joints, endEffector: endEffector)
         } catch {
             robot.connection.drop()
-            return end(.hardwareFault("garbage step reply: \(error)"))
+            return end(.hardwareFault("malformed step reply: \(error)"))
         }
         // A non-finite number is a fault of the robot, whatever else the reply says (even success):
         // the attempt ends here, and `observation` stays the last finite one.

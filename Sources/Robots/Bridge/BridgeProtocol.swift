@@ -149,7 +149,9 @@ public enum BridgeProtocol {
     /// Decodes a float32 frame of exactly `count` values.
     public static func decodeFloats(_ frame: [UInt8], count: Int, what: String) throws(DecodeError) -> [Float] {
         guard frame.count == 4 * count else {
-            throw DecodeError(message: "\(what) frame has \(frame.count) bytes, expected \(4 * count) (\(count) float32)")
+            // Say it in values, as the robot-config does: "22 float32 values, expected 23".
+            let found = frame.count % 4 == 0 ? "\(frame.count / 4) float32 values (\(frame.count) bytes)" : "\(frame.count) bytes, not a whole number of float32 values"
+            throw DecodeError(message: "\(what) frame has \(found), expected \(count) (\(4 * count) bytes)")
         }
         var out = [Float](repeating: 0, count: count)
         for i in 0..<count {

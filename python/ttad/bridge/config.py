@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -13,7 +14,9 @@ from .gymnasium_env import env_spaces
 
 __all__ = ["robot_config", "write_atomically"]
 
-#: Dynamics factors ttad knows (a robot-config may declare only these).
+#: ttad's built-in dynamics scale factors: neutral at 1, so a range must contain 1 and the default
+#: is 1. A bridge robot-config may also declare factors of its controller's own (any other
+#: lower-case name), each with a ``default`` (docs/robot-config.md, "Dynamics").
 KNOWN_DYNAMICS = ("damping_scale", "gear_scale", "mass_scale", "friction_scale")
 
 
@@ -34,7 +37,9 @@ def robot_config(env: Any, *, endpoint: str, tasks: Optional[Mapping[str, Any]] 
     unbounded component is refused naming it (:class:`SpaceError`) unless bounded here. ``max_steps``
     defaults to the env's ``max_episode_steps``. ``tasks``: name -> ``{"params": {name: {"low",
     "high", "default"?}}}`` (default: one task ``episode`` without parameters). ``dynamics``:
-    factor -> ``(low, high)``, only if the controller has ``apply_dynamics``. ``safety``: the
+    factor -> ``(low, high)`` for a built-in scale factor (:data:`KNOWN_DYNAMICS`, default 1), or
+    ``(low, high, default)`` for a factor of the controller's own; only if the controller has
+    ``apply_dynamics``. ``safety``: the
     envelope (default none beyond ttad's clamping and non-finite checks; joint limits may name
     the controller's ``joints``). ``policy``/``learning``/``adaptation``: those sections as is.
     """
@@ -46,11 +51,21 @@ def robot_config(env: Any, *, endpoint: str, tasks: Optional[Mapping[str, Any]] 
             raise ValueError(f"{getattr(spec, 'id', type(env).__name__)} has no max_episode_steps: pass max_steps=")
     if int(max_steps) < 1:
         raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+    declared: Dict[str, Dict[str, Any]] = {}
     for factor, bounds in (dynamics or {}).items():
-        if factor not in KNOWN_DYNAMICS:
-            raise ValueError(f"dynamics: unknown factor {factor!r}; ttad knows {', '.join(KNOWN_DYNAMICS)}")
-        if len(bounds) != 2 or not 0 < bounds[0] <= 1 <= bounds[1]:
-            raise ValueError(f"dynamics.{factor}: expected (low, high) with 0 < low <= 1 <= high, got {bounds}")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", factor):
+            raise ValueError(f"dynamics: factor name {factor!r} must be lower-case letters, digits and _")
+        if factor in KNOWN_DYNAMICS:
+            if len(bounds) != 2 or not 0 < bounds[0] <= 1 <= bounds[1]:
+                raise ValueError(f"dynamics.{factor}: a built-in scale factor needs (low, high) with "
+                                 f"0 < low <= 1 <= high, got {tuple(bounds)}")
+            declared[factor] = {"low": bounds[0], "high": bounds[1]}
+        else:
+            if len(bounds) != 3 or not bounds[0] <= bounds[2] <= bounds[1]:
+                raise ValueError(f"dynamics.{factor}: a factor of the controller's own needs (low, high, default) "
+                                 f"with low <= default <= high, got {tuple(bounds)} (ttad knows no neutral value "
+                                 f"for it; the built-in ones are {', '.join(KNOWN_DYNAMICS)})")
+            declared[factor] = {"low": bounds[0], "high": bounds[1], "default": bounds[2]}
     spec = getattr(env, "spec", None)
     lines = [
         f"# Written by ttad.bridge.robot_config for {getattr(spec, 'id', None) or type(env).__name__}.",
@@ -71,7 +86,7 @@ def robot_config(env: Any, *, endpoint: str, tasks: Optional[Mapping[str, Any]] 
         f"tasks: {_scalar(dict(tasks) if tasks else {'episode': {}})}",
     ]
     if dynamics:
-        lines.append(f"dynamics: {_scalar({k: {'low': v[0], 'high': v[1]} for k, v in dynamics.items()})}")
+        lines.append(f"dynamics: {_scalar(declared)}")
     lines.append(f"safety: {_scalar(dict(safety or {}))}")
     for key, section in (("policy", policy), ("learning", learning), ("adaptation", adaptation)):
         if section:
