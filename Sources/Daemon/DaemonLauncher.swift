@@ -5,7 +5,8 @@ import ServiceLifecycle
 import Systemd
 
 /// Starts ttad as a process: the OpenBLAS kernel, logging to the journal (or stderr), the config,
-/// the adaptation side, and the daemon in a `ServiceGroup` that turns SIGTERM into a clean stop.
+/// the adaptation side, and the daemon's services (event publisher, control loop, request server,
+/// systemd lifecycle) in one `ServiceGroup` that turns SIGTERM into a clean stop in reverse order.
 /// The `ttad` executable only parses its command line and calls `run`.
 public struct DaemonLauncher: Sendable {
     /// Why the daemon could not start in a way a restart cannot fix.
@@ -43,7 +44,14 @@ public struct DaemonLauncher: Sendable {
             throw ConfigurationError(description: "\(error)")  // a bad config is not fixed by restarting
         }
         let daemon = Daemon(config: daemonConfig, logger: logger, makeAdaptation: Self.makeAdaptation)
-        let group = ServiceGroup(services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Never released, so the history database stays open until the process exits. Closing it
+        // would make SQLite checkpoint and delete its -wal and -shm files, and a daemon restarted
+        // on a full disk could then not open its history at all (it must create them anew);
+        // left in place, that start serves status and history, degraded (DaemonDiskFullTests).
+        _ = Unmanaged.passRetained(daemon)
+        // The parts in start order; the group stops them in reverse (see `Daemon.services()`).
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: try daemon.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
