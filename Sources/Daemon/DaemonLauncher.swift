@@ -28,13 +28,15 @@ public struct DaemonLauncher: Sendable {
         self.logLevel = logLevel
     }
 
-    /// Runs the daemon until SIGTERM or SIGINT.
+    /// Runs the daemon until SIGTERM or SIGINT (trapped from the start, so one that comes while the
+    /// robots and checkpoints load still ends in a clean stop).
     /// - Throws: `ConfigurationError` for a bad config, or robots and checkpoints that cannot be
     ///   loaded (already logged as critical); any other error the daemon stopped with.
     public func run() async throws {
         // A 2-4x faster OpenBLAS kernel on CPUs newer than Debian's OpenBLAS 0.3.21 knows.
         // Replaces this process when it applies, so it comes before anything else starts.
         BLAS.reexecWithNativeKernelIfNeeded()
+        let stops = StopSignals()
         Self.bootstrapLogging(level: logLevel)
         let logger = Logger(label: "ttad")
         logger.info("OpenBLAS kernel \(BLAS.coreName)", metadata: ["blas_core": "\(BLAS.coreName)"])
@@ -50,8 +52,10 @@ public struct DaemonLauncher: Sendable {
         // left in place, that start serves status and history, degraded (DaemonDiskFullTests).
         _ = Unmanaged.passRetained(daemon)
         // The parts in start order; the group stops them in reverse (see `Daemon.services()`).
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: try daemon.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: try daemon.services(), logger: logger))
+        // SIGTERM/SIGINT: the group's graceful shutdown, also for one that came during start-up
+        // (the group then starts the parts and stops them at once, in order).
+        stops.forward { Task { await group.triggerGracefulShutdown() } }
         try await group.run()
     }
 

@@ -50,6 +50,18 @@ import Wire
         #expect(!FileManager.default.fileExists(atPath: String(daemon.eventEndpoint.dropFirst(6))), "the event socket file is gone")
     }
 
+    @Test("SIGTERM while the robots and checkpoints still load: a clean stop (exit 0), not death by the signal")
+    func sigtermDuringStartUpStopsCleanly() throws {
+        let daemon = try DaemonProcess()
+        // The first log line comes after the signals are trapped and before the robots load.
+        #expect(Poll.until(.seconds(20), every: .milliseconds(1)) { daemon.log.contains("OpenBLAS kernel") }, "\(daemon.log)")
+        kill(daemon.process.processIdentifier, SIGTERM)
+        daemon.process.waitUntilExit()
+        #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0,
+                "\(daemon.process.terminationReason == .exit ? "exit" : "signal") \(daemon.process.terminationStatus)\n\(daemon.log)")
+        #expect(daemon.log.contains("stopped"), "\(daemon.log)")
+    }
+
     @Test func clientGivesUpAtItsDeadlineWhenNoDaemonAnswers() throws {
         let client = try WireClient(endpoint: "ipc://\(NSTemporaryDirectory())nobody-\(UUID().uuidString.prefix(6)).sock", timeout: .milliseconds(300))
         let clock = ContinuousClock()
