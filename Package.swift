@@ -117,15 +117,15 @@ let package = Package(
         .executableTarget(
             name: "ttad-bench",
             dependencies: [
-                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "History",
+                "BLAS", "Policy", "Learning", "Robots", "MuJoCo", "ZeroMQ", "Wire", "TTADTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: mathSettings),
 
         // MARK: Tests: each talks to the real library or the real daemon
-        // TTADTesting starts the real processes (ttad, ttad-controller, ttactl) for the test targets;
-        // it is in no product.
-        .target(name: "TTADTesting", dependencies: ["Wire"], swiftSettings: swiftSettings),
+        // TTADTesting starts the real processes (ttad, ttad-controller, ttactl) for the test targets
+        // (and seeds histories for them and ttad-bench); it is in no product.
+        .target(name: "TTADTesting", dependencies: ["Wire", "History"], swiftSettings: swiftSettings),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS"]),

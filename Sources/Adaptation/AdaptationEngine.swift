@@ -18,7 +18,7 @@ import Synchronization
 ///   (and by `livePolicy` and a reload's new hyperparameters): no request on the e-stop path takes it.
 /// - `published` (a small Mutex) holds what `status` reads, and `stops` the robots' e-stop
 ///   latches: `emergencyStop()` presses them without any other lock.
-public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
+public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageControl, AdaptationControls, AdaptationStatusSource, @unchecked Sendable {
     private let lock = NSLock()
     /// What `status` reads, republished under `lock` whenever it changes; nil until first read.
     private let published = Mutex<AdaptationStatus?>(nil)
@@ -30,10 +30,14 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     private let log: @Sendable (String) -> Void
     var lineages: [String: PolicyLineage] = [:]
     private var adapting = true
-    private var degraded: String?
-    /// Degraded-health causes other than hardware faults; its own small lock so `status` never
-    /// waits on the lineages.
+    /// Every degraded-health cause (the hardware-fault pause among them); its own small lock so
+    /// `status` never waits on the lineages.
     private let issues = Mutex(HealthIssues())
+    /// The repeated-hardware-fault pause's reason: kept in `issues`, so `status` reads one place.
+    private var degraded: String? {
+        get { issues.withLock { $0[.hardwareFaultPause] } }
+        set { issues.withLock { $0[.hardwareFaultPause] = newValue } }
+    }
     private let onceGood: [String]
     private let startup = Mutex<[CheckpointEvent]>([])
 
@@ -137,7 +141,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         return try body()
     }
 
-    // MARK: AdaptationService
+    // MARK: RobotCatalog, TaskRunner, PolicyLineageControl, AdaptationControls, AdaptationStatusSource
 
     public var robots: [String: String] { status.robots }
 
@@ -399,7 +403,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
             withLock {
                 adapting = newValue
                 if newValue {
-                    degraded = nil
+                    // Clears the hardware-fault pause and the start-up fallbacks.
                     issues.withLock { $0.acknowledge() }
                     lineages.values.forEach { $0.consecutiveHardwareFaults = 0 }
                 }
@@ -425,8 +429,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
     public var status: AdaptationStatus {
         var status = published.withLock({ $0 }) ?? withLock { publishLocked() }
         status.estopped = stops.isLatched
-        let reasons = [status.degraded, issues.withLock { $0.summary }].compactMap { $0 }
-        status.degraded = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+        status.degraded = issues.withLock { $0.summary }
         return status
     }
 
@@ -436,7 +439,7 @@ public final class AdaptationEngine: AdaptationService, @unchecked Sendable {
         stops.register(lineages.values.map { $0.profile.robot })
         let main = lineages[defaultRobot]
         var status = AdaptationStatus(live: main?.live, lastGood: main?.lastGood, robots: lineages.mapValues { $0.profile.backendName },
-                                      adapting: adapting, degraded: degraded, estopped: stops.isLatched)
+                                      adapting: adapting, degraded: issues.withLock { $0.summary }, estopped: stops.isLatched)
         status.liveByRobot = lineages.mapValues(\.live)
         published.withLock { $0 = status }
         return status

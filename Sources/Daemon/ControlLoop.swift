@@ -2,14 +2,24 @@ import Adaptation
 import Foundation
 import History
 import Logging
+import ServiceLifecycle
 import Systemd
 import Wire
 
 /// The one thread that drives the robot: takes tasks off the queue and runs them through the
-/// adaptation service, recording each step of the way. Its heartbeats gate systemd's watchdog.
-final class ControlLoop: @unchecked Sendable {
+/// adaptation side, recording each step of the way. Its heartbeats gate systemd's watchdog.
+///
+/// As a `Service`, `run` starts the thread (`ttad-control`) and, on graceful shutdown or
+/// cancellation, ends the running attempt safely (`stop(reason: .shutdown)`) and returns once the
+/// thread has.
+final class ControlLoop: Service, CustomStringConvertible, @unchecked Sendable {
+    /// What the loop needs from the adaptation side: running tasks, the checkpoint a task starts
+    /// on, and whether the e-stop is latched.
+    typealias AdaptationSide = TaskRunner & PolicyLineageControl & AdaptationStatusSource
+
+    let description = "ControlLoop"
     private let queue: TaskQueue
-    private let adaptation: any AdaptationService
+    private let adaptation: any AdaptationSide
     private let history: HistoryStore
     private let recorder: TaskRecorder
     private let events: EventPublisher
@@ -19,10 +29,9 @@ final class ControlLoop: @unchecked Sendable {
     private let storage: StorageGuard
     private let logger: Logger
     private let stopFlag = StopFlag()
-    private let done = DispatchSemaphore(value: 0)
-    private var thread: Thread?
+    private var thread: LoopThread?
 
-    init(queue: TaskQueue, adaptation: any AdaptationService, history: HistoryStore, recorder: TaskRecorder,
+    init(queue: TaskQueue, adaptation: any AdaptationSide, history: HistoryStore, recorder: TaskRecorder,
          events: EventPublisher, activity: DaemonActivity, watchdog: ProgressWatchdog, notifier: SystemdNotifier,
          storage: StorageGuard, logger: Logger) {
         self.queue = queue; self.adaptation = adaptation; self.history = history; self.recorder = recorder
@@ -30,22 +39,23 @@ final class ControlLoop: @unchecked Sendable {
         self.storage = storage; self.logger = logger
     }
 
+    /// Runs the loop until graceful shutdown (or cancellation), then stops it safely.
+    func run() async throws {
+        start()
+        try? await gracefulShutdown()
+        await onBlockingThread { [self] in stop(reason: .shutdown) }
+    }
+
     func start() {
-        let thread = Thread { [self] in
-            loop()
-            done.signal()
-        }
-        thread.name = "ttad-control"
-        thread.start()
-        self.thread = thread
+        thread = LoopThread(name: "ttad-control") { [self] in loop() }
     }
 
     /// Ends the running attempt safely (the robot is sent stop) and waits for the loop to finish.
     func stop(reason: CancelReason = .shutdown, timeout: TimeInterval = 30) {
         stopFlag.set()
         activity.snapshot.running?.cancellation.cancel(reason)
-        guard thread != nil else { return }
-        if done.wait(timeout: .now() + timeout) == .timedOut {
+        guard let thread else { return }
+        if !thread.wait(until: .now() + timeout) {
             logger.error("control loop did not stop within \(Int(timeout)) s")
         }
     }

@@ -8,10 +8,12 @@ import Systemd
 import Wire
 import ZeroMQ
 
-/// The ttad daemon as a swift-service-lifecycle `Service`: loads the robots and the last good
-/// checkpoint, binds its sockets, tells systemd it is ready, serves requests (control operations
-/// on the socket threads, reads and changes on two workers) and drives the robot on another thread, and shuts down cleanly when the group asks (SIGTERM).
-public final class Daemon: Service, @unchecked Sendable {
+/// The ttad daemon: loads the robots and the last good checkpoint, binds its sockets and answers
+/// requests (control operations on the socket threads, reads and changes on two workers). Its
+/// long-lived parts run as swift-service-lifecycle services in one `ServiceGroup` (`services()`):
+/// the event publisher, the control loop that drives the robot, the request server, and the
+/// lifecycle that tells systemd, so SIGTERM stops them in reverse order.
+public final class Daemon: @unchecked Sendable {
     /// The version reported by `ping` and `status`.
     public static let version = "0.1.0"
 
@@ -31,10 +33,10 @@ public final class Daemon: Service, @unchecked Sendable {
     private let notifier = SystemdNotifier()
     private let watchdog = ProgressWatchdog()
     private let started = ContinuousClock.now
-    // Set in run() from the history, before any thread that reads it starts.
+    // Set in services() from the history, before any thread that reads it starts.
     private var activity: DaemonActivity!
 
-    // Set once in run(), before the request thread starts.
+    // Set once in services(), before the request thread starts.
     private var adaptation: (any AdaptationService)!
     private var history: HistoryStore!
     private var queue: TaskQueue!
@@ -48,7 +50,16 @@ public final class Daemon: Service, @unchecked Sendable {
         self.makeAdaptation = makeAdaptation
     }
 
-    public func run() async throws {
+    /// Opens the history, makes the adaptation side, binds the sockets, and returns the daemon's
+    /// services in start order for one `ServiceGroup`. The group starts them together and, on
+    /// graceful shutdown (SIGTERM), stops them one at a time in reverse order, which is the
+    /// daemon's shutdown order: say `STOPPING=1`; stop taking requests; end the running attempt
+    /// safely; save the adaptation side; close the event socket; shut the ZeroMQ context down and
+    /// remove the ipc socket files. A part that ends or fails on its own shuts the rest down in
+    /// that same order. Call once.
+    /// - Throws: what the history, the adaptation factory or the sockets threw; nothing has
+    ///   started then.
+    public func services() throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         history = try HistoryStore(path: "\(config.stateDirectory)/history.sqlite")
         for name in StorageGuard.removeStaleProbes(in: config.stateDirectory) {
@@ -89,48 +100,24 @@ public final class Daemon: Service, @unchecked Sendable {
         let server = try RequestServer(context: context, config: config, watchdog: watchdog, logger: logger) { [self] request in
             handle(request)
         }
-        let hangup = installHangupHandler()
-        control.start()
-        server.start()
-        let summary = "serving on \(config.requestEndpoint); robot \(config.defaultRobot); checkpoint \(adaptation.status.live ?? "-")"
-        notifier.ready(status: summary)
-        if let degraded = adaptation.degradedReason {
-            logger.warning("starting degraded: \(degraded)", metadata: ["event": "degraded", "reason": "\(degraded)"])
-        }
-        logger.notice("ready: \(summary)", metadata: [
-            "event": "ready", "endpoint": "\(config.requestEndpoint)", "checkpoint": "\(adaptation.status.live ?? "")",
-        ])
-
-        try? await gracefulShutdown()
-
-        notifier.stopping()
-        logger.notice("stopping: ending the running attempt safely", metadata: ["event": "stopping"])
-        hangup.cancel()
-        server.stop()
-        control.stop(reason: .shutdown)
-        adaptation.shutdown()
-        events.close()
-        context.shutdown()
-        for endpoint in [config.requestEndpoint, config.eventEndpoint] {
-            if let path = RequestServer.ipcPath(endpoint) { unlink(path) }
-        }
-        logger.notice("stopped", metadata: ["event": "stopped"])
-    }
-
-    /// SIGHUP re-reads the robot-configs, as `reload` does.
-    private func installHangupHandler() -> any DispatchSourceSignal {
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { [self] in
-            do {
-                try adaptation.reload()
-                logger.notice("reloaded robot-configs (SIGHUP)", metadata: ["event": "reloaded"])
-            } catch {
-                logger.error("reload refused, keeping the old robot-configs: \(error)", metadata: ["event": "reload_failed"])
+        let lifecycle = DaemonLifecycle(
+            notifier: notifier, adaptation: adaptation,
+            readySummary: "serving on \(config.requestEndpoint); robot \(config.defaultRobot); checkpoint \(adaptation.status.live ?? "-")",
+            endpoint: config.requestEndpoint, logger: logger)
+        let endpoints = [config.requestEndpoint, config.eventEndpoint]
+        let sockets = ShutdownStep("ZeroMQ context") { [logger] in
+            context.shutdown()
+            for endpoint in endpoints {
+                if let path = RequestServer.ipcPath(endpoint) { unlink(path) }
             }
+            logger.notice("stopped", metadata: ["event": "stopped"])
         }
-        source.resume()
-        return source
+        let adaptationShutdown = ShutdownStep("adaptation") { [adaptation] in adaptation!.shutdown() }
+        // Start order; the group stops them last to first.
+        let parts: [any Service] = [sockets, events, adaptationShutdown, control, server, lifecycle]
+        return parts.map {
+            .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+        }
     }
 
     // MARK: Requests
@@ -245,14 +232,16 @@ public final class Daemon: Service, @unchecked Sendable {
         do { try history.insert(row) } catch let error where storage.noteFailure(error, writing: "the new task") {
             throw WireError(.storage, "the task was not accepted: the history cannot be written (\(error)); `ttactl status` says when space returns")
         }
-        // Only this thread (`ttad-changes`) pushes, so the capacity check above still holds.
-        let position = queue.push(plan) ?? 0
+        // Published before the push: once queued, the control loop may start it at once, and a
+        // subscriber must hear `task_queued` before that task's `task_started`.
         logger.info("task \(plan.id) accepted: \(plan.task) on \(plan.robot), \(plan.attempts) attempts", metadata: [
             "event": "task_queued", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
         ])
         var event = Event(kind: .taskQueued, taskId: plan.id)
         event.attempts = plan.attempts
         events.publish(event)
+        // Only this thread (`ttad-changes`) pushes, so the capacity check above still holds.
+        let position = queue.push(plan) ?? 0
         return SubmitResult(taskId: plan.id, position: position, attempts: plan.attempts,
                             temperatures: adaptation.temperatures(for: plan),
                             rewardMode: plan.rewardMode.rawValue, adapt: plan.adapt)

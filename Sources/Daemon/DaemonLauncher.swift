@@ -5,7 +5,8 @@ import ServiceLifecycle
 import Systemd
 
 /// Starts ttad as a process: the OpenBLAS kernel, logging to the journal (or stderr), the config,
-/// the adaptation side, and the daemon in a `ServiceGroup` that turns SIGTERM into a clean stop.
+/// the adaptation side, and the daemon's services (event publisher, control loop, request server,
+/// systemd lifecycle) in one `ServiceGroup` that turns SIGTERM into a clean stop in reverse order.
 /// The `ttad` executable only parses its command line and calls `run`.
 public struct DaemonLauncher: Sendable {
     /// Why the daemon could not start in a way a restart cannot fix.
@@ -27,13 +28,15 @@ public struct DaemonLauncher: Sendable {
         self.logLevel = logLevel
     }
 
-    /// Runs the daemon until SIGTERM or SIGINT.
+    /// Runs the daemon until SIGTERM or SIGINT (trapped from the start, so one that comes while the
+    /// robots and checkpoints load still ends in a clean stop).
     /// - Throws: `ConfigurationError` for a bad config, or robots and checkpoints that cannot be
     ///   loaded (already logged as critical); any other error the daemon stopped with.
     public func run() async throws {
         // A 2-4x faster OpenBLAS kernel on CPUs newer than Debian's OpenBLAS 0.3.21 knows.
         // Replaces this process when it applies, so it comes before anything else starts.
         BLAS.reexecWithNativeKernelIfNeeded()
+        let stops = StopSignals()
         Self.bootstrapLogging(level: logLevel)
         let logger = Logger(label: "ttad")
         logger.info("OpenBLAS kernel \(BLAS.coreName)", metadata: ["blas_core": "\(BLAS.coreName)"])
@@ -43,7 +46,16 @@ public struct DaemonLauncher: Sendable {
             throw ConfigurationError(description: "\(error)")  // a bad config is not fixed by restarting
         }
         let daemon = Daemon(config: daemonConfig, logger: logger, makeAdaptation: Self.makeAdaptation)
-        let group = ServiceGroup(services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Never released, so the history database stays open until the process exits. Closing it
+        // would make SQLite checkpoint and delete its -wal and -shm files, and a daemon restarted
+        // on a full disk could then not open its history at all (it must create them anew);
+        // left in place, that start serves status and history, degraded (DaemonDiskFullTests).
+        _ = Unmanaged.passRetained(daemon)
+        // The parts in start order; the group stops them in reverse (see `Daemon.services()`).
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: try daemon.services(), logger: logger))
+        // SIGTERM/SIGINT: the group's graceful shutdown, also for one that came during start-up
+        // (the group then starts the parts and stops them at once, in order).
+        stops.forward { Task { await group.triggerGracefulShutdown() } }
         try await group.run()
     }
 

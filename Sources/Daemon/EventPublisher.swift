@@ -1,11 +1,16 @@
 import Logging
+import ServiceLifecycle
 import Synchronization
 import Wire
 import ZeroMQ
 
 /// Publishes progress events on the event socket (PUB). A PUB socket never blocks on slow
 /// subscribers (libzmq drops at the high-water mark), so publishing cannot stall the control loop.
-final class EventPublisher: Sendable {
+///
+/// As a `Service` it owns the socket's lifetime: bound at init, closed when the group shuts it
+/// down, which it does after the control loop and the request server stopped (they publish).
+final class EventPublisher: Service, CustomStringConvertible, Sendable {
+    let description = "EventPublisher"
     private let socket: Mutex<ZMQSocket?>
     private let logger: Logger
 
@@ -25,6 +30,12 @@ final class EventPublisher: Sendable {
                 logger.debug("event not published", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// Serves until graceful shutdown (or cancellation), then closes the socket.
+    func run() async throws {
+        try? await gracefulShutdown()
+        close()
     }
 
     func close() {

@@ -1,6 +1,7 @@
 import Synchronization
 import Foundation
 import Logging
+import ServiceLifecycle
 import Wire
 import ZeroMQ
 
@@ -17,7 +18,11 @@ import ZeroMQ
 /// per-process random token, and the socket's own thread passes it on to the client. A single
 /// poll thus waits for clients and for workers alike. Bad input of any kind gets an error reply;
 /// nothing here can stop the loop.
-final class RequestServer: @unchecked Sendable {
+///
+/// As a `Service`, `run` starts the socket threads and the workers and, on graceful shutdown or
+/// cancellation, stops taking requests (`stop()`) and returns once they have ended. It is the first
+/// part of the daemon to stop, so no request reaches a control loop that is ending.
+final class RequestServer: Service, CustomStringConvertible, @unchecked Sendable {
     typealias Handler = @Sendable (Request) -> [UInt8]
 
     /// Where a request is answered.
@@ -46,7 +51,7 @@ final class RequestServer: @unchecked Sendable {
     private let logger: Logger
     private let watchdog: ProgressWatchdog
     private let stopFlag = StopFlag()
-    private var threads: [DispatchSemaphore] = []
+    private var threads: [LoopThread] = []
     /// Marks a message on a request socket as a worker's reply (a client cannot guess it).
     private let token: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
     /// The inproc endpoints the request sockets also bind, one per socket, for the workers' replies.
@@ -122,20 +127,24 @@ final class RequestServer: @unchecked Sendable {
         unlink(path)
     }
 
+    let description = "RequestServer"
+
+    /// Serves until graceful shutdown (or cancellation), then stops the threads and closes the sockets.
+    func run() async throws {
+        start()
+        try? await gracefulShutdown()
+        await onBlockingThread { [self] in stop() }
+    }
+
     func start() {
         reads.start()
         changes.start()
         let sockets = [(socket, "requests")] + (tcpSocket.map { [($0, "requests-tcp")] } ?? [])
         for (index, (socket, name)) in sockets.enumerated() {
-            let done = DispatchSemaphore(value: 0)
-            let thread = Thread { [self] in
+            threads.append(LoopThread(name: "ttad-\(name)") { [self] in
                 serve(socket, index: index, name: name)
                 watchdog.retire(name)
-                done.signal()
-            }
-            thread.name = "ttad-\(name)"
-            thread.start()
-            threads.append(done)
+            })
         }
     }
 
@@ -143,7 +152,7 @@ final class RequestServer: @unchecked Sendable {
     func stop(timeout: Duration = .seconds(5)) {
         stopFlag.set()
         let deadline = DispatchTime.now() + .milliseconds(Int(timeout.components.seconds * 1000))
-        for done in threads { _ = done.wait(timeout: deadline) }
+        for thread in threads { thread.wait(until: deadline) }
         reads.stop(deadline: deadline)
         changes.stop(deadline: deadline)
         socket.close()

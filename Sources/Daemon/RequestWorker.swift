@@ -30,8 +30,7 @@ final class RequestWorker: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [Job] = []
     private var stopping = false
-    private let done = DispatchSemaphore(value: 0)
-    private var started = false
+    private var thread: LoopThread?
 
     init(name: String, capacity: Int, context: ZMQContext, endpoints: [String], token: [UInt8],
          handler: @escaping RequestServer.Handler, watchdog: ProgressWatchdog, logger: Logger) {
@@ -40,13 +39,7 @@ final class RequestWorker: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            loop()
-            done.signal()
-        }
-        thread.name = "ttad-\(name)"
-        thread.start()
-        started = true
+        thread = LoopThread(name: "ttad-\(name)") { [self] in loop() }
     }
 
     /// Queues a job; false (nothing queued) when `capacity` jobs already wait.
@@ -67,7 +60,7 @@ final class RequestWorker: @unchecked Sendable {
             jobs.removeAll()
             condition.broadcast()
         }
-        if started { _ = done.wait(timeout: deadline) }
+        thread?.wait(until: deadline)
     }
 
     /// The next job, waiting at most `timeout`; nil on a timeout or when stopping.

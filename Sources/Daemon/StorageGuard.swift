@@ -32,11 +32,11 @@ final class StorageGuard: Sendable {
 
     private let state = Mutex(State())
     private let history: HistoryStore
-    private let adaptation: any AdaptationService
+    private let adaptation: any AdaptationStatusSource
     private let logger: Logger
     private let directory: String
 
-    init(history: HistoryStore, adaptation: any AdaptationService, logger: Logger, directory: String) {
+    init(history: HistoryStore, adaptation: any AdaptationStatusSource, logger: Logger, directory: String) {
         self.history = history
         self.adaptation = adaptation
         self.logger = logger

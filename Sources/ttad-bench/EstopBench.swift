@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import History
 import Synchronization
+import TTADTesting
 import Wire
 import ZeroMQ
 
@@ -32,7 +32,7 @@ struct EstopBench: ParsableCommand {
             try FileManager.default.createSymbolicLink(atPath: "\(dir)/robots/\(link)", withDestinationPath: "\(robots)/\(link)")
         }
         let seeded = ContinuousClock.now
-        try Self.seedHistory(path: dir + "/state/history.sqlite", tasks: historyTasks)
+        try SeededHistory.write(to: dir + "/state/history.sqlite", tasks: historyTasks)
         print(String(format: "seeded %d tasks (%d attempts) in %.1f s", historyTasks, historyTasks * 8, Self.seconds(ContinuousClock.now - seeded)))
 
         var rows: [(String, [Double], String)] = []
@@ -44,16 +44,9 @@ struct EstopBench: ParsableCommand {
             rows.append(("idle", try measure(stopper, count: samples) { true }, ""))
 
             // (b) A client reading the longest history pages there are, back to back.
-            let reads = Background { running in
-                let reader = try WireClient(endpoint: endpoint, timeout: .seconds(60))
-                var times: [Double] = []
-                while running() {
-                    let t0 = ContinuousClock.now
-                    let page = try reader.call(Request(operation: .history, args: .history(HistoryQuery(limit: 10_000))), as: HistoryResult.self)
-                    times.append(Self.seconds(ContinuousClock.now - t0))
-                    precondition(!page.tasks.isEmpty)
-                }
-                return times
+            let reads = Self.timedCalls(endpoint: endpoint, timeout: .seconds(60)) { reader in
+                let page = try reader.call(Request(operation: .history, args: .history(HistoryQuery(limit: 10_000))), as: HistoryResult.self)
+                precondition(!page.tasks.isEmpty)
             }
             Thread.sleep(forTimeInterval: 0.2)
             let underReads = try measure(stopper, count: samples) { true }
@@ -84,15 +77,8 @@ struct EstopBench: ParsableCommand {
                          String(format: "%d updates, %.0f ms each (median)", window.durations.count, Self.median(window.durations) * 1000)))
 
             // (d) A client rolling back again and again: each reads a checkpoint and fsyncs the good pointer.
-            let rollbacks = Background { running in
-                let client = try WireClient(endpoint: endpoint, timeout: .seconds(10))
-                var times: [Double] = []
-                while running() {
-                    let t0 = ContinuousClock.now
-                    _ = try client.call(Request(operation: .rollback, args: .rollback(RollbackArgs(reason: "bench"))), as: AckResult.self)
-                    times.append(Self.seconds(ContinuousClock.now - t0))
-                }
-                return times
+            let rollbacks = Self.timedCalls(endpoint: endpoint, timeout: .seconds(10)) { client in
+                _ = try client.call(Request(operation: .rollback, args: .rollback(RollbackArgs(reason: "bench"))), as: AckResult.self)
             }
             Thread.sleep(forTimeInterval: 0.2)
             let underWrites = try measure(stopper, count: samples) { true }
@@ -166,29 +152,19 @@ struct EstopBench: ParsableCommand {
     }
 
     /// Writes `tasks` finished tasks of 8 attempts each in one transaction.
-    static func seedHistory(path: String, tasks count: Int) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let store = try HistoryStore(path: path)
-        let start = Date().timeIntervalSince1970 - Double(count)
-        var tasks: [TaskRow] = [], attempts: [AttemptRow] = []
-        for i in 0..<count {
-            let id = String(format: "t-seed%06d", i)
-            var row = TaskRow(id: id, robot: "reacher2", task: "reach", paramsJSON: #"{"target_x":0.1,"target_y":0.12}"#,
-                              dynamicsJSON: #"{"damping_scale":3}"#, attempts: 8, temperatureBase: 0.6, temperatureRange: 0.3,
-                              rewardMode: "efficiency", adapt: true, priority: 0, seed: Int64(i), state: .done, submittedAt: start + Double(i))
-            row.startedAt = row.submittedAt + 0.01
-            row.finishedAt = row.submittedAt + 0.05
-            row.checkpoint = "c-seeded"
-            row.successRate = 0.5
-            row.meanReward = 0.4
-            tasks.append(row)
-            for a in 0..<8 {
-                attempts.append(AttemptRow(taskId: id, attemptIndex: a, temperature: 0.6 + 0.3 * Double(a) / 7, steps: 20 + a,
-                                           success: a % 2 == 0, reward: a % 2 == 0 ? 0.8 : 0, abortReason: nil,
-                                           checkpoint: "c-seeded", finishedAt: row.submittedAt + 0.04))
+    /// A client of its own making `call` back to back on a background thread until `finish()`,
+    /// which returns each call's time in seconds.
+    static func timedCalls(endpoint: String, timeout: Duration, _ call: @escaping @Sendable (WireClient) throws -> Void) -> Background {
+        Background { running in
+            let client = try WireClient(endpoint: endpoint, timeout: timeout)
+            var times: [Double] = []
+            while running() {
+                let t0 = ContinuousClock.now
+                try call(client)
+                times.append(seconds(ContinuousClock.now - t0))
             }
+            return times
         }
-        try store.insert(tasks, attempts: attempts)
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

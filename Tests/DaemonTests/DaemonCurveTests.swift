@@ -45,8 +45,7 @@ import ZeroMQ
         let keys = try Keys()
         let me = try ZMQCurveKeyPair.generate()
         try keys.allow(me, as: "me")
-        let daemon = try DaemonProcess(extraConfig: keys.config)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(extraConfig: keys.config)
 
         #expect(try keys.client(me).call(Request(operation: .ping), as: Pong.self).pong)
         let wrongServerKey = try keys.client(me, serverKey: me.publicKey, timeout: .milliseconds(700))
@@ -61,8 +60,7 @@ import ZeroMQ
         let keys = try Keys()
         let listed = try ZMQCurveKeyPair.generate(), stranger = try ZMQCurveKeyPair.generate()
         try keys.allow(listed, as: "operator")
-        let daemon = try DaemonProcess(extraConfig: keys.config)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(extraConfig: keys.config)
 
         let refused = try keys.client(stranger, timeout: .seconds(2))
         #expect(throws: WireClient.Failure.self) { try refused.call(Request(operation: .estop), as: AckResult.self) }
@@ -87,8 +85,7 @@ import ZeroMQ
         let keys = try Keys()
         let first = try ZMQCurveKeyPair.generate(), second = try ZMQCurveKeyPair.generate()
         try keys.allow(first, as: "first")
-        let daemon = try DaemonProcess(extraConfig: keys.config)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(extraConfig: keys.config)
 
         #expect(throws: WireClient.Failure.self) { try keys.client(second, timeout: .seconds(1)).call(Request(operation: .ping), as: Pong.self) }
         try keys.allow(second, as: "second")
@@ -105,8 +102,7 @@ import ZeroMQ
         let keys = try Keys()
         let made = try TTACtlRunner.run(["keygen", "--output", keys.clientsFolder, "--name", "laptop"])
         #expect(made.status == 0, "\(made.errors)")
-        let daemon = try DaemonProcess(extraConfig: keys.config)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(extraConfig: keys.config)
         try keys.server.publicKey.write(toFile: keys.folder + "/server.pub", atomically: true, encoding: .utf8)
 
         let ping = try TTACtlRunner.run(["ping", "--endpoint", "tcp://127.0.0.1:\(keys.port)",
@@ -159,8 +155,7 @@ import ZeroMQ
         // A secret key file left in the folder is not read as a client (only *.pub files are).
         try FileManager.default.removeItem(atPath: keys.clientsFolder + "/bad.pub")
         try ZMQCurveKeyPair.generate().secretKey.write(toFile: keys.clientsFolder + "/good.secret", atomically: true, encoding: .utf8)
-        let fine = try DaemonProcess(extraConfig: keys.config)
-        try fine.waitUntilServing()
+        let fine = try DaemonProcess.serving(extraConfig: keys.config)
         #expect(fine.terminate() == 0)
     }
 }

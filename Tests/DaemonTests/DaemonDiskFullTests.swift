@@ -72,16 +72,14 @@ struct DaemonDiskFullTests {
         let state = disk.path + "/state"
         let earlier: String
         do {
-            let daemon = try DaemonProcess(stateDirectory: state)
-            try daemon.waitUntilServing()
+            let daemon = try DaemonProcess.serving(stateDirectory: state)
             earlier = try Self.submit(daemon, seed: 1).taskId
             #expect(try daemon.waitForTask(earlier).state == "done")
             #expect(daemon.terminate() == 0)
         }
         try disk.fill()
 
-        let daemon = try DaemonProcess(stateDirectory: state)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(stateDirectory: state)
         let status = try Self.status(daemon)
         #expect(status.health == "degraded")
         #expect(status.healthReason?.contains("storage") == true, "\(status.healthReason ?? "nil")")
@@ -116,8 +114,7 @@ struct DaemonDiskFullTests {
         let controller = try ControllerProcess.reference(endpoint: controllerEndpoint, ["--reset-wait-ms", "1500"])
         defer { controller.terminate() }
 
-        let daemon = try DaemonProcess(stateDirectory: disk.path + "/state", robotConfigDirectory: robots)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(stateDirectory: disk.path + "/state", robotConfigDirectory: robots)
         let task = try Self.submit(daemon, robot: "bridge-example", attempts: 2, seed: 4).taskId
         let client = try daemon.client()
         func info() throws -> TaskInfo { try client.call(Request(operation: .task, args: .task(TaskRef(taskId: task))), as: TaskInfo.self) }

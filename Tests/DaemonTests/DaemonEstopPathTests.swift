@@ -1,5 +1,4 @@
 import Foundation
-import History
 import Testing
 import TTADTesting
 import Wire
@@ -8,55 +7,16 @@ import ZeroMQ
 /// The e-stop and the control operations never wait behind slow work: a real daemon with a long
 /// history, real clients on its real socket. Orders are asserted, never durations.
 @Suite(.serialized) struct DaemonEstopPathTests {
-    /// A state folder whose history already holds `count` finished tasks of 8 attempts each
-    /// (written in one transaction, as an import would), newest `count` seconds ago and older.
-    static func stateWithHistory(tasks count: Int) throws -> String {
-        let state = NSTemporaryDirectory() + "ttad-history-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        let store = try HistoryStore(path: state + "/history.sqlite")
-        let now = Date().timeIntervalSince1970 - Double(count)
-        var tasks: [TaskRow] = [], attempts: [AttemptRow] = []
-        for i in 0..<count {
-            let id = String(format: "t-seed%06d", i)
-            var row = TaskRow(id: id, robot: "reacher2", task: "reach", paramsJSON: #"{"target_x":0.1,"target_y":0.12}"#,
-                              dynamicsJSON: #"{"damping_scale":3}"#, attempts: 8, temperatureBase: 0.6, temperatureRange: 0.3,
-                              rewardMode: "efficiency", adapt: true, priority: 0, seed: Int64(i), state: .done,
-                              submittedAt: now + Double(i))
-            row.startedAt = row.submittedAt + 0.01
-            row.finishedAt = row.submittedAt + 0.05
-            row.checkpoint = "c-seeded"
-            row.successRate = 0.5
-            row.meanReward = 0.4
-            tasks.append(row)
-            for a in 0..<8 {
-                attempts.append(AttemptRow(taskId: id, attemptIndex: a, temperature: 0.6 + 0.3 * Double(a) / 7, steps: 20 + a,
-                                           success: a % 2 == 0, reward: a % 2 == 0 ? 0.8 : 0, abortReason: nil,
-                                           checkpoint: "c-seeded", finishedAt: row.submittedAt + 0.04))
-            }
-        }
-        try store.insert(tasks, attempts: attempts)
-        return state
-    }
-
     @Test("an e-stop sent just after slow history reads is answered before any of them")
     func estopIsAnsweredBeforeTheSlowReadsAheadOfIt() throws {
-        let state = try Self.stateWithHistory(tasks: 6000)
+        let state = try SeededHistory.stateDirectory(tasks: 6000)
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let daemon = try DaemonProcess(stateDirectory: state)
-        try daemon.waitUntilServing()
-        let context = try ZMQContext()
-        // Client A: three of the longest history reads there are, sent without waiting.
-        let reader = try ZMQSocket(context, .dealer)
-        try reader.connect(daemon.endpoint)
-        // Client B: the e-stop, on a connection of its own.
-        let stopper = try ZMQSocket(context, .dealer)
-        try stopper.connect(daemon.endpoint)
-        _ = try daemon.client().call(Request(operation: .ping), as: Pong.self)
-        Thread.sleep(forTimeInterval: 0.1)  // both connections up
-
-        for n in 0..<3 {
-            try reader.send([[], Request(id: "read\(n)", operation: .history, args: .history(HistoryQuery(limit: 10_000))).encoded()], deadline: .seconds(5))
-        }
+        let daemon = try DaemonProcess.serving(stateDirectory: state)
+        // Client A sends three of the longest history reads there are without waiting; client B,
+        // on a connection of its own, the e-stop.
+        let clients = try Self.dealers(2, to: daemon)
+        let (reader, stopper) = (clients[0], clients[1])
+        try Self.sendLongHistoryReads(3, on: reader)
         try stopper.send([[], Request(id: "stop", operation: .estop).encoded()], deadline: .seconds(5))
 
         // Whichever reply comes first, in the order they arrive.
@@ -92,19 +52,13 @@ import ZeroMQ
 
     @Test("a full read queue answers unavailable at once, and the e-stop still gets through")
     func aFullReadQueueRefusesAtOnce() throws {
-        let state = try Self.stateWithHistory(tasks: 3000)
+        let state = try SeededHistory.stateDirectory(tasks: 3000)
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let daemon = try DaemonProcess(stateDirectory: state)
-        try daemon.waitUntilServing()
-        let context = try ZMQContext()
-        let reader = try ZMQSocket(context, .dealer)
-        try reader.connect(daemon.endpoint)
-        _ = try daemon.client().call(Request(operation: .ping), as: Pong.self)
-        Thread.sleep(forTimeInterval: 0.1)
+        let daemon = try DaemonProcess.serving(stateDirectory: state)
+        let clients = try Self.dealers(1, to: daemon)
+        let reader = clients[0]
         // More slow reads than the worker holds: one in hand, 32 waiting, the rest refused.
-        for n in 0..<40 {
-            try reader.send([[], Request(id: "read\(n)", operation: .history, args: .history(HistoryQuery(limit: 10_000))).encoded()], deadline: .seconds(5))
-        }
+        try Self.sendLongHistoryReads(40, on: reader)
         var refused: [WireError] = []
         let clock = ContinuousClock()
         let end = clock.now + .seconds(60)
@@ -126,24 +80,17 @@ import ZeroMQ
                 .replacingOccurrences(of: "  trainable: [head.weight, head.bias]", with: "  # trainable: everything")
         })
         defer { try? FileManager.default.removeItem(atPath: robots) }
-        let daemon = try DaemonProcess(robotConfigDirectory: robots)
-        try daemon.waitUntilServing()
-        let context = try ZMQContext()
-        let events = try ZMQSocket(context, .sub)
-        try events.subscribe()
-        try events.connect(daemon.eventEndpoint)
-        Thread.sleep(forTimeInterval: 0.1)
+        let daemon = try DaemonProcess.serving(robotConfigDirectory: robots)
+        let events = try daemon.subscribe()
         let client = try daemon.client()
-        let args = SubmitArgs(task: "reach", attempts: 64, reward: "efficiency", adapt: true, seed: 11)
-        let id = try client.call(Request(operation: .submit, args: .submit(args)), as: SubmitResult.self).taskId
+        let id = try daemon.submit(SubmitArgs(task: "reach", attempts: 64, reward: "efficiency", adapt: true, seed: 11)).taskId
 
         // Wait for the last attempt to finish: the update starts then.
         var finishedAttempts = 0
         let clock = ContinuousClock()
         let end = clock.now + .seconds(300)
         while finishedAttempts < 64, clock.now < end {
-            guard let frames = try? events.receive(deadline: .milliseconds(200)), let event = try? Event.decode(frames),
-                  event.taskId == id else { continue }
+            guard let event = try events.receive(deadline: .milliseconds(200)), event.taskId == id else { continue }
             if event.kind == .attemptFinished { finishedAttempts += 1 }
         }
         try #require(finishedAttempts == 64, "all 64 attempts finished")
@@ -154,7 +101,7 @@ import ZeroMQ
             let status = try client.call(Request(operation: .status), as: StatusResult.self)
             answered.append(Date().timeIntervalSince1970)
             #expect(status.runningTask == id || status.runningTask == nil)
-            while let frames = try? events.receive(deadline: .zero), let event = try? Event.decode(frames) {
+            while let event = try events.receive(deadline: .milliseconds(1)) {
                 if event.taskId == id, event.kind == .updateFinished, let info = event.update { update = (info, event.at) }
             }
         }
@@ -173,8 +120,7 @@ import ZeroMQ
     func submitTemperaturesIncludeTheAdaptiveShift() throws {
         let robots = try Self.robotFolder(adaptation: "  adaptive_temperature: true\n  temperature_step: 0.1\n")
         defer { try? FileManager.default.removeItem(atPath: robots) }
-        let daemon = try DaemonProcess(robotConfigDirectory: robots)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(robotConfigDirectory: robots)
         let client = try daemon.client()
         // One attempt is a group whose attempts are all alike: the shift moves by a step after it.
         let first = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 1, seed: 5))), as: SubmitResult.self)
@@ -189,10 +135,9 @@ import ZeroMQ
 
     @Test("history pages follow next_cursor over every task once, newest first; a bad cursor is refused by name")
     func historyPagesCoverEveryTaskOnce() throws {
-        let state = try Self.stateWithHistory(tasks: 2500)
+        let state = try SeededHistory.stateDirectory(tasks: 2500)
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let daemon = try DaemonProcess(stateDirectory: state)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(stateDirectory: state)
         let client = try daemon.client(timeout: .seconds(30))
         var seen: [TaskInfo] = []
         var query = HistoryQuery(limit: 10_000)
@@ -251,6 +196,29 @@ import ZeroMQ
     }
 
     /// A robot-config folder holding the repository's reacher2 with overrides, and its models.
+    /// `count` DEALER connections of their own to `daemon`'s request socket, each connected by
+    /// the time this returns (a ping on another connection, then a moment). Each socket keeps
+    /// their context alive.
+    static func dealers(_ count: Int, to daemon: DaemonProcess) throws -> [ZMQSocket] {
+        let context = try ZMQContext()
+        let sockets = try (0..<count).map { _ in
+            let socket = try ZMQSocket(context, .dealer)
+            try socket.connect(daemon.endpoint)
+            return socket
+        }
+        _ = try daemon.client().call(Request(operation: .ping), as: Pong.self)
+        Thread.sleep(forTimeInterval: 0.1)  // the connections are up
+        return sockets
+    }
+
+    /// Sends `count` of the longest history reads there are (`read0`, `read1`, ...) without
+    /// waiting for their replies.
+    static func sendLongHistoryReads(_ count: Int, on socket: ZMQSocket) throws {
+        for n in 0..<count {
+            try socket.send([[], Request(id: "read\(n)", operation: .history, args: .history(HistoryQuery(limit: 10_000))).encoded()], deadline: .seconds(5))
+        }
+    }
+
     static func robotFolder(adaptation: String = "", edit: (String) -> String = { $0 }) throws -> String {
         let dir = NSTemporaryDirectory() + "ttad-robots-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir + "/checkpoints", withIntermediateDirectories: true)

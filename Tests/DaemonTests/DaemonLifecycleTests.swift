@@ -5,8 +5,7 @@ import Wire
 
 @Suite struct DaemonLifecycleTests {
     @Test func answersPingAndStatusThenExitsCleanlyOnSIGTERM() throws {
-        let daemon = try DaemonProcess()
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving()
         let client = try WireClient(endpoint: daemon.endpoint, timeout: .seconds(5))
         let pong = try client.call(Request(id: "p1", operation: .ping), as: Pong.self)
         #expect(pong.pong && pong.pid == daemon.process.processIdentifier)
@@ -18,6 +17,49 @@ import Wire
         #expect(mode == 0o660, "the request socket is for the owner and the ttad group only")
         #expect(daemon.terminate() == 0)
         #expect(!FileManager.default.fileExists(atPath: socketPath), "a clean exit removes the socket file")
+    }
+
+    @Test("SIGTERM: STOPPING=1 first, then requests stop, the running task ends interrupted, and the sockets go last")
+    func sigtermStopsThePartsInOrder() throws {
+        let notify = NotifySocket()
+        let daemon = try DaemonProcess.serving(environment: ["NOTIFY_SOCKET": notify.path])
+        var sent: [String] = []
+        #expect(Poll.until(.seconds(10), every: .milliseconds(1)) {
+            if let datagram = notify.receive() { sent.append(datagram) }
+            return sent.contains { $0.hasPrefix("READY=1") }
+        }, "READY=1 reached the notify socket: \(sent)")
+        // Three long tasks: whichever runs when SIGTERM lands (the first, or one after it) is cut short.
+        let ids = try (0..<3).map { try daemon.submit(SubmitArgs(task: "reach", attempts: 64, adapt: false, seed: UInt64($0))).taskId }
+        let client = try daemon.client()
+        #expect(try Poll.until(.seconds(30), every: .milliseconds(10)) {
+            try client.call(Request(operation: .status), as: StatusResult.self).runningTask == ids[0]
+        })
+        #expect(daemon.terminate() == 0, "SIGTERM exits 0\n\(daemon.log)")
+        while let datagram = notify.receive() { sent.append(datagram) }
+        let ready = sent.firstIndex { $0.hasPrefix("READY=1") }, stopping = sent.firstIndex(of: "STOPPING=1")
+        #expect(ready != nil && stopping != nil && ready! < stopping!, "\(sent)")
+
+        // The log tells the order: stopping, the task cut short by the control loop's stop, stopped.
+        let log = daemon.log
+        let interrupted = ids.lazy.compactMap { log.range(of: "task \($0) interrupted")?.lowerBound }.first
+        let marks = [log.range(of: "stopping: ending the running attempt safely")?.lowerBound, interrupted,
+                     log.range(of: "stopped", options: .backwards)?.lowerBound]
+        #expect(marks.allSatisfy { $0 != nil }, "\(log)")
+        if let a = marks[0], let b = marks[1], let c = marks[2] { #expect(a < b && b < c, "\(log)") }
+        #expect(!FileManager.default.fileExists(atPath: String(daemon.endpoint.dropFirst(6))), "the request socket file is gone")
+        #expect(!FileManager.default.fileExists(atPath: String(daemon.eventEndpoint.dropFirst(6))), "the event socket file is gone")
+    }
+
+    @Test("SIGTERM while the robots and checkpoints still load: a clean stop (exit 0), not death by the signal")
+    func sigtermDuringStartUpStopsCleanly() throws {
+        let daemon = try DaemonProcess()
+        // The first log line comes after the signals are trapped and before the robots load.
+        #expect(Poll.until(.seconds(20), every: .milliseconds(1)) { daemon.log.contains("OpenBLAS kernel") }, "\(daemon.log)")
+        kill(daemon.process.processIdentifier, SIGTERM)
+        daemon.process.waitUntilExit()
+        #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0,
+                "\(daemon.process.terminationReason == .exit ? "exit" : "signal") \(daemon.process.terminationStatus)\n\(daemon.log)")
+        #expect(daemon.log.contains("stopped"), "\(daemon.log)")
     }
 
     @Test func clientGivesUpAtItsDeadlineWhenNoDaemonAnswers() throws {

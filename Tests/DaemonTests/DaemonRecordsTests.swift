@@ -44,8 +44,7 @@ import Wire
 
     @Test("a task on another robot runs and is recorded on that robot's checkpoint, not the default's")
     func otherRobotsCheckpoint() throws {
-        let daemon = try DaemonProcess()
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving()
         let client = try daemon.client()
         let status = try client.call(Request(operation: .status), as: StatusResult.self)
         #expect(status.robot == "reacher2")
@@ -66,8 +65,7 @@ import Wire
         defer { try? FileManager.default.removeItem(atPath: state) }
         var before: StatusResult
         do {
-            let daemon = try DaemonProcess(stateDirectory: state)
-            try daemon.waitUntilServing()
+            let daemon = try DaemonProcess.serving(stateDirectory: state)
             let client = try daemon.client()
             for seed in 0..<2 {
                 let id = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 2, adapt: false, seed: UInt64(seed)))),
@@ -94,8 +92,7 @@ import Wire
         #expect(rollbacks.count == 1 && rollback.robot == "reacher2" && rollback.fromCheckpoint == before.checkpoint
                 && rollback.reason == "operator check" && rollback.taskId == nil, "\(rollbacks)")
 
-        let again = try DaemonProcess(stateDirectory: state)
-        try again.waitUntilServing()
+        let again = try DaemonProcess.serving(stateDirectory: state)
         let after = try again.client().call(Request(operation: .status), as: StatusResult.self)
         #expect(after.tasksDone == before.tasksDone && after.rollbacks == before.rollbacks
                 && after.updatesAccepted == before.updatesAccepted && after.updatesRefused == before.updatesRefused,

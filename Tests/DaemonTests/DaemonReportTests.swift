@@ -23,8 +23,7 @@ import Wire
     @Test func rollbacksAreRecordedWithTheirTaskAndDrawnInTheReport() throws {
         let robots = try Self.blowingUpRobotFolder()
         defer { try? FileManager.default.removeItem(atPath: robots) }
-        let daemon = try DaemonProcess(robotConfigDirectory: robots)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(robotConfigDirectory: robots)
         let client = try daemon.client()
 
         // Submit until an update has blown up and been rolled back (a group that mixes successes

@@ -47,8 +47,7 @@ import ZeroMQ
     }
 
     @Test func tenThousandRandomAndMutatedRequestsAreAllAnswered() throws {
-        let daemon = try DaemonProcess(extraConfig: "queue_capacity: 4")
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(extraConfig: "queue_capacity: 4")
         let context = try ZMQContext()
         let socket = try ZMQSocket(context, .dealer)
         try socket.connect(daemon.endpoint)
@@ -110,8 +109,7 @@ import ZeroMQ
             #expect(row != nil, "accepted task \(id) is in the history")
         }
         // One more start turns every unfinished task into `interrupted`.
-        let last = try DaemonProcess(stateDirectory: state)
-        try last.waitUntilServing()
+        let last = try DaemonProcess.serving(stateDirectory: state)
         let history = try last.client().call(Request(operation: .history, args: .history(HistoryQuery(limit: 10_000))), as: HistoryResult.self)
         let states = Dictionary(uniqueKeysWithValues: history.tasks.map { ($0.taskId, $0.state) })
         for id in accepted { #expect(["done", "interrupted"].contains(states[id] ?? "missing"), "\(id): \(states[id] ?? "missing")") }

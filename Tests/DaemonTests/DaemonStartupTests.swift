@@ -25,8 +25,7 @@ import Wire
 
     static func prepare() throws -> Prepared {
         let state = NSTemporaryDirectory() + "ttad-startup-\(UUID().uuidString.prefix(8))"
-        let daemon = try DaemonProcess(stateDirectory: state)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(stateDirectory: state)
         let client = try daemon.client()
         guard let base = try client.call(Request(operation: .status), as: StatusResult.self).checkpoint else {
             throw PrepareFailed(description: "no live checkpoint")
@@ -100,8 +99,7 @@ import Wire
         case .deleted: try FileManager.default.removeItem(atPath: pointer)
         }
 
-        let daemon = try DaemonProcess(stateDirectory: state)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(stateDirectory: state)
         let status = try Self.status(daemon)
         #expect(status.checkpoint == prepared.candidate, "the history knows the candidate was made good: \(daemon.log)")
         #expect(status.lastGoodCheckpoint == prepared.candidate)
@@ -119,8 +117,7 @@ import Wire
         #expect(daemon.terminate() == 0)
 
         // The rewritten pointer holds: the next start is an ordinary one.
-        let again = try DaemonProcess(stateDirectory: state)
-        try again.waitUntilServing()
+        let again = try DaemonProcess.serving(stateDirectory: state)
         let next = try Self.status(again)
         #expect(next.health == "ok", "\(next.healthReason ?? "")")
         #expect(next.checkpoint == prepared.candidate)
@@ -136,8 +133,7 @@ import Wire
         let candidates = Set(prepared.files).subtracting([prepared.candidate, prepared.base])
         #expect(!candidates.isEmpty, "readable candidates that were never good are there to be (wrongly) picked")
 
-        let daemon = try DaemonProcess(stateDirectory: state)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(stateDirectory: state)
         let status = try Self.status(daemon)
         let live = try #require(status.checkpoint)
         #expect(!prepared.files.contains(live), "a new checkpoint from the shipped start, not one of \(prepared.files)")
@@ -169,8 +165,7 @@ import Wire
                          ".LAST_GOOD.tmp-\(gone.processIdentifier)-17"]
         for name in leftovers { try full.write(to: URL(fileURLWithPath: folder + "/" + name)) }
 
-        let daemon = try DaemonProcess(stateDirectory: state)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(stateDirectory: state)
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: folder))
         #expect(names.isDisjoint(with: leftovers), "\(names)")
         #expect(daemon.log.contains("removed 2 temp file(s)"), "\(daemon.log)")
@@ -202,8 +197,7 @@ import Wire
     func aBadRobotConfigIsSkippedAndTheOthersServed() throws {
         let robots = try Self.robotFolder(extra: ["broken.yaml": "backend:\n  type: mujoco\n  model: nowhere.xml\nno_such_key: 1\n"])
         defer { try? FileManager.default.removeItem(atPath: robots) }
-        let daemon = try DaemonProcess(robotConfigDirectory: robots)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(robotConfigDirectory: robots)
         let status = try daemon.client().call(Request(operation: .status), as: StatusResult.self)
         #expect(status.robots.contains("reacher2") && status.robots.contains("pusher"))
         #expect(!status.robots.contains("broken"))

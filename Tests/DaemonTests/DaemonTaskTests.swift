@@ -2,21 +2,14 @@ import Foundation
 import Testing
 import TTADTesting
 import Wire
-import ZeroMQ
 
 /// A real daemon on the default simulated robot, driven over its real sockets.
 @Suite(.serialized) struct DaemonTaskTests {
     @Test func aTaskRunsNAttemptsAtTheScheduledTemperaturesAndIsRecorded() throws {
-        let daemon = try DaemonProcess()
-        try daemon.waitUntilServing()
-        let context = try ZMQContext()
-        let events = try ZMQSocket(context, .sub)
-        try events.subscribe()
-        try events.connect(daemon.eventEndpoint)
-        Thread.sleep(forTimeInterval: 0.1)
-
+        let daemon = try DaemonProcess.serving()
+        let events = try daemon.subscribe()
         let client = try daemon.client()
-        let accepted = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 4, seed: 4))), as: SubmitResult.self)
+        let accepted = try daemon.submit(SubmitArgs(task: "reach", attempts: 4, seed: 4))
         #expect(accepted.temperatures.map { ($0 * 100).rounded() / 100 } == [0.6, 0.7, 0.8, 0.9])
         let info = try daemon.waitForTask(accepted.taskId)
         #expect(info.state == "done", "\(info)")
@@ -39,13 +32,8 @@ import ZeroMQ
         #expect(info.updates.allSatisfy { $0.learningRate.map { $0 > 0 } ?? false }, "each update says the learning rate it used")
 
         // The event socket told the same story.
-        var finished: [Event] = []
-        let clock = ContinuousClock()
-        let end = clock.now + .seconds(5)
-        while clock.now < end, !finished.contains(where: { $0.kind == .taskFinished }) {
-            guard let frames = try? events.receive(deadline: .milliseconds(200)), let event = try? Event.decode(frames) else { continue }
-            if event.taskId == accepted.taskId { finished.append(event) }
-        }
+        let finished = try events.events(until: { $0.taskId == accepted.taskId && $0.kind == .taskFinished }, deadline: .seconds(5))
+            .filter { $0.taskId == accepted.taskId }
         #expect(finished.filter { $0.kind == .attemptFinished }.count == 4)
         #expect(finished.contains { $0.kind == .taskFinished && $0.state == "done" })
 
@@ -55,8 +43,7 @@ import ZeroMQ
     }
 
     @Test func badSubmitsNameTheFieldAndTheDaemonGoesOn() throws {
-        let daemon = try DaemonProcess()
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving()
         let client = try daemon.client()
         func refusal(_ args: SubmitArgs) -> WireError? {
             do { _ = try client.call(Request(operation: .submit, args: .submit(args)), as: SubmitResult.self); return nil } catch { return error as? WireError }
@@ -70,8 +57,7 @@ import ZeroMQ
     }
 
     @Test func aFullQueueRefusesClearlyAndDropsNothingSilently() throws {
-        let daemon = try DaemonProcess(extraConfig: "queue_capacity: 2")
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(extraConfig: "queue_capacity: 2")
         let client = try daemon.client()
         var accepted: [String] = []
         var fullReplies = 0
@@ -100,8 +86,7 @@ import ZeroMQ
             .replacingOccurrences(of: "ipc:///run/ttad-bridge/reacher2.sock", with: controller.endpoint)
             .replacingOccurrences(of: "step_deadline_ms: 100 ", with: "step_deadline_ms: 5000 ")
         try yaml.write(toFile: robots + "/bridge-example.yaml", atomically: true, encoding: .utf8)
-        let daemon = try DaemonProcess(robotConfigDirectory: robots)
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(robotConfigDirectory: robots)
         let client = try daemon.client()
         let running = try client.call(Request(operation: .submit, args: .submit(
             SubmitArgs(robot: "bridge-example", task: "reach", attempts: 16, adapt: false, seed: 1))), as: SubmitResult.self).taskId
@@ -141,8 +126,7 @@ import ZeroMQ
     }
 
     @Test func sighupAndReloadReReadTheRobotConfigsAndServingGoesOn() throws {
-        let daemon = try DaemonProcess()
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving()
         let client = try daemon.client()
         let ack = try client.call(Request(operation: .reload), as: AckResult.self)
         #expect(ack.message.contains("reacher2"))
@@ -154,16 +138,14 @@ import ZeroMQ
     }
 
     @Test func sigtermDuringATaskStopsSafelyAndTheTaskShowsInterrupted() throws {
-        let daemon = try DaemonProcess()
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving()
         let client = try daemon.client()
         let id = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 64, seed: 3))), as: SubmitResult.self).taskId
         #expect(try Poll.until(.seconds(30), every: .milliseconds(10)) {
             try client.call(Request(operation: .status), as: StatusResult.self).runningTask == id
         })
         #expect(daemon.terminate() == 0, "SIGTERM exits 0\n\(daemon.log)")
-        let again = try DaemonProcess(stateDirectory: daemon.stateDirectory)
-        try again.waitUntilServing()
+        let again = try DaemonProcess.serving(stateDirectory: daemon.stateDirectory)
         let info = try again.client().call(Request(operation: .task, args: .task(TaskRef(taskId: id))), as: TaskInfo.self)
         #expect(["interrupted", "done"].contains(info.state), "\(info.state)")
         #expect(again.terminate() == 0)

@@ -2,32 +2,11 @@ import Foundation
 import Synchronization
 import Systemd
 import Testing
+import TTADTesting
 @testable import Daemon
 
 /// WATCHDOG=1 reaches systemd only while every loop makes progress.
 @Suite(.serialized) struct ProgressWatchdogTests {
-    /// A datagram socket standing in for systemd's notify socket.
-    final class NotifySocket {
-        let path = NSTemporaryDirectory() + "wd-\(UUID().uuidString.prefix(8)).sock"
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        init() {
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-        func receive() -> String? {
-            var buffer = [UInt8](repeating: 0, count: 512)
-            let n = recv(fd, &buffer, buffer.count, 0)
-            return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
-        }
-        deinit { close(fd); unlink(path) }
-    }
-
     /// A clock the test moves by hand, so a stall is simulated exactly and a loaded machine cannot
     /// make the test pass or fail by pausing a thread.
     final class ManualClock: Sendable {

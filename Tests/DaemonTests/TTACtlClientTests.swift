@@ -42,8 +42,7 @@ import ZeroMQ
 
     @Test("watch on the daemon's event endpoint prints its events and exits 0 after --count")
     func watchOnTheDaemonsEventEndpointPrintsEvents() throws {
-        let daemon = try DaemonProcess()
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving()
         // Tasks are queued until watch has printed one event: it may connect after the first one.
         let endpoint = daemon.endpoint
         let done = StopBox()
@@ -65,8 +64,7 @@ import ZeroMQ
 
     @Test("a user outside the socket's group is told permission denied, the group and the fix, with 77")
     func aUserOutsideTheSocketsGroupIsToldPermissionDeniedWith77() throws {
-        let daemon = try DaemonProcess(extraConfig: "socket_mode: \"0660\"")
-        try daemon.waitUntilServing()
+        let daemon = try DaemonProcess.serving(extraConfig: "socket_mode: \"0660\"")
         // The daemon (root) made the socket root:root 0660 in a 0755 folder: nobody may not write it.
         let socket = try TTACtlRunner.run(["ping", "--endpoint", daemon.endpoint], user: "nobody")
         #expect(socket.status == 77, "\(socket.errors)")

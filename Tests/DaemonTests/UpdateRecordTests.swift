@@ -5,7 +5,6 @@ import Learning
 import TTADTesting
 import Testing
 import Wire
-import ZeroMQ
 @testable import Daemon
 
 /// An update is defined once (the trainer's `UpdateReport`) and copied once per boundary: every
@@ -42,31 +41,17 @@ import ZeroMQ
     }
 
     @Test func theUpdateFinishedEventCarriesWhatTheTaskReplyRecords() throws {
-        let daemon = try DaemonProcess()
-        try daemon.waitUntilServing()
-        let context = try ZMQContext()
-        let events = try ZMQSocket(context, .sub)
-        try events.subscribe()
-        try events.connect(daemon.eventEndpoint)
-        Thread.sleep(forTimeInterval: 0.1)
-        let client = try daemon.client()
+        let daemon = try DaemonProcess.serving()
+        let events = try daemon.subscribe()
 
         // Submit until a group mixes successes and failures, so that an update surely runs.
         var ran: (task: TaskInfo, event: UpdateInfo)?
         var skipped: (task: TaskInfo, event: UpdateInfo)?
         for seed in 0..<20 where ran == nil {
-            let id = try client.call(Request(operation: .submit, args: .submit(SubmitArgs(task: "reach", attempts: 8, seed: UInt64(seed)))),
-                                     as: SubmitResult.self).taskId
+            let id = try daemon.submit(SubmitArgs(task: "reach", attempts: 8, seed: UInt64(seed))).taskId
             let task = try daemon.waitForTask(id)
-            var update: UpdateInfo?
-            let clock = ContinuousClock()
-            let end = clock.now + .seconds(5)
-            while clock.now < end, update == nil {
-                guard let frames = try? events.receive(deadline: .milliseconds(200)), let event = try? Event.decode(frames),
-                      event.taskId == id, event.kind == .updateFinished else { continue }
-                update = event.update
-            }
-            let event = try #require(update, "no update_finished event with an update for \(id)")
+            let update = try events.events(until: { $0.taskId == id && $0.kind == .updateFinished }, deadline: .seconds(5)).last
+            let event = try #require(update?.kind == .updateFinished ? update?.update : nil, "no update_finished event with an update for \(id)")
             if task.updates.isEmpty { skipped = (task, event) } else { ran = (task, event) }
         }
         let (task, event) = try #require(ran, "no update ran in 20 tasks\n\(daemon.log)")
