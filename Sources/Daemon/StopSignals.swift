@@ -20,9 +20,12 @@ final class StopSignals: @unchecked Sendable {
 
     init() {
         let relay = self.relay
+        let armed = DispatchSemaphore(value: 0)
         sources = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)  // the source below receives it instead of the default (exit)
+            // No SIG_IGN first: libdispatch arms the source on its own thread after `resume()`,
+            // and an ignored signal that came meanwhile would be lost (the daemon would never stop).
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setRegistrationHandler { armed.signal() }
             source.setEventHandler {
                 let handler = relay.state.withLock { s -> (@Sendable () -> Void)? in
                     s.caught = true
@@ -33,6 +36,8 @@ final class StopSignals: @unchecked Sendable {
             source.resume()
             return source
         }
+        // Armed before the start-up goes on, so a signal from here on is caught, not lost or fatal.
+        for _ in sources { _ = armed.wait(timeout: .now() + 2) }
     }
 
     /// Calls `handler` on every SIGTERM or SIGINT from now on, and once at once if one came already.

@@ -56,7 +56,9 @@ import Wire
         // The first log line comes after the signals are trapped and before the robots load.
         #expect(Poll.until(.seconds(20), every: .milliseconds(1)) { daemon.log.contains("OpenBLAS kernel") }, "\(daemon.log)")
         kill(daemon.process.processIdentifier, SIGTERM)
-        daemon.process.waitUntilExit()
+        let stopped = Poll.until(.seconds(30)) { !daemon.process.isRunning }
+        if !stopped { daemon.crash() }
+        try #require(stopped, "SIGTERM during start-up was lost: the daemon went on\n\(daemon.log)")
         #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0,
                 "\(daemon.process.terminationReason == .exit ? "exit" : "signal") \(daemon.process.terminationStatus)\n\(daemon.log)")
         #expect(daemon.log.contains("stopped"), "\(daemon.log)")
