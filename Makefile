@@ -6,6 +6,7 @@
 #   make uninstall PREFIX=/usr/local DESTDIR= removes what install put in place (not /etc/ttad)
 #   make deb                   .build-deb/ttad_<version>_<arch>.deb (scripts/build-deb.sh)
 #   make systemd-test          the .deb in a real systemd (root; scripts/systemd-test.sh)
+#   make wheel                 .build/wheels/ttad-<version>-py3-none-any.whl (the Python package in python/)
 
 SWIFT ?= swift
 RELEASE_FLAGS := -c release --static-swift-stdlib
@@ -20,7 +21,7 @@ DOCDIR ?= $(PREFIX)/share/doc/ttad
 # The unit reads /etc/ttad/ttad.yaml whatever the prefix.
 CONFDIR ?= /etc/ttad
 
-.PHONY: all build release install uninstall deb systemd-test
+.PHONY: all build release install uninstall deb systemd-test wheel
 
 all: build
 
@@ -69,3 +70,7 @@ deb:
 
 systemd-test:
 	scripts/systemd-test.sh
+
+# The Python package (client, bridge SDK, policy import) as a wheel; `pip install ./python` does the same.
+wheel:
+	python3 -m pip wheel --no-deps --no-build-isolation -w .build/wheels ./python

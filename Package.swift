@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "ZeroMQ", "Systemd", "BLAS", "Wire", "History", "Adaptation", "Checkpoints",
+                "ZeroMQ", "Systemd", "BLAS", "Wire", "History", "Adaptation", "Checkpoints", "Learning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
