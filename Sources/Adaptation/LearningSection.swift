@@ -3,22 +3,13 @@ import Robots
 
 /// Reads the robot-config's `learning:` section into a `PPOConfig` with the same strict node
 /// walker as the rest of the file: an unknown key or a bad value is an error naming the file and
-/// the key path. The defaults and the ranges stay with `PPOConfig` in Learning.
+/// the key path. The key names, the defaults and the ranges stay with `PPOConfig` in Learning.
 extension PPOConfig {
-    enum SectionKey: String, CaseIterable {
-        case learningRate = "learning_rate", clipLow = "clip_low", clipHigh = "clip_high", epochs, minibatches
-        case maxGradNorm = "max_grad_norm", klCoef = "kl_coef", entropyCoef = "entropy_coef"
-        case targetKL = "target_kl", hardKL = "hard_kl", adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
-        case adamEps = "adam_eps", trainable
-        case adaptiveLearningRate = "adaptive_learning_rate", desiredKL = "desired_kl"
-        case learningRateMin = "learning_rate_min", learningRateMax = "learning_rate_max"
-    }
-
     /// The section (nil: every default). `target_kl: null` disables early stopping.
     init(section node: ConfigNode?) throws(RobotConfigError) {
         self.init()
         guard let node else { return }
-        for (key, value) in try node.entries(of: SectionKey.self) {
+        for (key, value) in try node.entries(of: Key.self) {
             switch key {
             case .learningRate: learningRate = try value.double()
             case .clipLow: clipLow = try value.double()
@@ -40,7 +31,7 @@ extension PPOConfig {
             case .learningRateMax: learningRateMax = try value.double()
             }
         }
-        if node.isNull(SectionKey.targetKL.rawValue) { targetKL = nil }
+        if node.isNull(Key.targetKL.rawValue) { targetKL = nil }
         // The ranges are Learning's (`rangeProblem`); the error points at the key in this file.
         if let problem = rangeProblem {
             throw RobotConfigError(file: node.file, keyPath: node.path + "." + problem.key, message: "expected \(problem.expected)")

@@ -1,7 +1,8 @@
 /// Every hyperparameter of the update, with its default (docs/learning.md explains each choice).
 ///
-/// Encoded with snake_case keys; every key is optional and takes its default when absent.
-public struct PPOConfig: Codable, Sendable, Equatable {
+/// A robot-config sets them in its `learning:` section under the snake_case names of `Key`;
+/// every key is optional and takes its default when absent.
+public struct PPOConfig: Sendable, Equatable {
     /// Adam step size. Default 1e-3: on the Reacher baseline (Adam kept across tasks, 4 epochs)
     /// 1e-4 changed nothing in 50 tasks, 1e-3 worked and 3e-3 hurt.
     public var learningRate: Double = 1e-3
@@ -61,7 +62,8 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         change(&self)
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    /// The robot-config's names of the hyperparameters (`learning:` section), one per property.
+    public enum Key: String, CaseIterable, Sendable {
         case learningRate = "learning_rate", clipLow = "clip_low", clipHigh = "clip_high", epochs, minibatches
         case maxGradNorm = "max_grad_norm", klCoef = "kl_coef", entropyCoef = "entropy_coef"
         case targetKL = "target_kl", hardKL = "hard_kl", adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2"
@@ -70,37 +72,12 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         case learningRateMin = "learning_rate_min", learningRateMax = "learning_rate_max"
     }
 
-    public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = PPOConfig()
-        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
-        clipLow = try c.decodeIfPresent(Double.self, forKey: .clipLow) ?? d.clipLow
-        clipHigh = try c.decodeIfPresent(Double.self, forKey: .clipHigh) ?? d.clipHigh
-        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
-        minibatches = try c.decodeIfPresent(Int.self, forKey: .minibatches) ?? d.minibatches
-        maxGradNorm = try c.decodeIfPresent(Double.self, forKey: .maxGradNorm) ?? d.maxGradNorm
-        klCoef = try c.decodeIfPresent(Double.self, forKey: .klCoef) ?? d.klCoef
-        entropyCoef = try c.decodeIfPresent(Double.self, forKey: .entropyCoef) ?? d.entropyCoef
-        // An explicit null disables early stopping; an absent key keeps the default.
-        targetKL = c.contains(.targetKL) ? try c.decodeIfPresent(Double.self, forKey: .targetKL) : d.targetKL
-        hardKL = try c.decodeIfPresent(Double.self, forKey: .hardKL) ?? d.hardKL
-        adamBeta1 = try c.decodeIfPresent(Double.self, forKey: .adamBeta1) ?? d.adamBeta1
-        adamBeta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2) ?? d.adamBeta2
-        adamEps = try c.decodeIfPresent(Double.self, forKey: .adamEps) ?? d.adamEps
-        trainable = try c.decodeIfPresent([String].self, forKey: .trainable)
-        adaptiveLearningRate = try c.decodeIfPresent(Bool.self, forKey: .adaptiveLearningRate) ?? d.adaptiveLearningRate
-        desiredKL = try c.decodeIfPresent(Double.self, forKey: .desiredKL) ?? d.desiredKL
-        learningRateMin = try c.decodeIfPresent(Double.self, forKey: .learningRateMin) ?? d.learningRateMin
-        learningRateMax = try c.decodeIfPresent(Double.self, forKey: .learningRateMax) ?? d.learningRateMax
-    }
-
     /// The first hyperparameter outside its range, as (key, what is expected), or nil when every
     /// one is usable. The robot-config loader turns it into an error naming the file and key.
     public var rangeProblem: (key: String, expected: String)? {
         func positive(_ x: Double) -> Bool { x.isFinite && x > 0 }
         func nonNegative(_ x: Double) -> Bool { x.isFinite && x >= 0 }
-        let checks: [(Bool, CodingKeys, String)] = [
+        let checks: [(Bool, Key, String)] = [
             (positive(learningRate), .learningRate, "a number > 0"),
             (clipLow > 0 && clipLow < 1, .clipLow, "a number in (0, 1)"),
             (positive(clipHigh), .clipHigh, "a number > 0"),
@@ -119,28 +96,5 @@ public struct PPOConfig: Codable, Sendable, Equatable {
             (positive(learningRateMax) && learningRateMax >= learningRateMin, .learningRateMax, "a number >= learning_rate_min"),
         ]
         return checks.first { !$0.0 }.map { ($0.1.rawValue, $0.2) }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(learningRate, forKey: .learningRate)
-        try c.encode(clipLow, forKey: .clipLow)
-        try c.encode(clipHigh, forKey: .clipHigh)
-        try c.encode(epochs, forKey: .epochs)
-        try c.encode(minibatches, forKey: .minibatches)
-        try c.encode(maxGradNorm, forKey: .maxGradNorm)
-        try c.encode(klCoef, forKey: .klCoef)
-        try c.encode(entropyCoef, forKey: .entropyCoef)
-        // An explicit null: an absent key would decode back to the default, not to "disabled".
-        if let targetKL { try c.encode(targetKL, forKey: .targetKL) } else { try c.encodeNil(forKey: .targetKL) }
-        try c.encode(hardKL, forKey: .hardKL)
-        try c.encode(adamBeta1, forKey: .adamBeta1)
-        try c.encode(adamBeta2, forKey: .adamBeta2)
-        try c.encode(adamEps, forKey: .adamEps)
-        try c.encodeIfPresent(trainable, forKey: .trainable)
-        try c.encode(adaptiveLearningRate, forKey: .adaptiveLearningRate)
-        try c.encode(desiredKL, forKey: .desiredKL)
-        try c.encode(learningRateMin, forKey: .learningRateMin)
-        try c.encode(learningRateMax, forKey: .learningRateMax)
     }
 }

@@ -1,6 +1,6 @@
 /// Weights of the multi-objective reward's extra terms (`MultiObjectiveReward`), from the
 /// robot-config's `adaptation.reward_weights`. All default to 0: the plain task reward.
-public struct RewardWeights: Codable, Sendable, Equatable {
+public struct RewardWeights: Sendable, Equatable {
     /// w_progress: credit for how close a failed attempt came (a success counts as 1). Default 0.
     public var progress: Double = 0
     /// w_smoothness: penalty on the mean squared normalised action change. Default 0.
@@ -17,17 +17,4 @@ public struct RewardWeights: Codable, Sendable, Equatable {
 
     /// True when every weight is 0 (the reward is the task reward alone).
     public var isZero: Bool { progress == 0 && smoothness == 0 && safetyMargin == 0 }
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case progress, smoothness, safetyMargin = "safety_margin"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = RewardWeights()
-        progress = try c.decodeIfPresent(Double.self, forKey: .progress) ?? d.progress
-        smoothness = try c.decodeIfPresent(Double.self, forKey: .smoothness) ?? d.smoothness
-        safetyMargin = try c.decodeIfPresent(Double.self, forKey: .safetyMargin) ?? d.safetyMargin
-    }
 }

@@ -61,11 +61,6 @@ import Testing
         #expect(r.reward(jerky) < r.reward(near) && r.reward(close) < r.reward(near))
     }
 
-    @Test func rewardWeightsDecodeWithDefaults() throws {
-        let w = try JSONDecoder().decode(RewardWeights.self, from: Data(#"{"progress": 0.3, "safety_margin": 0.1}"#.utf8))
-        #expect(w == RewardWeights(progress: 0.3, smoothness: 0, safetyMargin: 0.1) && !w.isZero)
-        #expect(try JSONDecoder().decode(RewardWeights.self, from: Data("{}".utf8)).isZero)
-    }
 
     @Test func advantagesAreNilWithoutVariance() {
         #expect(GroupAdvantage.advantages(rewards: [0, 0, 0, 0]) == nil)
@@ -95,18 +90,6 @@ import Testing
         #expect(GroupAdvantage.advantages(rewards: [0.7, 0.7], normalization: .mean) == nil)
     }
 
-    @Test func configDecodesPartialSnakeCase() throws {
-        let c = try JSONDecoder().decode(PPOConfig.self, from: Data(#"{"learning_rate": 0.0005, "clip_high": 0.3, "target_kl": null}"#.utf8))
-        #expect(c.learningRate == 0.0005)
-        #expect(c.clipHigh == 0.3)
-        #expect(c.targetKL == nil)
-        #expect(c.clipLow == 0.2 && c.epochs == 4 && c.minibatches == 4 && c.adamEps == 1e-5 && c.hardKL == 0.1)
-        #expect(try JSONDecoder().decode(PPOConfig.self, from: Data("{}".utf8)) == PPOConfig())
-        var off = PPOConfig()
-        off.targetKL = nil
-        #expect(try JSONDecoder().decode(PPOConfig.self, from: JSONEncoder().encode(off)) == off)
-        #expect(try JSONDecoder().decode(PPOConfig.self, from: JSONEncoder().encode(PPOConfig())) == PPOConfig())
-    }
 }
 
 // MARK: - Gradient checks
