@@ -178,8 +178,10 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         let (lineage, policy, checkpoint, step, generation, temperatures) = try withLock {
             () throws -> (PolicyLineage, Policy, String, Int, Int, [Double]) in
             guard let lineage = lineages[plan.robot] else { throw AdaptationError(.notFound, field: "robot", "robot \(plan.robot) is gone (reloaded?)") }
-            return (lineage, lineage.policy, lineage.live, lineage.liveStep, lineage.generation,
-                    Self.temperatures(for: plan, shift: lineage.temperatureShift))
+            // An evaluation is greedy: T=0 for every attempt, whatever the adaptive shift.
+            let temperatures = plan.evaluation ? Array(repeating: 0.0, count: plan.attempts)
+                : Self.temperatures(for: plan, shift: lineage.temperatureShift)
+            return (lineage, lineage.policy, lineage.live, lineage.liveStep, lineage.generation, temperatures)
         }
         let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: lineage.profile.settings.rewardWeights)
         var rng = PolicyRNG(seed: plan.seed)
@@ -187,6 +189,11 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         let results = try runner.run(plan, temperatures: temperatures, observer: observer, cancellation: cancellation, rng: &rng)
         let reports = results.map(\.report)
         let cancelled = results.contains { $0.cancelled }
+        // An evaluation measures, never teaches nor judges: no update, no gate record, no
+        // hardware-fault count, no temperature shift.
+        if plan.evaluation {
+            return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: .skipped(reason: "evaluation"), cancelled: cancelled)
+        }
 
         // The step decides in memory (under the lock, no I/O): gate verdict, which attempts train.
         let decision = withLock { decideLocked(plan, lineage: lineage, results: results, checkpoint: checkpoint, generation: generation, cancelled: cancelled) }

@@ -52,7 +52,10 @@ struct AttemptRunner {
         var cancelled = Array(repeating: false, count: indices.count)
         for (slot, index) in indices.enumerated() {
             observer.attemptStarted(plan, index: index, temperature: temperatures[index])
-            let attempt = try robot.makeAttempt(task: task, index: index)
+            // An evaluation's attempt k runs evaluation task k; a task's attempts share its seed.
+            var attemptTask = task
+            if let seeds = plan.attemptSeeds { attemptTask.seed = seeds[index] }
+            let attempt = try robot.makeAttempt(task: attemptTask, index: index)
             attempts.append(attempt)
             do {
                 // The robot-config's reset deadline (bridge: reset_deadline_ms; MuJoCo: 1 s).

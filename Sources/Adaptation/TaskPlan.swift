@@ -17,14 +17,37 @@ public struct TaskPlan: Sendable, Equatable {
     /// Whether an update may follow the attempts.
     public var adapt: Bool
     public var priority: Int
+    /// The task's seed; for an evaluation, the evaluation set's seed (see `evaluationTaskSeed`).
     public var seed: UInt64
+    /// An evaluation: `attempts` is K, attempt k is one greedy (T=0) attempt on evaluation task k
+    /// (seed `evaluationTaskSeed(seed, k)`), and nothing is learned or judged from it.
+    public var evaluation: Bool
 
     public init(id: String, robot: String, task: String, params: [String: Double], dynamics: [String: Double],
                 attempts: Int, temperatureBase: Double, temperatureRange: Double, rewardMode: RewardMode,
-                adapt: Bool, priority: Int, seed: UInt64) {
+                adapt: Bool, priority: Int, seed: UInt64, evaluation: Bool = false) {
+        self.evaluation = evaluation
         self.id = id; self.robot = robot; self.task = task; self.params = params; self.dynamics = dynamics
         self.attempts = attempts; self.temperatureBase = temperatureBase; self.temperatureRange = temperatureRange
         self.rewardMode = rewardMode; self.adapt = adapt; self.priority = priority; self.seed = seed
+    }
+}
+
+extension TaskPlan {
+    /// The seed of evaluation task `k` of the set `seed`: a SplitMix64 mix of both, with the top
+    /// bit set. A submit's random seed never has it set (they are drawn from 0...Int64.max), so an
+    /// evaluation task is never a task training drew at random; the same (seed, k), the same task.
+    public static func evaluationTaskSeed(_ seed: UInt64, _ k: Int) -> UInt64 {
+        var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* (UInt64(k) &+ 1)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return z | (1 << 63)
+    }
+
+    /// The seed each attempt's task runs on: the evaluation tasks' seeds, or nil (every attempt on `seed`).
+    var attemptSeeds: [UInt64]? {
+        evaluation ? (0..<attempts).map { Self.evaluationTaskSeed(seed, $0) } : nil
     }
 }
 

@@ -134,7 +134,8 @@ final class ControlLoop: Service, CustomStringConvertible, @unchecked Sendable {
                 logger.error("history write failed", metadata: ["task_id": "\(plan.id)", "error": "\(error)"])
             }
         }
-        activity.taskDone()
+        // An evaluation is not training: `status`'s tasks_done counts submitted tasks only.
+        if !plan.evaluation { activity.taskDone() }
         // The checkpoint the attempts ran on; the task's robot's live one now may be a new candidate.
         let ranOn = outcome?.checkpoint ?? checkpoint
         let liveNow = adaptation.liveCheckpoint(robot: plan.robot)
@@ -156,6 +157,7 @@ final class ControlLoop: Service, CustomStringConvertible, @unchecked Sendable {
             "mean_reward": "\(outcome.map { TaskRecorder.format($0.meanReward) } ?? "")",
             "checkpoint": "\(ranOn ?? "")", "live_checkpoint": "\(liveNow ?? "")",
         ])
+        if plan.evaluation, let outcome { evaluationFinished(plan, outcome: outcome, state: state) }
         notifier.status("idle; last task \(plan.id) \(state.rawValue): \(summary); \(plan.robot) on \(liveNow ?? "-"); \(queue.count) queued")
     }
 
@@ -172,6 +174,34 @@ final class ControlLoop: Service, CustomStringConvertible, @unchecked Sendable {
             return (.failed, "every attempt (\(outcome.attempts.count)) ended in a hardware fault; the first: \(first)")
         }
         return (.done, nil)
+    }
+
+    /// An evaluation's own journal entry (`evaluation_finished`) and event, after its
+    /// `task_finished`: K, successes, mean steps to success, the checkpoint it ran on.
+    private func evaluationFinished(_ plan: TaskPlan, outcome: TaskOutcome, state: TaskState) {
+        let successes = outcome.attempts.filter(\.success)
+        let meanSteps = successes.isEmpty ? nil : Double(successes.map(\.steps).reduce(0, +)) / Double(successes.count)
+        var metadata: Logger.Metadata = [
+            "event": "evaluation_finished", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
+            "state": "\(state.rawValue)", "kind": "evaluation", "evaluation_seed": "\(plan.seed)", "tasks": "\(plan.attempts)",
+            "attempts": "\(outcome.attempts.count)", "successes": "\(successes.count)",
+            "success_rate": "\(TaskRecorder.format(outcome.successRate))", "checkpoint": "\(outcome.checkpoint ?? "")",
+        ]
+        if let meanSteps { metadata["mean_steps"] = "\(TaskRecorder.format(meanSteps))" }
+        if !plan.dynamics.isEmpty {
+            metadata["dynamics"] = "\(plan.dynamics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
+        }
+        let line = "evaluation \(plan.id) \(state.rawValue): \(successes.count)/\(outcome.attempts.count) greedy successes on \(plan.task) "
+            + "(\(plan.robot), seed \(plan.seed)), mean steps to success \(meanSteps.map { TaskRecorder.format($0) } ?? "-"), "
+            + "checkpoint \(outcome.checkpoint ?? "-")"
+        logger.info("\(line)", metadata: metadata)
+        var event = Event(kind: .evaluationFinished, taskId: plan.id)
+        event.state = state.rawValue
+        event.attempts = outcome.attempts.count
+        event.successRate = outcome.successRate
+        event.steps = meanSteps.map { Int($0.rounded()) }
+        event.checkpoint = outcome.checkpoint
+        events.publish(event)
     }
 
     /// Ends a task that was not run because storage failed: held as `failed` until it can be written.

@@ -152,6 +152,11 @@ public final class Daemon: @unchecked Sendable {
             return Reply.success(status(), id: id).encoded()
         case (.submit, .submit(let args)):
             return Reply.success(try submit(args), id: id).encoded()
+        case (.evaluate, .evaluate(let args)):
+            let plan = try evaluationPlan(args, defaultRobot: config.defaultRobot, adaptation: adaptation)
+            let position = try enqueue(plan)
+            return Reply.success(EvaluateResult(taskId: plan.id, position: position, tasks: plan.attempts, seed: plan.seed,
+                                                checkpoint: adaptation.liveCheckpoint(robot: plan.robot)), id: id).encoded()
         case (.task, .task(let ref)):
             guard let info = try taskInfo(ref.taskId) else { throw WireError(.notFound, field: "args.task_id", "no task \"\(ref.taskId)\"") }
             return Reply.success(info, id: id).encoded()
@@ -204,16 +209,8 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func submit(_ args: SubmitArgs) throws -> SubmitResult {
-        if adaptation.status.estopped {
-            throw WireError(.unavailable, "e-stop is latched; `ttactl resume` clears it")
-        }
-        if let failure = storage.failure {
-            throw WireError(.storage, "the task was not accepted: " + (failure.hasPrefix("storage: ") ? String(failure.dropFirst(9)) : failure))
-        }
         let robot = args.robot ?? config.defaultRobot
-        guard adaptation.robots[robot] != nil else {
-            throw WireError(.invalidField, field: "args.robot", "unknown robot \"\(robot)\"; known: \(adaptation.robots.keys.sorted().joined(separator: ", "))")
-        }
+        try checkRobot(robot)
         let defaults = adaptation.defaults(robot: robot) ?? TaskDefaults()
         let plan = TaskPlan(
             id: "t-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10),
@@ -223,6 +220,29 @@ public final class Daemon: @unchecked Sendable {
             temperatureRange: args.temperatureRange ?? defaults.temperatureRange,
             rewardMode: try defaults.rewardMode(args.reward, field: "args.reward"), adapt: args.adapt ?? defaults.adapt,
             priority: args.priority ?? 0, seed: args.seed ?? UInt64.random(in: 0...UInt64(Int64.max)))
+        let position = try enqueue(plan)
+        return SubmitResult(taskId: plan.id, position: position, attempts: plan.attempts,
+                            temperatures: adaptation.temperatures(for: plan),
+                            rewardMode: plan.rewardMode.rawValue, adapt: plan.adapt)
+    }
+
+    /// Refuses a new task or evaluation while the e-stop is latched or storage is failing, or
+    /// for a robot this daemon does not serve.
+    func checkRobot(_ robot: String) throws {
+        if adaptation.status.estopped {
+            throw WireError(.unavailable, "e-stop is latched; `ttactl resume` clears it")
+        }
+        if let failure = storage.failure {
+            throw WireError(.storage, "the task was not accepted: " + (failure.hasPrefix("storage: ") ? String(failure.dropFirst(9)) : failure))
+        }
+        guard adaptation.robots[robot] != nil else {
+            throw WireError(.invalidField, field: "args.robot", "unknown robot \"\(robot)\"; known: \(adaptation.robots.keys.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// Validates a plan against its robot, records it (durably, before the client hears) and
+    /// queues it; returns how many tasks are ahead of it.
+    func enqueue(_ plan: TaskPlan) throws -> Int {
         try adaptation.validate(plan)
         guard queue.count < queue.capacity else {
             throw WireError(.queueFull, "the queue holds \(queue.capacity) tasks and is full; try again later")
@@ -234,17 +254,15 @@ public final class Daemon: @unchecked Sendable {
         }
         // Published before the push: once queued, the control loop may start it at once, and a
         // subscriber must hear `task_queued` before that task's `task_started`.
-        logger.info("task \(plan.id) accepted: \(plan.task) on \(plan.robot), \(plan.attempts) attempts", metadata: [
+        logger.info("\(plan.evaluation ? "evaluation" : "task") \(plan.id) accepted: \(plan.task) on \(plan.robot), \(plan.attempts) \(plan.evaluation ? "greedy tasks" : "attempts")", metadata: [
             "event": "task_queued", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
+            "kind": "\(plan.evaluation ? TaskRow.evaluation : TaskRow.training)",
         ])
         var event = Event(kind: .taskQueued, taskId: plan.id)
         event.attempts = plan.attempts
         events.publish(event)
         // Only this thread (`ttad-changes`) pushes, so the capacity check above still holds.
-        let position = queue.push(plan) ?? 0
-        return SubmitResult(taskId: plan.id, position: position, attempts: plan.attempts,
-                            temperatures: adaptation.temperatures(for: plan),
-                            rewardMode: plan.rewardMode.rawValue, adapt: plan.adapt)
+        return queue.push(plan) ?? 0
     }
 
     private func cancel(_ taskId: String) throws -> AckResult {

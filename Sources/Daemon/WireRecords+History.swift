@@ -43,6 +43,6 @@ extension TaskInfo {
             adapt: row.adapt, priority: row.priority, submittedAt: row.submittedAt, startedAt: row.startedAt,
             finishedAt: row.finishedAt, checkpoint: row.checkpoint, candidate: row.candidate, successRate: row.successRate,
             meanReward: row.meanReward, attempts: attempts.map(AttemptInfo.init), updates: updates.map(UpdateInfo.init),
-            checkpointEvents: checkpointEvents.map(CheckpointEventInfo.init))
+            checkpointEvents: checkpointEvents.map(CheckpointEventInfo.init), kind: row.kind)
     }
 }

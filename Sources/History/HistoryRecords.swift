@@ -39,10 +39,17 @@ public struct TaskRow: Codable, Sendable, Equatable, FetchableRecord, Persistabl
     public var candidate: String?
     public var successRate: Double?
     public var meanReward: Double?
+    /// `training` (a submit) or `evaluation` (K greedy single attempts, `seed` the evaluation
+    /// set's seed, never an update); rows from before the column are training.
+    public var kind: String = TaskRow.training
+
+    /// The `kind` of a submitted task and of an evaluation.
+    public static let training = "training", evaluation = "evaluation"
 
     public init(id: String, robot: String, task: String, paramsJSON: String, dynamicsJSON: String, attempts: Int,
                 temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool, priority: Int,
-                seed: Int64, state: TaskState, submittedAt: Double) {
+                seed: Int64, state: TaskState, submittedAt: Double, kind: String = TaskRow.training) {
+        self.kind = kind
         self.id = id; self.robot = robot; self.task = task; self.paramsJSON = paramsJSON; self.dynamicsJSON = dynamicsJSON
         self.attempts = attempts; self.temperatureBase = temperatureBase; self.temperatureRange = temperatureRange
         self.rewardMode = rewardMode; self.adapt = adapt; self.priority = priority; self.seed = seed
@@ -50,7 +57,7 @@ public struct TaskRow: Codable, Sendable, Equatable, FetchableRecord, Persistabl
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, robot, task, attempts, adapt, priority, seed, state, detail, checkpoint, candidate
+        case id, robot, task, attempts, adapt, priority, seed, state, detail, checkpoint, candidate, kind
         case paramsJSON = "params_json", dynamicsJSON = "dynamics_json"
         case temperatureBase = "temperature_base", temperatureRange = "temperature_range", rewardMode = "reward_mode"
         case submittedAt = "submitted_at", startedAt = "started_at", finishedAt = "finished_at"

@@ -107,6 +107,10 @@ public final class HistoryStore: Sendable {
                 t.add(column: "samples", .integer)
             }
         }
+        // Evaluations (`evaluate`) are tasks of their own kind; every earlier row is training.
+        migrator.registerMigration("v6-task-kind") { db in
+            try db.alter(table: "tasks") { t in t.add(column: "kind", .text).notNull().defaults(to: "training") }
+        }
         return migrator
     }
 
@@ -326,7 +330,7 @@ public final class HistoryStore: Sendable {
         try pool.read { db in
             HistoryTotals(
                 tasksDone: try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM tasks WHERE started_at IS NOT NULL AND state NOT IN ('queued', 'running')
+                    SELECT COUNT(*) FROM tasks WHERE started_at IS NOT NULL AND state NOT IN ('queued', 'running') AND kind = 'training'
                     """) ?? 0,
                 updatesAccepted: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM updates WHERE accepted") ?? 0,
                 updatesRefused: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM updates WHERE NOT accepted") ?? 0,

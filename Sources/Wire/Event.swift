@@ -8,6 +8,9 @@ public struct Event: Codable, Sendable, Equatable {
         case taskQueued = "task_queued", taskStarted = "task_started", taskFinished = "task_finished"
         case attemptStarted = "attempt_started", attemptFinished = "attempt_finished"
         case updateFinished = "update_finished"
+        /// An evaluation ended (after its `task_finished`): `success_rate`, `steps` (mean steps to
+        /// success, absent when none succeeded), `attempts` (K), `checkpoint` (what it ran on).
+        case evaluationFinished = "evaluation_finished"
         case checkpoint, status
     }
     public var v: Int = WireVersion.current

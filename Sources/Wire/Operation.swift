@@ -6,6 +6,9 @@ public enum Operation: String, Codable, Sendable, CaseIterable {
     case status
     /// Queue a task: N attempts, then an update (see `SubmitArgs`).
     case submit
+    /// Queue an evaluation: K greedy (T=0) single attempts on fixed task seeds, no update
+    /// (see `EvaluateArgs`); recorded as a task of kind `evaluation`.
+    case evaluate
     /// One task's state and attempts.
     case task
     /// Cancel a queued or running task.

@@ -14,6 +14,7 @@ public struct Request: Sendable, Equatable {
     public enum Args: Sendable, Equatable {
         case none
         case submit(SubmitArgs)
+        case evaluate(EvaluateArgs)
         case task(TaskRef)
         case history(HistoryQuery)
         case rollback(RollbackArgs)
@@ -90,6 +91,10 @@ public struct Request: Sendable, Equatable {
             let submit: SubmitArgs = try decodeArgs()
             try submit.validate()
             parsed = .submit(submit)
+        case .evaluate:
+            let evaluate: EvaluateArgs = try decodeArgs()
+            try evaluate.validate()
+            parsed = .evaluate(evaluate)
         case .task, .cancel:
             let ref: TaskRef = try decodeArgs()
             if ref.taskId.isEmpty || ref.taskId.utf8.count > 64 {
@@ -129,6 +134,7 @@ public struct Request: Sendable, Equatable {
         return switch args {
         case .none: frame(Empty?.none)
         case .submit(let a): frame(a)
+        case .evaluate(let a): frame(a)
         case .task(let a): frame(a)
         case .history(let a): frame(a)
         case .rollback(let a): frame(a)

@@ -128,11 +128,15 @@ public struct TaskInfo: Codable, Sendable, Equatable {
     public var updates: [UpdateInfo]
     /// The checkpoint events this task caused, in order (absent from older daemons).
     public var checkpointEvents: [CheckpointEventInfo]?
+    /// `training` (a submit) or `evaluation` (an `evaluate`: attempt k is evaluation task k, at
+    /// T=0, and there is never an update). Absent from older daemons: training.
+    public var kind: String?
     public init(taskId: String, robot: String, task: String, state: String, detail: String?, params: [String: Double],
                 dynamics: [String: Double], temperatureBase: Double, temperatureRange: Double, rewardMode: String, adapt: Bool,
                 priority: Int, submittedAt: Double, startedAt: Double?, finishedAt: Double?, checkpoint: String?,
                 candidate: String?, successRate: Double?, meanReward: Double?, attempts: [AttemptInfo], updates: [UpdateInfo],
-                checkpointEvents: [CheckpointEventInfo]? = nil) {
+                checkpointEvents: [CheckpointEventInfo]? = nil, kind: String? = nil) {
+        self.kind = kind
         self.taskId = taskId; self.robot = robot; self.task = task; self.state = state; self.detail = detail
         self.params = params; self.dynamics = dynamics; self.temperatureBase = temperatureBase
         self.temperatureRange = temperatureRange; self.rewardMode = rewardMode; self.adapt = adapt; self.priority = priority

@@ -16,8 +16,10 @@ struct Report: ParsableCommand {
         let query = HistoryQuery(task: task, robot: robot, limit: limit)
         // A page stops at 1 MiB: follow the cursors up to `limit`.
         let history = try TTACtl.run { try HistoryPages.fetch(connection.client(), query, upTo: limit) }
-        let tasks = history.tasks.filter { $0.state == "done" }.sorted { $0.submittedAt < $1.submittedAt }
-        let analysis = ReportAnalysis(tasks: tasks, untasked: history.untaskedEvents ?? [])
+        let done = history.tasks.filter { $0.state == "done" }.sorted { $0.submittedAt < $1.submittedAt }
+        // Evaluations are measurements, not training: their own table, never a point of the charts.
+        let tasks = done.filter { $0.kind != "evaluation" }
+        let analysis = ReportAnalysis(tasks: tasks, untasked: history.untaskedEvents ?? [], evaluations: EvaluationRow.grouped(done))
         try ReportPage(analysis: analysis, title: "ttad report").html().write(toFile: output, atomically: true, encoding: .utf8)
         if connection.json { printJSON(analysis.summary); return }
         print(analysis.terminalSummary())
@@ -37,6 +39,8 @@ struct ReportAnalysis {
         var tasks: Int; var attempts: Int; var successRate: Double; var meanReward: Double; var updatesAccepted: Int; var updatesRefused: Int
         var promotions: Int; var rollbacks: Int
         var byTemperature: [TemperatureRow]
+        /// Finished evaluations by robot, task and dynamics, oldest first in each.
+        var evaluations: [EvaluationRow]
     }
 
     /// A checkpoint event no task caused (a person's rollback, a start-up fallback), placed after
@@ -47,9 +51,11 @@ struct ReportAnalysis {
     let untasked: [UntaskedEvent]
     let byTemperature: [TemperatureRow]
     let summary: Summary
+    let evaluations: [EvaluationRow]
 
     /// `tasks` oldest first; `untasked` as the history's first page carries them.
-    init(tasks: [TaskInfo], untasked: [CheckpointEventInfo] = []) {
+    init(tasks: [TaskInfo], untasked: [CheckpointEventInfo] = [], evaluations: [EvaluationRow] = []) {
+        self.evaluations = evaluations
         // Only those within the tasks' span and after it: older ones belong to history not shown.
         let start = tasks.first?.submittedAt ?? -Double.infinity
         self.untasked = untasked.filter { $0.at >= start }.sorted { $0.at < $1.at }.map { event in
@@ -77,7 +83,7 @@ struct ReportAnalysis {
                           meanReward: attempts.isEmpty ? 0 : attempts.map(\.reward).reduce(0, +) / Double(attempts.count),
                           updatesAccepted: updates.filter(\.accepted).count, updatesRefused: updates.filter { !$0.accepted }.count,
                           promotions: events.filter { $0.kind == "promoted" }.count, rollbacks: events.filter { $0.kind == "rollback" }.count,
-                          byTemperature: byTemperature)
+                          byTemperature: byTemperature, evaluations: evaluations)
     }
 
     /// Mean of `key` over the first and the last `window` tasks.
@@ -104,6 +110,7 @@ struct ReportAnalysis {
             lines.append(String(format: "                %5.2f  %8d  %6.0f%%  %6.3f  %@", row.temperature, row.attempts, row.successRate * 100,
                                 row.meanReward, row.meanStepsToSuccess.map { String(format: "%.1f", $0) } ?? "-"))
         }
+        lines += EvaluationRow.lines(evaluations)
         return lines.joined(separator: "\n")
     }
 }

@@ -36,6 +36,7 @@ struct ReportPage {
             \(success)\(reward)\(steps)
             <p class="legend">Vertical lines, after the task that caused them: <span style="color:#999">dotted grey</span>, a candidate checkpoint went live; <span style="color:#2a8a3a">dashed green</span>, a candidate was promoted to good; <span style="color:#c33">solid red</span>, a rollback to the last good checkpoint (hover for why). Red dots: a refused update.</p>
             \(rollbackTable())
+            \(EvaluationRow.html(analysis.evaluations))
             \(temps)
             <h2>By temperature</h2>
             <table><tr><th>T</th><th>attempts</th><th>success</th><th>mean reward</th><th>steps to success</th></tr>

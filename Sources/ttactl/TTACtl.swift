@@ -15,7 +15,7 @@ struct TTACtl: ParsableCommand {
             user (not in its group). Every subcommand, flag and example: docs/ttactl.md \
             (/usr/share/doc/ttad/ttactl.md when installed).
             """,
-        subcommands: [Ping.self, Status.self, Submit.self, TaskCommand.self, Cancel.self, History.self, Checkpoints.self,
+        subcommands: [Ping.self, Status.self, Submit.self, Evaluate.self, TaskCommand.self, Cancel.self, History.self, Checkpoints.self,
                       Rollback.self, Import.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self, Report.self, Keygen.self])
 }
 

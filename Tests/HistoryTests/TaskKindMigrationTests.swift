@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import History
+
+/// A database written before tasks had a kind opens, reads its old tasks as training, keeps new
+/// evaluations as evaluations, and leaves evaluations out of the `tasks_done` total.
+struct TaskKindMigrationTests {
+    @Test func anOlderDatabaseWithoutTaskKindsReadsItsTasksAsTrainingAndKeepsEvaluationsApart() throws {
+        let path = NSTemporaryDirectory() + "history-\(UUID().uuidString.prefix(8)).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let store = try HistoryStore(path: path)
+            try store.insert(UpdateColumnsMigrationTests.task("old", at: 1))
+        }
+        // Take the kind column and its migration record back out, as a v5 daemon left them.
+        let downgrade = Process()
+        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        downgrade.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("ALTER TABLE tasks DROP COLUMN kind")
+            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v6-task-kind'")
+            db.commit()
+            """, path]
+        try downgrade.run()
+        downgrade.waitUntilExit()
+        try #require(downgrade.terminationStatus == 0, "python3 could not rewrite the database")
+
+        let store = try HistoryStore(path: path)
+        #expect(try store.task(id: "old")?.kind == TaskRow.training)
+        var evaluation = UpdateColumnsMigrationTests.task("eval", at: 2)
+        evaluation.kind = TaskRow.evaluation
+        try store.insert(evaluation)
+        #expect(try store.task(id: "eval")?.kind == TaskRow.evaluation)
+        for id in ["old", "eval"] {
+            try store.markRunning(taskId: id, checkpoint: "ck-0", at: 3)
+            try store.finish(taskId: id, state: .done, detail: nil, candidate: nil, successRate: 0.5, meanReward: 0.4, at: 4)
+        }
+        #expect(try store.totals().tasksDone == 1, "an evaluation is not a task done")
+        #expect(try store.integrityCheck())
+    }
+}
