@@ -65,6 +65,22 @@ def test_a_task_runs_through_the_point_mass_example_controller(daemon: Daemon):
     assert hardware_faults(info) == []
 
 
+def test_an_evaluation_runs_greedy_attempts_on_the_same_tasks_each_time_without_updating(daemon: Daemon):
+    with daemon.client() as client:
+        first = client.evaluate("reach", tasks=3, seed=4)
+        assert first["tasks"] == 3 and first["seed"] == 4
+        one = client.wait_task(first["task_id"], deadline=120)
+        two = client.wait_task(client.evaluate("reach", tasks=3, seed=4)["task_id"], deadline=120)
+        status = client.status()
+    for info in (one, two):
+        assert info["state"] == "done" and info["kind"] == "evaluation", info
+        assert [a["temperature"] for a in info["attempts"]] == [0, 0, 0]
+        assert info["updates"] == [], info["updates"]
+    # The same evaluation set, the same policy, greedy: the same outcomes.
+    assert [(a["success"], a["steps"]) for a in one["attempts"]] == [(a["success"], a["steps"]) for a in two["attempts"]]
+    assert status["tasks_done"] == 0 and status["updates_accepted"] == 0
+
+
 def test_a_refused_field_raises_invalid_field_with_the_daemons_code_and_field(daemon: Daemon):
     with daemon.client() as client:
         with pytest.raises(ttad.InvalidField) as refused:

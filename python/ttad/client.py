@@ -182,6 +182,21 @@ class Client:
                 "reward": reward, "adapt": adapt, "priority": priority, "seed": seed}
         return self.call("submit", args, timeout=timeout)
 
+    def evaluate(self, task: str, *, robot: Optional[str] = None, params: Optional[Mapping[str, float]] = None,
+                 dynamics: Optional[Mapping[str, float]] = None, tasks: Optional[int] = None,
+                 seed: Optional[int] = None, priority: Optional[int] = None, timeout: Optional[float] = None) -> JSON:
+        """Queues an evaluation: ``tasks`` (K, 1-500, the daemon's default 20) greedy (T = 0) attempts
+        of the live policy, one per task of a fixed evaluation set chosen by ``seed`` (default 0), so
+        evaluations before and after adapting face the same tasks. Nothing is updated and the
+        gate's record is untouched; the history keeps it as a task of ``kind`` ``evaluation``.
+        Returns ``task_id`` (follow it with :meth:`wait_task`), ``position``, ``tasks``, ``seed``,
+        ``checkpoint``.
+        """
+        args = {"task": task, "robot": robot, "params": dict(params) if params is not None else None,
+                "dynamics": dict(dynamics) if dynamics is not None else None, "tasks": tasks, "seed": seed,
+                "priority": priority}
+        return self.call("evaluate", args, timeout=timeout)
+
     def task(self, task_id: str, *, timeout: Optional[float] = None) -> JSON:
         """One task: state, params, attempts, updates, checkpoint events."""
         return self.call("task", {"task_id": task_id}, timeout=timeout)
