@@ -16,8 +16,10 @@ from typing import Any, Dict, List, Mapping, Sequence
 import numpy as np
 import torch
 
+from ttad.policy_torch import TtadPolicy
+
 from benchmarks import Benchmark
-from rollout import Attempt, run_attempt
+from rollout import Attempt, log_std_of, run_attempt
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def group_advantages(rewards: Sequence[float]) -> np.ndarray | None:
 class PlainGRPO:
     """Adapts ``policy`` (a ``TtadPolicy``, trained in place) task after task."""
 
-    def __init__(self, policy: torch.nn.Module, bench: Benchmark, config: PlainConfig = PlainConfig(),
+    def __init__(self, policy: TtadPolicy, bench: Benchmark, config: PlainConfig = PlainConfig(),
                  seed: int = 0) -> None:
         self.policy = policy
         self.bench = bench
@@ -111,13 +113,13 @@ class PlainGRPO:
 
     def _log_prob(self, obs: torch.Tensor, samples: torch.Tensor, temps: torch.Tensor) -> torch.Tensor:
         """Each step's log-prob under the temperature it was sampled at."""
-        arch = self.policy.architecture  # type: ignore[attr-defined]
+        arch = self.policy.architecture
         if arch["head"] == "binned":
-            logits = self.policy.logits(obs) / temps[:, None, None]  # type: ignore[operator]
+            logits = self.policy.logits(obs) / temps[:, None, None]
             logp = torch.log_softmax(logits, dim=-1).gather(2, samples.long().unsqueeze(2)).squeeze(2)
             return logp.sum(1)
         mean = self.policy(obs)
-        std = torch.exp(self.policy.head.log_std)[None, :] * temps[:, None]  # type: ignore[union-attr]
+        std = torch.exp(log_std_of(self.policy))[None, :] * temps[:, None]
         return torch.distributions.Normal(mean, std).log_prob(samples.float()).sum(1)
 
     def close(self) -> None:

@@ -34,6 +34,9 @@ PRETRAIN_SEED_BASE = 10_000_000
 class Normaliser(nn.Module):
     """A fixed observation normaliser (``mean``/``std`` buffers, read by ``from_torch``)."""
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, mean: np.ndarray, std: np.ndarray) -> None:
         super().__init__()
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))

@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Mapping, Sequence
 import numpy as np
 import torch
 
+from ttad.policy_torch import TtadPolicy
+
 from benchmarks import Benchmark
 from ttad.bridge import Transition
 from ttad.bridge.gymnasium_env import flatten_observation
@@ -32,32 +34,39 @@ class Attempt:
 
 
 
-def act(policy: torch.nn.Module, observation: np.ndarray, temperature: float,
+def log_std_of(policy: TtadPolicy) -> torch.Tensor:
+    """A gaussian head's ``log_std`` (one per action dimension)."""
+    log_std = policy.head.log_std
+    assert isinstance(log_std, torch.Tensor), "log_std_of: the policy's head is not gaussian"
+    return log_std
+
+
+def act(policy: TtadPolicy, observation: np.ndarray, temperature: float,
         generator: torch.Generator) -> tuple[np.ndarray, np.ndarray, float]:
     """(action for the env, raw sample, log-prob at ``temperature``); T = 0 is greedy, log-prob 0."""
     obs = torch.as_tensor(observation, dtype=torch.float32).unsqueeze(0)
-    arch = policy.architecture  # type: ignore[attr-defined]
+    arch = policy.architecture
     with torch.no_grad():
         if temperature <= 0:
-            action = policy.greedy_action(obs)[0].numpy()  # type: ignore[operator]
+            action = policy.greedy_action(obs)[0].numpy()
             return action, action, 0.0
         if arch["head"] == "binned":
-            logits = policy.logits(obs)[0] / temperature  # type: ignore[operator]
+            logits = policy.logits(obs)[0] / temperature
             probs = torch.softmax(logits, dim=-1)
             bins = torch.multinomial(probs, 1, generator=generator).squeeze(1)
             logp = float(torch.log(probs.gather(1, bins.unsqueeze(1))).sum())
-            centres = policy.bin_centres()  # type: ignore[operator]
+            centres = policy.bin_centres()
             action = centres.gather(1, bins.unsqueeze(1)).squeeze(1).numpy()
             return action, bins.numpy(), logp
         mean = policy(obs)[0]
-        std = torch.exp(policy.head.log_std) * temperature  # type: ignore[union-attr]
+        std = torch.exp(log_std_of(policy)) * temperature
         x = mean + std * torch.randn(mean.shape, generator=generator)
         logp = float(torch.distributions.Normal(mean, std).log_prob(x).sum())
-        action = x.clamp(policy.action_low, policy.action_high).numpy()  # type: ignore[arg-type]
+        action = x.clamp(policy.action_low, policy.action_high).numpy()
         return action, x.numpy(), logp
 
 
-def run_attempt(policy: torch.nn.Module, env: Any, bench: Benchmark, seed: int, factors: Mapping[str, float],
+def run_attempt(policy: TtadPolicy, env: Any, bench: Benchmark, seed: int, factors: Mapping[str, float],
                 temperature: float, generator: torch.Generator, record: bool = False) -> Attempt:
     """One attempt on task ``seed`` under ``factors`` at ``temperature``."""
     bench.apply_dynamics(env, dict(factors))
@@ -83,7 +92,7 @@ def run_attempt(policy: torch.nn.Module, env: Any, bench: Benchmark, seed: int, 
     return attempt
 
 
-def greedy_success(policy: torch.nn.Module, bench: Benchmark, seeds: Sequence[int],
+def greedy_success(policy: TtadPolicy, bench: Benchmark, seeds: Sequence[int],
                    factors: Mapping[str, float]) -> Dict[str, Any]:
     """Greedy (T = 0) success rate and mean steps to success over ``seeds``."""
     env = bench.make_env()

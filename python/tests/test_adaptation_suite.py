@@ -61,6 +61,7 @@ def test_the_suite_pairs_every_arm_on_the_same_tasks_and_evaluates_on_held_out_s
         assert len(run["arms"][arm]["tasks"]) == 2
         assert all(len(t["steps"]) == result["attempts"] == 8 for t in run["arms"][arm]["tasks"])
         assert 0 <= run["arms"][arm]["eval_shifted"]["success"] <= 1
+    assert run["arms"]["ttad"]["imported_checkpoint"].startswith("ckpt-")  # the start went on through `import`
     assert run["arms"]["ttad"]["final_checkpoint"].endswith(".safetensors")
     assert 0 <= run["arms"]["start"]["eval_unshifted"]["success"] <= 1
     summary = bench["summary"]
