@@ -46,8 +46,6 @@ from rollout import greedy_success  # noqa: E402
 from ttad import policy as ttad_policy  # noqa: E402
 from ttad.bridge import GymnasiumController, robot_config  # noqa: E402
 
-torch.set_num_threads(1)  # single-observation forwards: 7x faster than two threads on this 2-core machine
-
 EVAL_SEED_BASE = 5_000_000
 ATTEMPTS = 8
 
@@ -315,6 +313,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--start", default=None, help="starting policy file (default: the benchmark's in policies/)")
     parser.add_argument("--out", default="adaptation-suite.json")
     args = parser.parse_args(argv)
+    torch.set_num_threads(1)  # single-observation forwards: 7x faster than two threads on this 2-core machine
     arms = [a for a in args.arms.split(",") if a]
     for a in arms:
         if a not in ("plain", "ttad"):
