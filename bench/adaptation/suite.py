@@ -1,0 +1,356 @@
+"""The adaptation suite's harness: ttad's learner against the plain PyTorch reference of the same
+method, on benchmarks ttad was not tuned on (issue 16).
+
+    python3 bench/adaptation/suite.py --benchmarks reacher-damping --seeds 2 --tasks 10 --eval-tasks 50
+
+For each benchmark and seed: a training task sequence (task seeds ``100_000 * (seed + 1) + k``) and
+a fixed held-out evaluation set (task seeds ``5_000_000 + i``, the same for every seed, never
+trained on), and three arms from the same starting file on the same sequence:
+
+- ``ttad``: a real daemon (``$TTAD_BINARY``), the env served by ``ttad.bridge`` with the shift,
+  the start put on with ``Client.import_checkpoint``, each task submitted with its seed and
+  ``attempts=8`` (ttad's defaults otherwise); the final live checkpoint read from the state directory;
+- ``plain``: plain_grpo.py on the same env, shift, tasks and start;
+- ``start``: no adaptation.
+
+Each arm's final policy is evaluated greedily (T = 0) in PyTorch (``ttad.policy.to_torch``) on the
+evaluation set under the shift; the start also without it. Prints a table and writes ``--out`` JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(REPO, "python"))
+
+import ttad  # noqa: E402
+from benchmarks import BENCHMARKS, Benchmark  # noqa: E402
+from plain_grpo import PlainConfig, PlainGRPO  # noqa: E402
+from rollout import greedy_success  # noqa: E402
+from ttad import policy as ttad_policy  # noqa: E402
+from ttad.bridge import GymnasiumController, robot_config  # noqa: E402
+
+EVAL_SEED_BASE = 5_000_000
+ATTEMPTS = 8
+
+
+def training_seeds(seed: int, tasks: int) -> List[int]:
+    """The task seeds of run ``seed``: ``100_000 * (seed + 1) + k``, below the evaluation range."""
+    if tasks > 100_000:
+        raise ValueError(f"--tasks {tasks}: at most 100000 tasks a seed")
+    return [100_000 * (seed + 1) + k for k in range(tasks)]
+
+
+def evaluation_seeds(count: int) -> List[int]:
+    """The fixed held-out evaluation set: ``5_000_000 + i``."""
+    return [EVAL_SEED_BASE + i for i in range(count)]
+
+
+def ttad_binary() -> str:
+    """``$TTAD_BINARY``, else the checkout's debug build."""
+    path = os.environ.get("TTAD_BINARY") or os.path.join(REPO, ".build", "debug", "ttad")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise SystemExit(f"no ttad binary at {path}: build it (swift build --product ttad) or set TTAD_BINARY")
+    return path
+
+
+class TtadArm:
+    """A real daemon adapting the benchmark's robot, served by ``ttad.bridge`` on a thread."""
+
+    def __init__(self, bench: Benchmark, start: str, deadline: float = 60.0) -> None:
+        self.bench = bench
+        self.directory = tempfile.mkdtemp(prefix="ttad-suite-", dir="/tmp")
+        endpoint = f"ipc://{self.directory}/robot.sock"
+        self.controller = GymnasiumController(bench.make_env, success=bench.success, progress=bench.progress,
+                                              apply_dynamics=bench.apply_dynamics)
+        robots = os.path.join(self.directory, "robots")
+        os.makedirs(robots)
+        robot_config(self.controller.env, endpoint=endpoint, tasks={bench.task: {}},
+                     dynamics={k: tuple(v) for k, v in bench.dynamics_range.items()}, max_steps=bench.max_steps,
+                     policy=dict(bench.policy), safety={"joint_velocity_limit": 200},
+                     path=os.path.join(robots, f"{bench.name}.yaml"))
+        self.error: Optional[BaseException] = None
+        self.thread = threading.Thread(target=self._serve, args=(endpoint,), name="suite-controller", daemon=True)
+        self.thread.start()
+        if not self.controller.ready.wait(deadline):
+            raise RuntimeError(f"the controller did not bind {endpoint} within {deadline} s: {self.error}")
+        self.endpoint = f"ipc://{self.directory}/ttad.sock"
+        self.state = os.path.join(self.directory, "state")
+        config = os.path.join(self.directory, "ttad.yaml")
+        with open(config, "w") as f:
+            f.write(f"request_endpoint: {self.endpoint}\nevent_endpoint: ipc://{self.directory}/events.sock\n"
+                    f"state_directory: {self.state}\nrobot_config_directory: {robots}\ndefault_robot: {bench.name}\n")
+        env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
+        self.log_path = os.path.join(self.directory, "stderr.log")
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([ttad_binary(), "--config", config], stdout=subprocess.DEVNULL,
+                                        stderr=self._log, env=env)
+        self.client = ttad.Client(self.endpoint, timeout=30)
+        self._wait_until_serving(deadline)
+        self.imported: str = self.client.import_checkpoint(bench.name, start, by="adaptation-suite")["checkpoint"]
+
+    def _serve(self, endpoint: str) -> None:
+        try:
+            self.controller.serve(endpoint)
+        except BaseException as error:  # noqa: BLE001 - reported by the constructor or close()
+            self.error = error
+            self.controller.ready.set()
+
+    def _wait_until_serving(self, deadline: float) -> None:
+        end = time.monotonic() + deadline
+        with ttad.Client(self.endpoint, timeout=0.3) as probe:
+            while time.monotonic() < end:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"ttad exited with {self.process.returncode}:\n{self._read_log()}")
+                try:
+                    probe.ping()
+                    return
+                except ttad.NoAnswer:
+                    time.sleep(0.05)
+        raise RuntimeError(f"ttad did not answer within {deadline} s:\n{self._read_log()}")
+
+    def _read_log(self) -> str:
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def task(self, task_seed: int, factors: Dict[str, float], deadline: float = 600.0) -> Dict[str, Any]:
+        """Submits one task with its seed and the shift, waits for it; its outcome."""
+        task_id = self.client.submit(self.bench.task, robot=self.bench.name, attempts=ATTEMPTS, seed=task_seed,
+                                     dynamics=dict(factors))["task_id"]
+        info = self.client.wait_task(task_id, deadline=deadline)
+        if info.get("state") != "done":
+            raise RuntimeError(f"task {task_id} (seed {task_seed}) ended {info.get('state')}: {info}")
+        attempts = info.get("attempts", [])
+        keep = ("accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "epochs", "early_stopped")
+        return {"seed": task_seed, "successes": sum(bool(a.get("success")) for a in attempts),
+                "steps": [a.get("steps") for a in attempts],
+                "updates": [{k: u.get(k) for k in keep if k in u} for u in info.get("updates") or []],
+                "checkpoint_events": [{k: e.get(k) for k in ("kind", "checkpoint", "reason") if k in e}
+                                      for e in info.get("checkpoint_events") or []]}
+
+    def live_checkpoint(self) -> str:
+        """The path of the robot's live checkpoint in the state directory."""
+        info = self.client.checkpoints()
+        live = info.get("live")
+        if isinstance(live, dict):
+            live = live.get(self.bench.name) or live.get("id")
+        if not isinstance(live, str):
+            raise RuntimeError(f"checkpoints: no live checkpoint id for {self.bench.name}: {info}")
+        path = os.path.join(self.state, "checkpoints", self.bench.name, f"{live}.safetensors")
+        if not os.path.isfile(path):
+            raise RuntimeError(f"live checkpoint {live} not at {path}")
+        return path
+
+    def close(self) -> None:
+        """Stops the daemon (SIGTERM, then kill after 10 s) and the controller; removes the folder."""
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self._log.close()
+        self.controller.shutdown()
+        self.thread.join(10)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+         11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086,
+         25: 2.060, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
+
+
+def t_quantile_975(df: int) -> float:
+    """Student's t 97.5% quantile (scipy's when installed, else a table, conservative between rows)."""
+    try:
+        from scipy import stats  # type: ignore[import-untyped]
+        return float(stats.t.ppf(0.975, df))
+    except ImportError:
+        rows = [k for k in sorted(_T975) if k <= df]
+        return _T975[rows[-1]] if rows else _T975[1]
+
+
+def t_interval(diffs: Sequence[float]) -> Dict[str, Any]:
+    """Mean and 95% t-interval of paired differences over seeds (None bounds with one seed)."""
+    d = np.asarray(diffs, dtype=np.float64)
+    n = len(d)
+    mean = float(d.mean()) if n else float("nan")
+    if n < 2:
+        return {"mean": mean, "low": None, "high": None, "n": n}
+    half = float(t_quantile_975(n - 1) * d.std(ddof=1) / math.sqrt(n))
+    return {"mean": mean, "low": mean - half, "high": mean + half, "n": n}
+
+
+def evaluate_start(bench: Benchmark, start: str, eval_seeds: List[int]) -> Dict[str, Any]:
+    """The start's greedy evaluation, shifted and unshifted (deterministic: the same for every seed)."""
+    start_policy = ttad_policy.to_torch(start)
+    return {"training_seeds": [], "eval_shifted": greedy_success(start_policy, bench, eval_seeds, dict(bench.shift)),
+            "eval_unshifted": greedy_success(start_policy, bench, eval_seeds, {})}
+
+
+def run_seed(bench: Benchmark, seed: int, tasks: int, eval_seeds: List[int], start: str, arms: Sequence[str],
+             start_result: Dict[str, Any]) -> Dict[str, Any]:
+    """Every arm of one seed on the same task sequence and start; their greedy evaluations."""
+    shift = dict(bench.shift)
+    seeds = training_seeds(seed, tasks)
+    result: Dict[str, Any] = {"seed": seed, "training_seeds": seeds, "arms": {}}
+    result["arms"]["start"] = {k: dict(v) if isinstance(v, dict) else v for k, v in start_result.items()}
+    if "plain" in arms:
+        torch.manual_seed(seed)
+        policy = ttad_policy.to_torch(start)
+        learner = PlainGRPO(policy, bench, PlainConfig(), seed=seed)
+        began = time.monotonic()
+        log = [learner.task(s, shift) for s in seeds]
+        elapsed = time.monotonic() - began
+        learner.close()
+        result["arms"]["plain"] = {"training_seeds": [t["seed"] for t in log], "tasks": log, "updates": learner.updates,
+                                   "ms_per_task": 1000 * elapsed / max(1, len(seeds)),
+                                   "eval_shifted": greedy_success(policy.eval(), bench, eval_seeds, shift)}
+    if "ttad" in arms:
+        arm = TtadArm(bench, start)
+        try:
+            began = time.monotonic()
+            log = [arm.task(s, shift) for s in seeds]
+            elapsed = time.monotonic() - began
+            final = arm.live_checkpoint()
+            imported = arm.imported
+            adapted = ttad_policy.to_torch(final)
+        finally:
+            arm.close()
+        result["arms"]["ttad"] = {"training_seeds": [t["seed"] for t in log], "tasks": log,
+                                  "imported_checkpoint": imported, "final_checkpoint": os.path.basename(final),
+                                  "ms_per_task": 1000 * elapsed / max(1, len(seeds)),
+                                  "eval_shifted": greedy_success(adapted, bench, eval_seeds, shift)}
+    for arm_result in result["arms"].values():
+        for key in ("eval_shifted", "eval_unshifted"):
+            if key in arm_result:
+                arm_result[key].pop("per_task", None)
+    return result
+
+
+def summarise(bench: Benchmark, runs: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Per-benchmark means, share of the drop recovered, seeds below start, paired CIs."""
+    def succ(run: Dict[str, Any], arm: str, key: str = "eval_shifted") -> float:
+        return float(run["arms"][arm][key]["success"])
+
+    unshifted = float(np.mean([succ(r, "start", "eval_unshifted") for r in runs]))
+    shifted = float(np.mean([succ(r, "start") for r in runs]))
+    summary: Dict[str, Any] = {"benchmark": bench.name, "start_unshifted": unshifted, "start_shifted": shifted,
+                               "drop": unshifted - shifted, "arms": {}}
+    for arm in ("plain", "ttad"):
+        if not all(arm in r["arms"] for r in runs):
+            continue
+        values = [succ(r, arm) for r in runs]
+        mean = float(np.mean(values))
+        steps = [r["arms"][arm]["eval_shifted"]["mean_steps_to_success"] for r in runs]
+        steps = [s for s in steps if s is not None]
+        summary["arms"][arm] = {
+            "success": mean,
+            "recovered": (mean - shifted) / (unshifted - shifted) if unshifted > shifted else None,
+            "seeds_below_start": sum(v < succ(r, "start") for v, r in zip(values, runs)),
+            "mean_steps_to_success": float(np.mean(steps)) if steps else None,
+            "ms_per_task": float(np.mean([r["arms"][arm]["ms_per_task"] for r in runs])),
+            "minus_start": t_interval([v - succ(r, "start") for v, r in zip(values, runs)]),
+        }
+    if "plain" in summary["arms"] and "ttad" in summary["arms"]:
+        summary["ttad_minus_plain"] = t_interval([succ(r, "ttad") - succ(r, "plain") for r in runs])
+    return summary
+
+
+def fmt(x: Optional[float], pct: bool = True) -> str:
+    """A share as a percentage (or a plain number); '-' for None."""
+    if x is None:
+        return "-"
+    return f"{100 * x:.1f}" if pct else f"{x:.1f}"
+
+
+def ci(c: Dict[str, Any]) -> str:
+    """'mean [low, high]' in points."""
+    if c["low"] is None:
+        return f"{100 * c['mean']:+.1f} [n={c['n']}]"
+    return f"{100 * c['mean']:+.1f} [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]"
+
+
+def print_table(summaries: List[Dict[str, Any]]) -> None:
+    """The per-benchmark table."""
+    for s in summaries:
+        print(f"\n{s['benchmark']}: start unshifted {fmt(s['start_unshifted'])}%, start shifted {fmt(s['start_shifted'])}%"
+              f" (drop {fmt(s['drop'])} points)")
+        print(f"  {'arm':6} {'success %':>9} {'recovered %':>11} {'seeds<start':>11} {'steps':>6} {'ms/task':>8}  vs start (95% CI)")
+        for arm, a in s["arms"].items():
+            print(f"  {arm:6} {fmt(a['success']):>9} {fmt(a['recovered']):>11} {a['seeds_below_start']:>11} "
+                  f"{fmt(a['mean_steps_to_success'], False):>6} {a['ms_per_task']:>8.0f}  {ci(a['minus_start'])}")
+        if "ttad_minus_plain" in s:
+            print(f"  ttad - plain (paired, 95% CI): {ci(s['ttad_minus_plain'])} points")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+    """Command line: see the module docstring. Returns what it writes as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma-separated: " + ", ".join(BENCHMARKS))
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--tasks", type=int, default=50, help="training tasks a seed (8 attempts each)")
+    parser.add_argument("--eval-tasks", type=int, default=500)
+    parser.add_argument("--arms", default="plain,ttad", help="adapting arms to run (start always runs)")
+    parser.add_argument("--start", default=None, help="starting policy file (default: the benchmark's in policies/)")
+    parser.add_argument("--out", default="adaptation-suite.json")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)  # single-observation forwards: 7x faster than two threads on this 2-core machine
+    arms = [a for a in args.arms.split(",") if a]
+    for a in arms:
+        if a not in ("plain", "ttad"):
+            raise SystemExit(f"--arms: unknown arm {a!r} (plain, ttad)")
+    eval_seeds = evaluation_seeds(args.eval_tasks)
+    began = time.monotonic()
+    output: Dict[str, Any] = {"command": " ".join(["suite.py", *(argv if argv is not None else sys.argv[1:])]), "seeds": args.seeds, "tasks": args.tasks,
+                              "attempts": ATTEMPTS, "evaluation_seeds": eval_seeds, "benchmarks": {}}
+    summaries = []
+    for name in [b for b in args.benchmarks.split(",") if b]:
+        if name not in BENCHMARKS:
+            raise SystemExit(f"--benchmarks: unknown benchmark {name!r} (known: {', '.join(BENCHMARKS)})")
+        bench = BENCHMARKS[name]
+        start = args.start or os.path.join(HERE, "policies", bench.start_policy)
+        runs = []
+        start_result = evaluate_start(bench, start, eval_seeds)
+        for seed in range(args.seeds):
+            run = run_seed(bench, seed, args.tasks, eval_seeds, start, arms, start_result)
+            print(f"{name} seed {seed}: " + ", ".join(f"{arm} {100 * r['eval_shifted']['success']:.1f}%"
+                                                     for arm, r in run["arms"].items()), flush=True)
+            runs.append(run)
+        summary = summarise(bench, runs)
+        summaries.append(summary)
+        output["benchmarks"][name] = {"shift": dict(bench.shift), "max_steps": bench.max_steps,
+                                      "head": bench.policy["head"], "start_policy": start, "runs": runs,
+                                      "summary": summary}
+    output["wall_seconds"] = time.monotonic() - began
+    print_table(summaries)
+    print(f"\n{output['wall_seconds']:.0f} s; JSON in {args.out}")
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(output, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, args.out)
+    return output
+
+
+if __name__ == "__main__":
+    main()
