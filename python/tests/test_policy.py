@@ -507,3 +507,11 @@ def test_import_refuses_a_policy_for_another_observation_size_naming_the_key_and
         assert refused.value.field == "file"
         assert "observation_size" in str(refused.value) and str(OBS + 1) in str(refused.value), refused.value
         assert client.status()["checkpoint"] == live
+
+
+@needs_torch
+def test_from_torch_refuses_notes_that_are_not_a_mapping_naming_the_argument(tmp_path):
+    with pytest.raises(TypeError, match=r"^notes: expected a mapping"):
+        policy.from_torch(binned_mlp(6), str(tmp_path / "arm.safetensors"), robot="arm", bins=9,
+                          action_low=LOW, action_high=HIGH, notes="trained on the lab arm")  # type: ignore[arg-type]
+    assert not os.path.exists(tmp_path / "arm.safetensors")

@@ -391,6 +391,8 @@ def save(path: Union[str, "os.PathLike[str]"], tensors: Mapping[str, npt.ArrayLi
         "created_at": repr(time.time()), "step": str(int(step)),
         "metrics": json.dumps({k: float(v) for k, v in (metrics or {}).items()}, sort_keys=True, allow_nan=False),
     }
+    _check_mapping("notes", notes)
+    _check_mapping("metrics", metrics)
     if parent:
         metadata["parent"] = parent
     if notes:
@@ -470,6 +472,8 @@ def from_torch(module_or_state_dict: Union["torch.nn.Module", Mapping[str, "torc
         obs_std=obs_std, obs_clip=obs_clip)
     tensors: Dict[str, Array] = converted[0]
     arch: Dict[str, Any] = converted[1]
+    _check_mapping("notes", notes)
+    _check_mapping("metrics", metrics)
     merged_notes = {"source": "ttad.policy.from_torch"}
     merged_notes.update(notes or {})
     return save(path, tensors, arch, robot=robot, metrics=metrics, notes=merged_notes)
@@ -511,3 +515,11 @@ def to_onnx(path: Union[str, "os.PathLike[str]"], out: Union[str, "os.PathLike[s
         if os.path.exists(temp):
             os.unlink(temp)
     return out
+
+
+def _check_mapping(name: str, value: object) -> None:
+    """Refuses, naming the argument, a ``notes``/``metrics`` that is not a mapping (a string would
+    otherwise fail deep inside ``dict`` with a message about sequence elements)."""
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(f"{name}: expected a mapping of name to value (e.g. {{\"source\": \"lab\"}}), "
+                        f"got {type(value).__name__} {value!r:.60}")

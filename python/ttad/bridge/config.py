@@ -6,7 +6,7 @@ import math
 import os
 import re
 import tempfile
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def robot_config(env: Any, *, endpoint: str, tasks: Optional[Mapping[str, Any]] 
     return text
 
 
-def _layout_comment(layout: Sequence[Any]) -> list:
+def _layout_comment(layout: Sequence[Any]) -> List[str]:
     """Comment lines saying where each part of a Dict/Tuple observation lands (none for a Box)."""
     if len(layout) <= 1 and (not layout or layout[0][0] == ""):
         return []

@@ -304,7 +304,7 @@ def _mujoco_state(env: Any) -> Tuple[List[str], Callable[[Any], Tuple[Sequence[f
     unwrapped = getattr(env, "unwrapped", env)
     model, data = getattr(unwrapped, "model", None), getattr(unwrapped, "data", None)
     try:
-        import mujoco
+        import mujoco  # type: ignore[import-untyped]  # ships no type stubs
     except ImportError:
         mujoco = None
     if mujoco is None or not isinstance(model, mujoco.MjModel) or data is None:
