@@ -26,10 +26,13 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Return once queued; do not wait for the result.") var noWait = false
     @Option(help: "Seconds to wait for the evaluation to finish.") var waitTimeout: Double = 600
 
-    /// What `--json` prints once the evaluation ended: the numbers the text shows, and the task.
+    /// One finished evaluation's numbers: what `--json` prints once it ended, and a row of
+    /// `ttactl report`'s evaluation table (`EvaluationRow`).
     struct Summary: Codable {
         var taskId: String
         var state: String
+        /// When it finished (unix seconds; submitted, if it never finished).
+        var at: Double
         var robot: String
         var task: String
         var dynamics: [String: Double]
@@ -100,7 +103,7 @@ struct Evaluate: ParsableCommand {
         let successes = info.attempts.filter(\.success)
         let n = info.attempts.count
         let (low, high) = wilson(successes: successes.count, of: n)
-        return Summary(taskId: info.taskId, state: info.state, robot: info.robot, task: info.task, dynamics: info.dynamics,
+        return Summary(taskId: info.taskId, state: info.state, at: info.finishedAt ?? info.submittedAt, robot: info.robot, task: info.task, dynamics: info.dynamics,
                        tasks: n, successes: successes.count, successRate: n == 0 ? 0 : Double(successes.count) / Double(n),
                        successLow: low, successHigh: high,
                        meanStepsToSuccess: successes.isEmpty ? nil : Double(successes.map(\.steps).reduce(0, +)) / Double(successes.count),
