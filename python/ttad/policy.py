@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 import numpy as np
 import numpy.typing as npt
 
+from ._files import write_atomically
 from .errors import TtadError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; torch stays optional at run time
@@ -398,29 +399,8 @@ def save(path: Union[str, "os.PathLike[str]"], tensors: Mapping[str, npt.ArrayLi
     if notes:
         metadata["notes"] = json.dumps({str(k): str(v) for k, v in notes.items()}, sort_keys=True)
     raw = encode(ordered, metadata)
-    _write_atomically(path, raw)
+    write_atomically(path, raw)
     return decode(raw, path)
-
-
-def _write_atomically(path: str, raw: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    temp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename survives a power cut
-    finally:
-        os.close(dir_fd)
 
 
 # -- PyTorch --------------------------------------------------------------------------------------

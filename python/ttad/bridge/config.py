@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
+from .._files import write_atomically
 from .gymnasium_env import env_spaces
 
 __all__ = ["robot_config", "write_atomically"]
@@ -103,28 +102,6 @@ def _layout_comment(layout: Sequence[Any]) -> List[str]:
         return []
     parts = ", ".join(f"{path or '[]'} {start}:{start + size}" for path, start, size in layout)
     return [f"# observation (flattened, space order): {parts}"]
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Writes ``text`` to ``path`` so that a crash leaves the old file or the new, never half of
-    one: a temporary file in the same folder, fsync, rename, fsync the folder."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _scalar(value: Any) -> str:
