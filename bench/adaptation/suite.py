@@ -73,7 +73,8 @@ def ttad_binary() -> str:
 class TtadArm:
     """A real daemon adapting the benchmark's robot, served by ``ttad.bridge`` on a thread."""
 
-    def __init__(self, bench: Benchmark, start: str, deadline: float = 60.0) -> None:
+    def __init__(self, bench: Benchmark, start: str, deadline: float = 60.0,
+                 learning: Optional[Dict[str, Any]] = None, adaptation: Optional[Dict[str, Any]] = None) -> None:
         self.bench = bench
         self.directory = tempfile.mkdtemp(prefix="ttad-suite-", dir="/tmp")
         endpoint = f"ipc://{self.directory}/robot.sock"
@@ -84,6 +85,7 @@ class TtadArm:
         robot_config(self.controller.env, endpoint=endpoint, tasks={bench.task: {}},
                      dynamics={k: tuple(v) for k, v in bench.dynamics_range.items()}, max_steps=bench.max_steps,
                      policy=dict(bench.policy), safety={"joint_velocity_limit": 200},
+                     learning=learning or None, adaptation=adaptation or None,
                      path=os.path.join(robots, f"{bench.name}.yaml"))
         self.error: Optional[BaseException] = None
         self.thread = threading.Thread(target=self._serve, args=(endpoint,), name="suite-controller", daemon=True)
@@ -207,7 +209,7 @@ def evaluate_start(bench: Benchmark, start: str, eval_seeds: List[int]) -> Dict[
 
 
 def run_seed(bench: Benchmark, seed: int, tasks: int, eval_seeds: List[int], start: str, arms: Sequence[str],
-             start_result: Dict[str, Any]) -> Dict[str, Any]:
+             start_result: Dict[str, Any], overrides: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
     """Every arm of one seed on the same task sequence and start; their greedy evaluations."""
     shift = dict(bench.shift)
     seeds = training_seeds(seed, tasks)
@@ -225,7 +227,7 @@ def run_seed(bench: Benchmark, seed: int, tasks: int, eval_seeds: List[int], sta
                                    "ms_per_task": 1000 * elapsed / max(1, len(seeds)),
                                    "eval_shifted": greedy_success(policy.eval(), bench, eval_seeds, shift)}
     if "ttad" in arms:
-        arm = TtadArm(bench, start)
+        arm = TtadArm(bench, start, **(overrides or {}))
         try:
             began = time.monotonic()
             log = [arm.task(s, shift) for s in seeds]
@@ -302,6 +304,20 @@ def print_table(summaries: List[Dict[str, Any]]) -> None:
             print(f"  ttad - plain (paired, 95% CI): {ci(s['ttad_minus_plain'])} points")
 
 
+def parse_overrides(items: Sequence[str]) -> Dict[str, Dict[str, Any]]:
+    """``["learning.target_kl=null", ...]`` -> ``{"learning": {"target_kl": None}, ...}`` (values are YAML)."""
+    import yaml
+
+    out: Dict[str, Dict[str, Any]] = {"learning": {}, "adaptation": {}}
+    for item in items:
+        key, sep, value = item.partition("=")
+        section, dot, name = key.partition(".")
+        if not sep or not dot or section not in out or not name:
+            raise SystemExit(f"--ttad-set {item!r}: expected learning.KEY=VALUE or adaptation.KEY=VALUE")
+        out[section][name] = yaml.safe_load(value)
+    return out
+
+
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     """Command line: see the module docstring. Returns what it writes as JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -312,16 +328,22 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--arms", default="plain,ttad", help="adapting arms to run (start always runs)")
     parser.add_argument("--start", default=None, help="starting policy file (default: the benchmark's in policies/)")
     parser.add_argument("--out", default="adaptation-suite.json")
+    parser.add_argument("--ttad-set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="a robot-config key for the ttad arm instead of its default, e.g. learning.target_kl=null "
+                             "or adaptation.informative_groups_only=false (YAML value; repeatable): for screening "
+                             "learner changes before they become defaults")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # single-observation forwards: 7x faster than two threads on this 2-core machine
     arms = [a for a in args.arms.split(",") if a]
     for a in arms:
         if a not in ("plain", "ttad"):
             raise SystemExit(f"--arms: unknown arm {a!r} (plain, ttad)")
+    overrides = parse_overrides(args.ttad_set)
     eval_seeds = evaluation_seeds(args.eval_tasks)
     began = time.monotonic()
     output: Dict[str, Any] = {"command": " ".join(["suite.py", *(argv if argv is not None else sys.argv[1:])]), "seeds": args.seeds, "tasks": args.tasks,
-                              "attempts": ATTEMPTS, "evaluation_seeds": eval_seeds, "benchmarks": {}}
+                              "attempts": ATTEMPTS, "ttad_overrides": overrides, "evaluation_seeds": eval_seeds,
+                              "benchmarks": {}}
     summaries = []
     for name in [b for b in args.benchmarks.split(",") if b]:
         if name not in BENCHMARKS:
@@ -331,7 +353,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         runs = []
         start_result = evaluate_start(bench, start, eval_seeds)
         for seed in range(args.seeds):
-            run = run_seed(bench, seed, args.tasks, eval_seeds, start, arms, start_result)
+            run = run_seed(bench, seed, args.tasks, eval_seeds, start, arms, start_result, overrides)
             print(f"{name} seed {seed}: " + ", ".join(f"{arm} {100 * r['eval_shifted']['success']:.1f}%"
                                                      for arm, r in run["arms"].items()), flush=True)
             runs.append(run)
