@@ -2,14 +2,19 @@
 /// is not worse than the last good one by more than a margin; if it is worse, or it makes the
 /// robot trip its safety envelope more often, it is rolled back.
 ///
-/// A rollback needs the drop to exceed both the margin and what chance explains (a one-sided test
-/// at 95%). The test counts tasks, not attempts: the N attempts of one task share its target and
-/// start, so they succeed or fail together far more than independent draws would (on reacher2 most
-/// groups are all-success or all-failure), and a z-test over attempts would take two hard tasks in
-/// a row for a worse policy. The standard error comes from the spread of per-task success rates,
-/// floored by the binomial one. Both sides are judged on attempts actually run on the robot (at the
-/// scheduled temperatures), the last good checkpoint over a sliding window, the candidates over
-/// everything since the last promotion.
+/// A rollback needs the drop to exceed both the margin and what chance explains (a one-sided
+/// Welch t-test at 95%). The N attempts of one task share its target and start, so they succeed or
+/// fail together far more than independent draws would: on Reacher-v5 most groups are all-success
+/// or all-failure, and a test over attempts rolled back a third of all candidates after two hard
+/// tasks in a row. So the test treats each task as a cluster of attempts: the variance of a
+/// side's success rate is the binomial one times the design effect 1 + (m - 1) rho (Kish), with rho
+/// the intra-task correlation of success estimated from the tasks being compared (rho = 1, tasks
+/// all-or-nothing, when they are too few to tell), and the t quantile's degrees of freedom count
+/// effective samples, attempts / design effect. Two all-failed tasks against two all-succeeded
+/// ones are then not a rollback (an exact test on tasks gives p = 0.17); four against four are.
+/// Both sides are judged on attempts actually run on the robot (at the scheduled temperatures),
+/// the last good checkpoint over a sliding window, the candidates over everything since the last
+/// promotion.
 public struct CheckpointGate: Sendable, Equatable {
     /// One attempt, as the gate sees it.
     public struct Sample: Sendable, Equatable {
@@ -90,13 +95,74 @@ public struct CheckpointGate: Sendable, Equatable {
     private func worse(than baseline: [[Sample]], name: String) -> String? {
         let base = baseline.flatMap { $0 }, candidate = self.candidate
         let baseSuccess = Self.rate(base, \.success), candidateSuccess = Self.rate(candidate, \.success)
-        let pooled = (baseSuccess * Double(base.count) + candidateSuccess * Double(candidate.count)) / Double(base.count + candidate.count)
-        let standardError = (Self.varianceOfMean(baseline, pooled: pooled) + Self.varianceOfMean(candidateTasks, pooled: pooled)).squareRoot()
         let drop = baseSuccess - candidateSuccess
-        guard drop > margin, drop > 1.645 * standardError else { return nil }
+        guard drop > margin else { return nil }
+        let test = Self.clusteredTest(baseline, candidateTasks)
+        guard drop > test.tQuantile * test.standardError else { return nil }
         return String(format: "success fell from %.0f%% (%@, %d attempts over %d tasks) to %.0f%% (%d attempts over %d tasks), more than the %.0f-point margin",
                       baseSuccess * 100, name, base.count, baseline.count, candidateSuccess * 100, candidate.count,
                       candidateTasks.count, margin * 100)
+    }
+
+    /// The standard error of the difference of two sides' success rates, and the one-sided 95% t
+    /// quantile for it, with tasks as clusters of attempts (see the type's comment).
+    static func clusteredTest(_ a: [[Sample]], _ b: [[Sample]]) -> (standardError: Double, tQuantile: Double) {
+        let rho = intraTaskCorrelation([a, b])
+        let all = (a + b).flatMap { $0 }
+        let pooled = rate(all, \.success)
+        func side(_ tasks: [[Sample]]) -> (variance: Double, df: Double) {
+            let attempts = Double(tasks.reduce(0) { $0 + $1.count })
+            let meanSize = attempts / Double(max(tasks.count, 1))
+            let designEffect = 1 + (meanSize - 1) * rho
+            let effective = attempts / designEffect
+            return (pooled * (1 - pooled) / effective, max(1, effective - 1))
+        }
+        let (va, dfa) = side(a), (vb, dfb) = side(b)
+        let variance = va + vb
+        guard variance > 0 else { return (0, tQuantile95(df: 1)) }
+        // Welch-Satterthwaite.
+        let df = variance * variance / (va * va / dfa + vb * vb / dfb)
+        return (variance.squareRoot(), tQuantile95(df: df))
+    }
+
+    /// rho, the intra-task correlation of success, by one-way ANOVA over the tasks (clusters of
+    /// unequal size), with each side's tasks spread around that side's own mean so that a real
+    /// difference between the sides is not taken for task-to-task spread; clamped to [0, 1]. 1
+    /// (the conservative bound) when fewer than two degrees of freedom are left to estimate it
+    /// from, or there is no spread at all.
+    static func intraTaskCorrelation(_ sides: [[[Sample]]]) -> Double {
+        let tasks = sides.flatMap { $0 }
+        let sizes = tasks.map { Double($0.count) }
+        let n = sizes.reduce(0, +), k = Double(tasks.count)
+        let groups = Double(sides.filter { !$0.isEmpty }.count)
+        guard k - groups >= 2, n > k else { return 1 }
+        var between = 0.0, within = 0.0
+        for side in sides where !side.isEmpty {
+            let mean = rate(side.flatMap { $0 }, \.success)
+            for task in side {
+                let p = rate(task, \.success), m = Double(task.count)
+                between += m * (p - mean) * (p - mean)
+                within += m * p * (1 - p)
+            }
+        }
+        between /= k - groups
+        within /= n - k
+        let m0 = (n - sizes.reduce(0) { $0 + $1 * $1 } / n) / (k - 1)
+        let denominator = between + (m0 - 1) * within
+        guard denominator > 0 else { return 1 }
+        return min(1, max(0, (between - within) / denominator))
+    }
+
+    /// Student's t one-sided 95% quantile for `df` degrees of freedom (linear between table rows;
+    /// 1.645 in the limit).
+    static func tQuantile95(df: Double) -> Double {
+        let table: [(Double, Double)] = [(1, 6.314), (2, 2.920), (3, 2.353), (4, 2.132), (5, 2.015), (6, 1.943), (7, 1.895),
+                                         (8, 1.860), (10, 1.812), (15, 1.753), (20, 1.725), (30, 1.697), (60, 1.671),
+                                         (120, 1.658)]
+        guard df > 1 else { return table[0].1 }
+        guard let upper = table.firstIndex(where: { $0.0 >= df }) else { return 1.645 }
+        let (x0, y0) = table[upper - 1], (x1, y1) = table[upper]
+        return y0 + (y1 - y0) * (df - x0) / (x1 - x0)
     }
 
     /// The candidate was promoted: its attempts are now the good checkpoint's record.
@@ -120,20 +186,6 @@ public struct CheckpointGate: Sendable, Equatable {
 
     /// Starting over on a checkpoint with no record (start-up, a person's rollback to an old one).
     public mutating func reset() { goodTasks = []; candidateTasks = []; bestTasks = [] }
-
-    /// The variance of one side's success rate: the spread of its per-task success rates over the
-    /// number of tasks (tasks, not attempts, are the independent units), but never less than the
-    /// binomial variance pooled * (1 - pooled) / attempts, which also covers a side with one task.
-    static func varianceOfMean(_ tasks: [[Sample]], pooled: Double) -> Double {
-        let attempts = tasks.reduce(0) { $0 + $1.count }
-        guard attempts > 0 else { return 0 }
-        let binomial = pooled * (1 - pooled) / Double(attempts)
-        guard tasks.count >= 2 else { return binomial }
-        let rates = tasks.map { rate($0, \.success) }
-        let mean = rates.reduce(0, +) / Double(rates.count)
-        let spread = rates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rates.count - 1)
-        return max(spread / Double(rates.count), binomial)
-    }
 
     static func rate(_ samples: [Sample], _ key: KeyPath<Sample, Bool>) -> Double {
         samples.isEmpty ? 0 : Double(samples.filter { $0[keyPath: key] }.count) / Double(samples.count)

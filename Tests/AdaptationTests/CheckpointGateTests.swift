@@ -26,12 +26,39 @@ import Testing
 
     @Test func aCandidateWorseByMoreThanTheMarginIsRolledBack() {
         var g = gate()
-        g.record(Self.samples(successes: 6, of: 8), underGood: true)
-        g.record(Self.samples(successes: 2, of: 8) + Self.samples(successes: 2, of: 8), underGood: false)
+        for _ in 0..<2 { g.record(Self.samples(successes: 6, of: 8), underGood: true) }
+        for _ in 0..<2 { g.record(Self.samples(successes: 1, of: 8), underGood: false) }
         guard case .rollback(let why) = g.judge() else { Issue.record("expected a rollback"); return }
-        #expect(why.contains("75%") && why.contains("25%"))
+        #expect(why.contains("75%") && why.contains("12%"), "\(why)")
         g.rolledBack()
-        #expect(g.candidate.isEmpty && g.good.count == 8)
+        #expect(g.candidate.isEmpty && g.good.count == 16)
+    }
+
+    @Test func twoFailedTasksAfterTwoSolvedOnesAreNotARollback() {
+        // All-or-nothing tasks: 2 solved against 2 failed is what chance gives one time in six
+        // (Fisher's exact test on tasks), however many attempts each task had.
+        var g = gate()
+        for _ in 0..<2 { g.record(Self.samples(successes: 8, of: 8), underGood: true) }
+        for _ in 0..<2 { g.record(Self.samples(successes: 0, of: 8), underGood: false) }
+        #expect(g.judge() == .promote)
+        // Four against four is evidence (exact test: p = 0.014).
+        var h = gate()
+        for _ in 0..<4 { h.record(Self.samples(successes: 8, of: 8), underGood: true) }
+        for _ in 0..<4 { h.record(Self.samples(successes: 0, of: 8), underGood: false) }
+        guard case .rollback = h.judge() else { Issue.record("expected a rollback"); return }
+    }
+
+    @Test func theIntraTaskCorrelationIsReadFromTheTasks() {
+        // Attempts as independent as coin flips: rho near 0. All-or-nothing tasks: rho 1.
+        let coins = [4, 5, 3, 4, 5, 4].map { Self.samples(successes: $0, of: 8) }
+        #expect(CheckpointGate.intraTaskCorrelation([coins]) < 0.1)
+        let walls = [8, 0, 8, 0, 0, 8].map { Self.samples(successes: $0, of: 8) }
+        #expect(CheckpointGate.intraTaskCorrelation([walls]) > 0.9)
+        // A difference between the sides is not task-to-task spread.
+        let before = [7, 7, 7].map { Self.samples(successes: $0, of: 8) }, after = [1, 1, 1].map { Self.samples(successes: $0, of: 8) }
+        #expect(CheckpointGate.intraTaskCorrelation([before, after]) == 0)
+        #expect(CheckpointGate.intraTaskCorrelation([Array(walls.prefix(2))]) == 1, "too few tasks to tell: the conservative bound")
+        #expect(abs(CheckpointGate.tQuantile95(df: 2) - 2.920) < 1e-9 && abs(CheckpointGate.tQuantile95(df: 1e6) - 1.645) < 1e-9)
     }
 
     @Test func aDropWithinSamplingNoiseIsNotARollback() {
