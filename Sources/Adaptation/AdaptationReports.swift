@@ -29,11 +29,14 @@ public struct AttemptReport: Sendable, Equatable {
     public var interruption: AttemptInterruption?
     /// The checkpoint whose policy acted.
     public var checkpoint: String?
+    /// The attempt's progress toward the goal at its closest, in [0, 1] (1 on success), as the
+    /// robot reported it; nil when the robot measures none.
+    public var progress: Double?
 
     public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, interruption: AttemptInterruption?,
-                checkpoint: String?) {
+                checkpoint: String?, progress: Double? = nil) {
         self.index = index; self.temperature = temperature; self.steps = steps; self.success = success
-        self.reward = reward; self.interruption = interruption; self.checkpoint = checkpoint
+        self.reward = reward; self.interruption = interruption; self.checkpoint = checkpoint; self.progress = progress
     }
 
     /// The interruption as recorded (`safety_abort: ...`, `hardware_fault: ...`, `estop`, `cancelled`), or nil.

@@ -53,6 +53,16 @@ public struct AdaptationSettings: Sendable, Equatable {
     /// How the group's rewards become advantages: `std` (GRPO, the seed's: (R - mean) / std) or
     /// `mean` (Dr. GRPO: R - mean, so small reward differences give small pushes). Default `std`.
     public var advantageNormalization = GroupAdvantage.Normalization.std
+    /// Learning at zero success (issue 16): when every attempt of a task failed and the robot
+    /// reports progress for each, the group's advantages come from the attempts' progress (their
+    /// closest approach to the goal) instead of their rewards, which are all 0: the attempts that
+    /// came nearest are made likelier. Those advantages are the group's normalised progress times
+    /// this weight, so a near miss pushes at most this hard relative to a success. 0 turns it
+    /// off (such groups are skipped). Default 0.5.
+    public var zeroSuccessProgressWeight = 0.5
+    /// The least spread of progress (best minus worst attempt) that counts as a signal; below
+    /// it, normalising would blow measurement noise up to full-size advantages. Default 0.05.
+    public var zeroSuccessProgressSpread = 0.05
     /// Multi-objective reward (beyond the seed): weights of the progress, smoothness and
     /// safety-margin terms added to the task reward (`MultiObjectiveReward`). Default all 0.
     public var rewardWeights = RewardWeights()
@@ -73,6 +83,7 @@ public struct AdaptationSettings: Sendable, Equatable {
         case temperatureShiftMin = "temperature_shift_min", temperatureShiftMax = "temperature_shift_max"
         case trainTopK = "train_top_k", informativeGroupsOnly = "informative_groups_only"
         case rewardWeights = "reward_weights", advantageNormalization = "advantage_normalization"
+        case zeroSuccessProgressWeight = "zero_success_progress_weight", zeroSuccessProgressSpread = "zero_success_progress_spread"
     }
 
     /// Reads the section (nil: every default). Each value is checked where it is read, so an
@@ -105,6 +116,8 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .advantageNormalization:
                 advantageNormalization = try v.choice(GroupAdvantage.Normalization.allCases.map { ($0.rawValue, $0) })
             case .rewardWeights: rewardWeights = try Self.rewardWeights(v)
+            case .zeroSuccessProgressWeight: zeroSuccessProgressWeight = try v.double(in: 0...Double.infinity)
+            case .zeroSuccessProgressSpread: zeroSuccessProgressSpread = try v.double(in: 0...1)
             }
         }
     }

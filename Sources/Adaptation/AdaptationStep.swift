@@ -83,6 +83,9 @@ struct AdaptationStep {
     func trainingChoice(_ reports: [AttemptReport], context: Context) -> Decision.Next {
         guard context.adapt else { return .skip("adapt is off for this task") }
         guard context.adapting else { return .skip(context.degraded ?? "adaptation paused") }
+        if !reports.contains(where: \.success), let advantages = progressAdvantages(reports) {
+            return .train(chosen: Self.selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
+        }
         guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization) else {
             return .skip("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
         }
@@ -90,6 +93,19 @@ struct AdaptationStep {
             return .skip("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
         }
         return .train(chosen: Self.selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
+    }
+
+    /// No dead end at zero success: the advantages of a group where every attempt failed, from
+    /// how close each came (`zero_success_progress_weight` x the group-normalised progress), or
+    /// nil when the robot reported no progress for some attempt, the spread is below
+    /// `zero_success_progress_spread`, or the weight is 0.
+    func progressAdvantages(_ reports: [AttemptReport]) -> [Double]? {
+        guard settings.zeroSuccessProgressWeight > 0, reports.count >= 2 else { return nil }
+        let progress = reports.compactMap(\.progress)
+        guard progress.count == reports.count, let lo = progress.min(), let hi = progress.max(),
+              hi - lo >= max(settings.zeroSuccessProgressSpread, 1e-9) else { return nil }
+        return GroupAdvantage.advantages(rewards: progress, normalization: settings.advantageNormalization)?
+            .map { $0 * settings.zeroSuccessProgressWeight }
     }
 
     /// The PPO update on the chosen attempts. Its minibatch shuffling draws from the task's seed

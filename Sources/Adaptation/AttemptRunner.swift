@@ -149,7 +149,8 @@ struct AttemptRunner {
             trajectories[slot].reward = value
             let interruption = outcome.abort.map(AttemptInterruption.aborted) ?? (cancelled[slot] ? .cancelled : nil)
             let report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
-                                       success: success, reward: value, interruption: interruption, checkpoint: checkpoint)
+                                       success: success, reward: value, interruption: interruption, checkpoint: checkpoint,
+                                       progress: progress)
             observer.attemptFinished(plan, report)
             // An attempt the e-stop ended (seen by the robot before the cancellation) cuts the task short too.
             return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort,

@@ -66,4 +66,42 @@ import Testing
         #expect(advantages.count == 6)
         #expect(!decision.promote && gate == nil)
     }
+
+    static func failures(progress: [Double?]) -> [AttemptReport] {
+        progress.enumerated().map {
+            AttemptReport(index: $0.offset, temperature: 0.6, steps: 50, success: false, reward: 0, interruption: nil, checkpoint: nil,
+                          progress: $0.element)
+        }
+    }
+
+    @Test func aGroupWhereEveryAttemptFailedLearnsFromHowCloseEachCame() {
+        let step = AdaptationStep(settings: AdaptationSettings())
+        var shift = 0.0, gate: CheckpointGate? = nil
+        let decision = step.decide(Self.failures(progress: [0.2, 0.6, 0.3, 0.9]), context: .init(adapt: true), temperatureShift: &shift, gate: &gate)
+        guard case .train(let chosen, let advantages) = decision.next else {
+            Issue.record("an all-failed group with progress trains, got \(decision.next)")
+            return
+        }
+        #expect(chosen == [0, 1, 2, 3])
+        #expect(advantages[3] > advantages[1] && advantages[1] > advantages[2] && advantages[2] > advantages[0], "nearer is better")
+        // Normalised progress times the weight: the spread of the advantages is the weight's.
+        let mean = advantages.reduce(0, +) / 4
+        let std = (advantages.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 3).squareRoot()
+        #expect(abs(mean) < 1e-9 && abs(std - AdaptationSettings().zeroSuccessProgressWeight) < 1e-4)
+    }
+
+    @Test func anAllFailedGroupWithoutUsableProgressIsSkipped() {
+        var off = AdaptationSettings()
+        off.zeroSuccessProgressWeight = 0
+        for (settings, progress, why) in [
+            (AdaptationSettings(), [0.2, nil, 0.3, 0.9], "one attempt reported no progress"),
+            (AdaptationSettings(), [0.50, 0.52, 0.51, 0.53], "a spread under zero_success_progress_spread is noise"),
+            (off, [0.2, 0.6, 0.3, 0.9], "the weight 0 turns it off"),
+        ] as [(AdaptationSettings, [Double?], String)] {
+            var shift = 0.0, gate: CheckpointGate? = nil
+            let decision = AdaptationStep(settings: settings).decide(Self.failures(progress: progress), context: .init(adapt: true),
+                                                                     temperatureShift: &shift, gate: &gate)
+            guard case .skip = decision.next else { Issue.record("\(why): expected a skip, got \(decision.next)"); continue }
+        }
+    }
 }
