@@ -53,6 +53,11 @@ public struct AdaptationSettings: Sendable, Equatable {
     /// How the group's rewards become advantages: `std` (GRPO, the seed's: (R - mean) / std) or
     /// `mean` (Dr. GRPO: R - mean, so small reward differences give small pushes). Default `std`.
     public var advantageNormalization = GroupAdvantage.Normalization.std
+    /// With `std` normalisation, the least divisor: advantages are (R - mean) / max(std, floor).
+    /// A group of successes that differ only in speed (efficiency rewards a few hundredths apart)
+    /// then pushes toward the faster ones in proportion to how much faster they were, rather than
+    /// as hard as a group split between success and failure. Default 0 (GRPO's plain std).
+    public var advantageStdFloor = 0.0
     /// Learning at zero success (issue 16): when every attempt of a task failed and the robot
     /// reports progress for each, the group's advantages come from the attempts' progress (their
     /// closest approach to the goal) instead of their rewards, which are all 0: the attempts that
@@ -83,6 +88,7 @@ public struct AdaptationSettings: Sendable, Equatable {
         case temperatureShiftMin = "temperature_shift_min", temperatureShiftMax = "temperature_shift_max"
         case trainTopK = "train_top_k", informativeGroupsOnly = "informative_groups_only"
         case rewardWeights = "reward_weights", advantageNormalization = "advantage_normalization"
+        case advantageStdFloor = "advantage_std_floor"
         case zeroSuccessProgressWeight = "zero_success_progress_weight", zeroSuccessProgressSpread = "zero_success_progress_spread"
     }
 
@@ -116,6 +122,7 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .advantageNormalization:
                 advantageNormalization = try v.choice(GroupAdvantage.Normalization.allCases.map { ($0.rawValue, $0) })
             case .rewardWeights: rewardWeights = try Self.rewardWeights(v)
+            case .advantageStdFloor: advantageStdFloor = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressWeight: zeroSuccessProgressWeight = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressSpread: zeroSuccessProgressSpread = try v.double(in: 0...1)
             }

@@ -17,7 +17,13 @@ public enum GroupAdvantage {
     ///
     /// `std` is the unbiased sample standard deviation (N - 1), as `torch.std` in the GRPO
     /// implementations SimpleVLA-RL builds on.
-    public static func advantages(rewards: [Double], normalization: Normalization = .std, epsilon: Double = 1e-6) -> [Double]? {
+    ///
+    /// `stdFloor` bounds the divisor from below: `(R - mean) / (max(std, stdFloor) + epsilon)`. A
+    /// group whose rewards differ by little (every attempt succeeded, in slightly different step
+    /// counts) then pushes by less than a group split between success and failure, instead of
+    /// being blown up to the same size. 0 is GRPO's plain std.
+    public static func advantages(rewards: [Double], normalization: Normalization = .std, stdFloor: Double = 0,
+                                  epsilon: Double = 1e-6) -> [Double]? {
         guard rewards.count >= 2, rewards.allSatisfy(\.isFinite) else { return nil }
         let n = Double(rewards.count)
         let mean = rewards.reduce(0, +) / n
@@ -29,7 +35,7 @@ public enum GroupAdvantage {
         case .std:
             let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
             let std = variance.squareRoot()
-            return rewards.map { ($0 - mean) / (std + epsilon) }
+            return rewards.map { ($0 - mean) / (max(std, stdFloor) + epsilon) }
         }
     }
 }

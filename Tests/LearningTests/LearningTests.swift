@@ -90,6 +90,17 @@ import Testing
         #expect(GroupAdvantage.advantages(rewards: [0.7, 0.7], normalization: .mean) == nil)
     }
 
+    @Test func theStdFloorBoundsHowHardASmallRewardSpreadPushes() throws {
+        // Successes a few hundredths apart (speed only): with the floor the push is their spread
+        // over the floor; a group split between success and failure is untouched by it.
+        let speed = try #require(GroupAdvantage.advantages(rewards: [0.83, 0.80, 0.77, 0.80], stdFloor: 0.1))
+        for (x, e) in zip(speed, [0.3, 0, -0.3, 0]) { #expect(abs(x - e) < 1e-4) }
+        let split = [0.8, 0, 0, 0.7]
+        let floored = try #require(GroupAdvantage.advantages(rewards: split, stdFloor: 0.1))
+        let plain = try #require(GroupAdvantage.advantages(rewards: split))
+        for (f, p) in zip(floored, plain) { #expect(abs(f - p) < 1e-12) }
+    }
+
 }
 
 // MARK: - Gradient checks

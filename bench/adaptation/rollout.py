@@ -101,4 +101,5 @@ def greedy_success(policy: TtadPolicy, bench: Benchmark, seeds: Sequence[int],
     env.close()
     wins = [a.steps for a in results if a.success]
     return {"success": len(wins) / max(1, len(results)), "mean_steps_to_success": float(np.mean(wins)) if wins else None,
-            "per_task": [bool(a.success) for a in results]}
+            "per_task": [bool(a.success) for a in results],
+            "steps_per_task": [int(a.steps) if a.success else None for a in results]}

@@ -48,6 +48,11 @@ from ttad.bridge import GymnasiumController, robot_config  # noqa: E402
 
 EVAL_SEED_BASE = 5_000_000
 ATTEMPTS = 8
+TTAD_ARMS: Dict[str, Dict[str, Dict[str, Any]]] = {
+    "ttad": {},  # ttad's defaults
+    "ttad-binary": {"adaptation": {"reward": "binary"}},  # the same with 1/0 reward: what efficiency buys
+}
+"""The ttad arms: robot-config changes from ttad's defaults (``--ttad-set`` applies to every one)."""
 
 
 def training_seeds(seed: int, tasks: int) -> List[int]:
@@ -226,8 +231,10 @@ def run_seed(bench: Benchmark, seed: int, tasks: int, eval_seeds: List[int], sta
         result["arms"]["plain"] = {"training_seeds": [t["seed"] for t in log], "tasks": log, "updates": learner.updates,
                                    "ms_per_task": 1000 * elapsed / max(1, len(seeds)),
                                    "eval_shifted": greedy_success(policy.eval(), bench, eval_seeds, shift)}
-    if "ttad" in arms:
-        arm = TtadArm(bench, start, **(overrides or {}))
+    for name in [a for a in arms if a in TTAD_ARMS]:
+        arm_overrides = {section: {**(overrides or {}).get(section, {}), **TTAD_ARMS[name].get(section, {})}
+                         for section in ("learning", "adaptation")}
+        arm = TtadArm(bench, start, **arm_overrides)
         try:
             began = time.monotonic()
             log = [arm.task(s, shift) for s in seeds]
@@ -237,7 +244,7 @@ def run_seed(bench: Benchmark, seed: int, tasks: int, eval_seeds: List[int], sta
             adapted = ttad_policy.to_torch(final)
         finally:
             arm.close()
-        result["arms"]["ttad"] = {"training_seeds": [t["seed"] for t in log], "tasks": log,
+        result["arms"][name] = {"training_seeds": [t["seed"] for t in log], "tasks": log,
                                   "imported_checkpoint": imported, "final_checkpoint": os.path.basename(final),
                                   "ms_per_task": 1000 * elapsed / max(1, len(seeds)),
                                   "eval_shifted": greedy_success(adapted, bench, eval_seeds, shift)}
@@ -246,6 +253,25 @@ def run_seed(bench: Benchmark, seed: int, tasks: int, eval_seeds: List[int], sta
             if key in arm_result:
                 arm_result[key].pop("per_task", None)
     return result
+
+
+def steps_on_shared_successes(runs: List[Dict[str, Any]], arm: str, other: str) -> Optional[Dict[str, Any]]:
+    """Mean greedy steps to success of ``arm`` and ``other`` on the evaluation tasks both solve
+    (per seed, then averaged over seeds), and ``arm``'s relative saving: (other - arm) / other."""
+    pairs = []
+    for r in runs:
+        a = r["arms"].get(arm, {}).get("eval_shifted", {}).get("steps_per_task")
+        b = r["arms"].get(other, {}).get("eval_shifted", {}).get("steps_per_task")
+        if not a or not b:
+            return None
+        both = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+        if both:
+            pairs.append((float(np.mean([x for x, _ in both])), float(np.mean([y for _, y in both])), len(both)))
+    if not pairs:
+        return None
+    mine, theirs = float(np.mean([p[0] for p in pairs])), float(np.mean([p[1] for p in pairs]))
+    return {"steps": mine, "other_steps": theirs, "saving": (theirs - mine) / theirs if theirs else None,
+            "shared_tasks": float(np.mean([p[2] for p in pairs]))}
 
 
 def summarise(bench: Benchmark, runs: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -257,7 +283,7 @@ def summarise(bench: Benchmark, runs: List[Dict[str, Any]]) -> Dict[str, Any]:
     shifted = float(np.mean([succ(r, "start") for r in runs]))
     summary: Dict[str, Any] = {"benchmark": bench.name, "start_unshifted": unshifted, "start_shifted": shifted,
                                "drop": unshifted - shifted, "arms": {}}
-    for arm in ("plain", "ttad"):
+    for arm in ("plain", *TTAD_ARMS):
         if not all(arm in r["arms"] for r in runs):
             continue
         values = [succ(r, arm) for r in runs]
@@ -274,6 +300,9 @@ def summarise(bench: Benchmark, runs: List[Dict[str, Any]]) -> Dict[str, Any]:
         }
     if "plain" in summary["arms"] and "ttad" in summary["arms"]:
         summary["ttad_minus_plain"] = t_interval([succ(r, "ttad") - succ(r, "plain") for r in runs])
+    if "ttad-binary" in summary["arms"] and "ttad" in summary["arms"]:
+        summary["ttad_minus_binary"] = t_interval([succ(r, "ttad") - succ(r, "ttad-binary") for r in runs])
+        summary["efficiency_vs_binary_steps"] = steps_on_shared_successes(runs, "ttad", "ttad-binary")
     return summary
 
 
@@ -296,12 +325,17 @@ def print_table(summaries: List[Dict[str, Any]]) -> None:
     for s in summaries:
         print(f"\n{s['benchmark']}: start unshifted {fmt(s['start_unshifted'])}%, start shifted {fmt(s['start_shifted'])}%"
               f" (drop {fmt(s['drop'])} points)")
-        print(f"  {'arm':6} {'success %':>9} {'recovered %':>11} {'seeds<start':>11} {'steps':>6} {'ms/task':>8}  vs start (95% CI)")
+        print(f"  {'arm':11} {'success %':>9} {'recovered %':>11} {'seeds<start':>11} {'steps':>6} {'ms/task':>8}  vs start (95% CI)")
         for arm, a in s["arms"].items():
-            print(f"  {arm:6} {fmt(a['success']):>9} {fmt(a['recovered']):>11} {a['seeds_below_start']:>11} "
+            print(f"  {arm:11} {fmt(a['success']):>9} {fmt(a['recovered']):>11} {a['seeds_below_start']:>11} "
                   f"{fmt(a['mean_steps_to_success'], False):>6} {a['ms_per_task']:>8.0f}  {ci(a['minus_start'])}")
         if "ttad_minus_plain" in s:
             print(f"  ttad - plain (paired, 95% CI): {ci(s['ttad_minus_plain'])} points")
+        if "ttad_minus_binary" in s:
+            e = s.get("efficiency_vs_binary_steps") or {}
+            saving = f"{100 * e['saving']:.1f}% fewer steps ({e['steps']:.1f} vs {e['other_steps']:.1f}) on the " \
+                     f"{e['shared_tasks']:.0f} evaluation tasks both solve" if e.get("saving") is not None else "no shared successes"
+            print(f"  efficiency (ttad) - binary reward (ttad-binary), paired: {ci(s['ttad_minus_binary'])} points; {saving}")
 
 
 def parse_overrides(items: Sequence[str]) -> Dict[str, Dict[str, Any]]:
@@ -325,7 +359,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--tasks", type=int, default=50, help="training tasks a seed (8 attempts each)")
     parser.add_argument("--eval-tasks", type=int, default=500)
-    parser.add_argument("--arms", default="plain,ttad", help="adapting arms to run (start always runs)")
+    parser.add_argument("--arms", default="plain,ttad,ttad-binary",
+                        help="adapting arms to run (start always runs): plain, " + ", ".join(TTAD_ARMS))
     parser.add_argument("--start", default=None, help="starting policy file (default: the benchmark's in policies/)")
     parser.add_argument("--out", default="adaptation-suite.json")
     parser.add_argument("--ttad-set", action="append", default=[], metavar="SECTION.KEY=VALUE",
@@ -336,8 +371,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     torch.set_num_threads(1)  # single-observation forwards: 7x faster than two threads on this 2-core machine
     arms = [a for a in args.arms.split(",") if a]
     for a in arms:
-        if a not in ("plain", "ttad"):
-            raise SystemExit(f"--arms: unknown arm {a!r} (plain, ttad)")
+        if a != "plain" and a not in TTAD_ARMS:
+            raise SystemExit(f"--arms: unknown arm {a!r} (plain, {', '.join(TTAD_ARMS)})")
     overrides = parse_overrides(args.ttad_set)
     eval_seeds = evaluation_seeds(args.eval_tasks)
     began = time.monotonic()
