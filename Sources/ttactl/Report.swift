@@ -11,6 +11,8 @@ struct Report: ParsableCommand {
     @Option(help: "Only this task family.") var task: String?
     @Option(help: "Only this robot.") var robot: String?
     @Option(help: "At most this many tasks (newest).") var limit: Int = 1000
+    @Option(help: "The charts' x axis: task (the task's number) or time (hours since the first task shown, so idle gaps and evaluations show where they happened).")
+    var xAxis: ReportXAxis = .task
 
     func run() throws {
         let query = HistoryQuery(task: task, robot: robot, limit: limit)
@@ -20,7 +22,7 @@ struct Report: ParsableCommand {
         // Evaluations are measurements, not training: their own table, never a point of the charts.
         let tasks = done.filter { $0.kind != "evaluation" }
         let analysis = ReportAnalysis(tasks: tasks, untasked: history.untaskedEvents ?? [], evaluations: EvaluationRow.grouped(done))
-        try ReportPage(analysis: analysis, title: "ttad report").html().write(toFile: output, atomically: true, encoding: .utf8)
+        try ReportPage(analysis: analysis, title: "ttad report", xAxis: xAxis).html().write(toFile: output, atomically: true, encoding: .utf8)
         if connection.json { printJSON(analysis.summary); return }
         print(analysis.terminalSummary())
         print("report written to \(output)")
@@ -31,6 +33,8 @@ struct Report: ParsableCommand {
 struct ReportAnalysis {
     struct Point {
         var task: Int; var successRate: Double; var meanReward: Double; var meanStepsToSuccess: Double?; var checkpoint: String?; var refused: Bool
+        /// When the task finished (submitted, for a record without it), seconds since 1970.
+        var at: Double
         /// The checkpoint events the task caused (nil: the daemon does not report them).
         var events: [CheckpointEventInfo]?
     }
@@ -65,7 +69,8 @@ struct ReportAnalysis {
             let successes = t.attempts.filter(\.success)
             return Point(task: i + 1, successRate: t.successRate ?? 0, meanReward: t.meanReward ?? 0,
                          meanStepsToSuccess: successes.isEmpty ? nil : Double(successes.map(\.steps).reduce(0, +)) / Double(successes.count),
-                         checkpoint: t.checkpoint, refused: t.updates.contains { !$0.accepted }, events: t.checkpointEvents)
+                         checkpoint: t.checkpoint, refused: t.updates.contains { !$0.accepted }, at: t.finishedAt ?? t.submittedAt,
+                         events: t.checkpointEvents)
         }
         let attempts = tasks.flatMap(\.attempts)
         var groups: [Double: [AttemptInfo]] = [:]
@@ -113,4 +118,12 @@ struct ReportAnalysis {
         lines += EvaluationRow.lines(evaluations)
         return lines.joined(separator: "\n")
     }
+}
+
+/// What the report's charts put along x.
+enum ReportXAxis: String, ExpressibleByArgument, CaseIterable {
+    /// The task's number, 1..n: each task as wide as the next.
+    case task
+    /// Hours since the first task shown: idle time shows, and evaluations sit where they ran.
+    case time
 }

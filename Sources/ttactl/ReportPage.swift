@@ -4,10 +4,12 @@ import Foundation
 struct ReportPage {
     let analysis: ReportAnalysis
     let title: String
+    var xAxis: ReportXAxis = .task
 
     func html() -> String {
         let p = analysis.points
-        let success = lineChart(title: "Success rate per task", values: p.map(\.successRate), yMax: 1, percent: true)
+        let success = lineChart(title: "Success rate per task", values: p.map(\.successRate), yMax: 1, percent: true,
+                                evaluations: analysis.evaluations)
         let reward = lineChart(title: "Mean reward per task", values: p.map(\.meanReward), yMax: max(1, p.map(\.meanReward).max() ?? 1), percent: false)
         let steps = lineChart(title: "Mean steps to success per task", values: p.map { $0.meanStepsToSuccess ?? .nan },
                               yMax: max(1, p.compactMap(\.meanStepsToSuccess).max() ?? 1), percent: false)
@@ -50,11 +52,18 @@ struct ReportPage {
 
     private let width = 900.0, height = 220.0, left = 50.0, right = 15.0, top = 15.0, bottom = 30.0
 
-    private func lineChart(title: String, values: [Double], yMax: Double, percent: Bool) -> String {
+    private func lineChart(title: String, values: [Double], yMax: Double, percent: Bool, evaluations: [EvaluationRow] = []) -> String {
         let n = values.count
         guard n > 0 else { return "<h2>\(title)</h2><p>No finished tasks yet.</p>" }
         let plotW = width - left - right, plotH = height - top - bottom
-        func x(_ i: Int) -> Double { left + (n == 1 ? plotW / 2 : plotW * Double(i) / Double(n - 1)) }
+        // Time axis: hours since the first task shown, up to the last task or evaluation.
+        let times = analysis.points.map(\.at)
+        let t0 = times.first ?? 0, span = max((times + evaluations.map(\.at)).max().map { $0 - t0 } ?? 0, 1)
+        func xTime(_ t: Double) -> Double { left + plotW * min(max((t - t0) / span, 0), 1) }
+        func x(_ i: Int) -> Double {
+            if xAxis == .time, i < times.count { return xTime(times[i]) }
+            return left + (n == 1 ? plotW / 2 : plotW * Double(i) / Double(n - 1))
+        }
         func y(_ v: Double) -> Double { top + plotH * (1 - min(max(v / yMax, 0), 1)) }
         var svg = "<h2>\(title)</h2><svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
         for k in 0...4 {
@@ -90,7 +99,20 @@ struct ReportPage {
             return "\(x(i)),\(y(window.reduce(0, +) / Double(window.count)))"
         }.joined(separator: " ")
         svg += "<polyline points=\"\(smooth)\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2.5\"/>"
-        svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 6)\" font-size=\"11\" text-anchor=\"middle\">task (1..\(n)); thin: per task, thick: 10-task moving average</text>"
+        // Evaluations (greedy, fixed seeds) where they ran: a diamond at the success rate, a whisker for its 95% interval.
+        for e in evaluations {
+            let ex = xAxis == .time ? xTime(e.at) : x(max(0, (analysis.points.lastIndex { $0.at <= e.at } ?? 0)))
+            let ey = y(e.successRate)
+            svg += "<g class=\"evaluation\"><title>evaluation \(Self.escape(e.taskId)) \(Self.escape(e.robot))/\(Self.escape(e.task))/\(Self.escape(e.dynamicsText)): "
+                + String(format: "%d/%d greedy successes, %.0f%% (95%% CI %.0f-%.0f%%)", e.successes, e.tasks, e.successRate * 100,
+                         e.successLow * 100, e.successHigh * 100) + "</title>"
+            svg += "<line x1=\"\(ex)\" x2=\"\(ex)\" y1=\"\(y(e.successHigh))\" y2=\"\(y(e.successLow))\" stroke=\"#7a3fb0\" stroke-width=\"1.5\"/>"
+            svg += "<path d=\"M \(ex) \(ey - 5) L \(ex + 5) \(ey) L \(ex) \(ey + 5) L \(ex - 5) \(ey) Z\" fill=\"#7a3fb0\"/></g>"
+        }
+        let axis = xAxis == .time
+            ? String(format: "hours since the first task shown (0..%.2f)", span / 3600)
+            : "task (1..\(n))"
+        svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 6)\" font-size=\"11\" text-anchor=\"middle\">\(axis); thin: per task, thick: 10-task moving average\(evaluations.isEmpty ? "" : "; purple diamonds: evaluations (95% CI)")</text>"
         return svg + "</svg>"
     }
 

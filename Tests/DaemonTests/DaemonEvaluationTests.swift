@@ -108,4 +108,29 @@ import Wire
         #expect(unknown.status == 1 && unknown.errors.contains("juggle"), "\(unknown.errors)")
         #expect(daemon.terminate() == 0)
     }
+
+    @Test func theReportCanPutTimeOnTheXAxisWithEachEvaluationWhereItRan() throws {
+        let daemon = try DaemonProcess.serving()
+        let client = try daemon.client()
+        let before = try daemon.waitForTask(try evaluate(client, EvaluateArgs(task: "reach", tasks: 3)).taskId)
+        for seed in [1, 2] as [UInt64] {
+            _ = try daemon.waitForTask(try daemon.submit(SubmitArgs(task: "reach", attempts: 2, adapt: false, seed: seed)).taskId)
+        }
+        let after = try daemon.waitForTask(try evaluate(client, EvaluateArgs(task: "reach", tasks: 3)).taskId)
+        #expect(before.state == "done" && after.state == "done")
+
+        let timed = daemon.directory + "/timed.html", numbered = daemon.directory + "/numbered.html"
+        let time = try TTACtlRunner.run(["report", "--endpoint", daemon.endpoint, "--output", timed, "--x-axis", "time"])
+        #expect(time.status == 0, "\(time.errors)")
+        let html = try String(contentsOfFile: timed, encoding: .utf8)
+        #expect(html.contains("hours since the first task shown"), "the axis says what it is")
+        #expect(html.components(separatedBy: "class=\"evaluation\"").count - 1 == 2, "both evaluations drawn on the success chart")
+        #expect(html.contains(before.taskId) && html.contains(after.taskId))
+        let task = try TTACtlRunner.run(["report", "--endpoint", daemon.endpoint, "--output", numbered])
+        #expect(task.status == 0)
+        #expect(try String(contentsOfFile: numbered, encoding: .utf8).contains("task (1..2)"), "the task number is the default axis")
+        let bad = try TTACtlRunner.run(["report", "--endpoint", daemon.endpoint, "--output", numbered, "--x-axis", "days"])
+        #expect(bad.status == 64 && bad.errors.contains("x-axis"), "\(bad.errors)")
+        #expect(daemon.terminate() == 0)
+    }
 }
