@@ -352,6 +352,77 @@ def parse_overrides(items: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     return out
 
 
+def suite_summary(summaries: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The issue's goals over the suite: median share of the drop recovered per arm, median
+    ttad - plain, benchmarks where ttad falls below plain beyond the paired 95% CI, seeds below
+    start, and the median step saving of the efficiency reward over binary."""
+    out: Dict[str, Any] = {"benchmarks": [s["benchmark"] for s in summaries], "arms": {}}
+    for arm in ("plain", *TTAD_ARMS):
+        rows = [s["arms"][arm] for s in summaries if arm in s["arms"]]
+        if not rows:
+            continue
+        recovered = [r["recovered"] for r in rows if r["recovered"] is not None]
+        out["arms"][arm] = {"median_recovered": float(np.median(recovered)) if recovered else None,
+                            "median_success": float(np.median([r["success"] for r in rows])),
+                            "seeds_below_start": int(sum(r["seeds_below_start"] for r in rows))}
+    diffs = [s["ttad_minus_plain"] for s in summaries if "ttad_minus_plain" in s]
+    if diffs:
+        out["median_ttad_minus_plain"] = float(np.median([d["mean"] for d in diffs]))
+        out["benchmarks_ttad_below_plain"] = [s["benchmark"] for s in summaries
+                                              if "ttad_minus_plain" in s and s["ttad_minus_plain"]["high"] is not None
+                                              and s["ttad_minus_plain"]["high"] < 0]
+    savings = [s["efficiency_vs_binary_steps"]["saving"] for s in summaries
+               if (s.get("efficiency_vs_binary_steps") or {}).get("saving") is not None]
+    if savings:
+        out["median_efficiency_step_saving"] = float(np.median(savings))
+        out["median_efficiency_minus_binary"] = float(np.median([s["ttad_minus_binary"]["mean"] for s in summaries
+                                                                 if "ttad_minus_binary" in s]))
+    return out
+
+
+def print_suite_summary(total: Dict[str, Any]) -> None:
+    """The suite-level lines under the per-benchmark tables."""
+    print(f"\nsuite ({len(total['benchmarks'])} benchmarks: {', '.join(total['benchmarks'])}):")
+    for arm, a in total["arms"].items():
+        print(f"  {arm:11} median success {fmt(a['median_success'])}%, median share of the drop recovered "
+              f"{fmt(a['median_recovered'])}%, seeds below start {a['seeds_below_start']}")
+    if "median_ttad_minus_plain" in total:
+        below = ", ".join(total["benchmarks_ttad_below_plain"]) or "none"
+        print(f"  ttad - plain: median {100 * total['median_ttad_minus_plain']:+.1f} points; below plain beyond the CI: {below}")
+    if "median_efficiency_step_saving" in total:
+        print(f"  efficiency vs binary: median {100 * total['median_efficiency_step_saving']:.1f}% fewer steps on tasks both "
+              f"solve, median success difference {100 * total['median_efficiency_minus_binary']:+.1f} points")
+
+
+def summarise_files(paths: Sequence[str], out: Optional[str]) -> Dict[str, Any]:
+    """Tables and the suite summary from JSON files of earlier runs (e.g. one per benchmark, run
+    side by side); with ``out``, the merged JSON."""
+    merged: Dict[str, Any] = {"merged_from": list(paths), "benchmarks": {}}
+    for path in paths:
+        with open(path) as f:
+            data = json.load(f)
+        for name, bench in data["benchmarks"].items():
+            merged["benchmarks"][name] = {**bench, "command": data.get("command"), "ttad_overrides": data.get("ttad_overrides"),
+                                          "wall_seconds": data.get("wall_seconds")}
+    summaries = [b["summary"] for b in merged["benchmarks"].values()]
+    print_table(summaries)
+    merged["suite"] = suite_summary(summaries)
+    print_suite_summary(merged["suite"])
+    if out:
+        write_json(out, merged)
+    return merged
+
+
+def write_json(path: str, data: Dict[str, Any]) -> None:
+    """``data`` as JSON at ``path``, atomically (write, fsync, rename)."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     """Command line: see the module docstring. Returns what it writes as JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -362,12 +433,19 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--arms", default="plain,ttad,ttad-binary",
                         help="adapting arms to run (start always runs): plain, " + ", ".join(TTAD_ARMS))
     parser.add_argument("--start", default=None, help="starting policy file (default: the benchmark's in policies/)")
-    parser.add_argument("--out", default="adaptation-suite.json")
+    parser.add_argument("--out", default=None, help="the results JSON (default adaptation-suite.json; with --summarise, "
+                                                      "the merged JSON, none by default)")
     parser.add_argument("--ttad-set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="a robot-config key for the ttad arm instead of its default, e.g. learning.target_kl=null "
                              "or adaptation.informative_groups_only=false (YAML value; repeatable): for screening "
                              "learner changes before they become defaults")
+    parser.add_argument("--summarise", nargs="+", metavar="JSON",
+                        help="run nothing: print the tables and the suite summary of these results files "
+                             "(and write them merged to --out)")
     args = parser.parse_args(argv)
+    if args.summarise:
+        return summarise_files(args.summarise, args.out)
+    args.out = args.out or "adaptation-suite.json"
     torch.set_num_threads(1)  # single-observation forwards: 7x faster than two threads on this 2-core machine
     arms = [a for a in args.arms.split(",") if a]
     for a in arms:
@@ -399,13 +477,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                                       "summary": summary}
     output["wall_seconds"] = time.monotonic() - began
     print_table(summaries)
+    output["suite"] = suite_summary(summaries)
+    print_suite_summary(output["suite"])
     print(f"\n{output['wall_seconds']:.0f} s; JSON in {args.out}")
-    tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(output, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, args.out)
+    write_json(args.out, output)
     return output
 
 
