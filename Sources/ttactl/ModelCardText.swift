@@ -39,7 +39,7 @@ enum ModelCardText {
             "",
             recent.tasks == 0
                 ? "No finished training task in the history yet."
-                : "Over the last \(recent.tasks) finished training tasks (\(recent.attempts) attempts, \(time(recent.since)) to \(time(recent.until))): success rate \(number(recent.successRate)), mean reward \(number(recent.meanReward)).",
+                : "Over the last \(recent.tasks) finished training task\(recent.tasks == 1 ? "" : "s") (\(recent.attempts) attempts, \(time(recent.since)) to \(time(recent.until))): success rate \(number(recent.successRate)), mean reward \(number(recent.meanReward)).",
             "",
         ]
         if !card.metrics.isEmpty {
