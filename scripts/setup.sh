@@ -31,6 +31,9 @@ python3 -c "import zmq, numpy, pytest, gymnasium, mujoco" 2>/dev/null \
 python3 -c "import torch" 2>/dev/null || python3 -m pip install -q --no-index torch 2>/dev/null \
   || python3 -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu \
   || echo "setup: torch could not be installed; the ttad.policy PyTorch tests will skip"
+# ttad.export.tensorboard (the ttad[tensorboard] extra) and its test, which reads the event files back.
+python3 -c "import tensorboard" 2>/dev/null || python3 -m pip install -q 'tensorboard>=2.10' \
+  || echo "setup: tensorboard could not be installed; the TensorBoard export tests will skip"
 python3 -c "import onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q onnx onnxruntime \
   || echo "setup: onnx could not be installed; the ONNX export test will skip"
 # Optional: gymnasium-robotics (Adroit, PointMaze and Fetch tasks that report success themselves,

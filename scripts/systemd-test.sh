@@ -145,6 +145,7 @@ for d in "${deps[@]}"; do
     name=$(echo "$d" | sed 's/|.*//; s/(.*)//' | tr -d '[:space:]')
     [ -n "$name" ] && include="$include,$name"
 done
+include=$include,systemd-journal-remote   # shipped logs: scripts/systemd-test-journal-upload.sh
 key=$(echo "$SUITE $ROOTFS_RECIPE $include" | sha256sum | cut -c1-12)
 CACHE=$WORK/rootfs-$SUITE-$key.tar.zst
 
@@ -328,6 +329,8 @@ else
     T=10 inside systemctl status --no-pager "$CTL"
     T=10 inside journalctl -b -u "$CTL" --no-pager | tail -20
 fi
+
+. "$REPO/scripts/systemd-test-journal-upload.sh"   # 8c. shipped logs: journal-upload to journal-remote, TTAD_* intact
 
 # --- 9. The watchdog: a live daemon keeps it fed; a frozen one is killed and restarted ----------
 WATCHDOG=$(show WatchdogUSec)

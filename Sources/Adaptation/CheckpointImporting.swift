@@ -10,9 +10,11 @@ public struct CheckpointImport: Sendable {
     public var sha256: String?
     /// Who imports it.
     public var by: String?
+    /// The model card exported with the file, when one came with it.
+    public var card: SourceCard?
 
-    public init(robot: String, fileName: String, bytes: [UInt8], sha256: String? = nil, by: String? = nil) {
-        self.robot = robot; self.fileName = fileName; self.bytes = bytes; self.sha256 = sha256; self.by = by
+    public init(robot: String, fileName: String, bytes: [UInt8], sha256: String? = nil, by: String? = nil, card: SourceCard? = nil) {
+        self.robot = robot; self.fileName = fileName; self.bytes = bytes; self.sha256 = sha256; self.by = by; self.card = card
     }
 }
 
@@ -31,8 +33,10 @@ public protocol CheckpointImporting: AnyObject, Sendable {
     /// provenance in its notes) and makes it the robot's live, last good and reference policy,
     /// with a fresh optimizer and a fresh gate record. A task that is running keeps its policy
     /// for its attempts and makes no update from them.
+    /// A file made for another robot-config (its metadata `robot`) is refused naming both; a card
+    /// that does not describe the file is refused naming the card's field.
     /// - Throws: `AdaptationError` with `.invalid` naming the field (`args.robot`, `args.sha256`,
-    ///   `file`) and, for a mismatch, the architecture key or the tensor; `.failed` when the
-    ///   store cannot be written. Nothing changes then.
+    ///   `args.card.<key>`, `file`) and, for a mismatch, the robot-configs, the architecture key or
+    ///   the tensor; `.failed` when the store cannot be written. Nothing changes then.
     func importCheckpoint(_ request: CheckpointImport) throws -> ImportedCheckpoint
 }

@@ -16,8 +16,12 @@ extension Daemon {
             throw WireError(.unavailable, field: "args.robot",
                             "robot \(args.robot) is running task \(running.id); import again when it ends (`ttactl task \(running.id)`), or cancel it")
         }
+        let card = args.card.map {
+            SourceCard(checkpoint: $0.checkpoint, sha256: $0.sha256, checksum: $0.checksum, robotConfig: $0.robotConfig,
+                       host: $0.sourceHost, promotedAt: $0.promotedAt)
+        }
         let imported = try importer.importCheckpoint(CheckpointImport(robot: args.robot, fileName: args.fileName, bytes: file,
-                                                                      sha256: args.sha256, by: args.by))
+                                                                      sha256: args.sha256, by: args.by, card: card))
         // The recorder writes the history row, the journal entry and the event, as for a rollback.
         recorder.checkpointEvent(imported.event, taskId: nil)
         let id = imported.event.checkpoint ?? "-"

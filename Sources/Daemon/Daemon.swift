@@ -38,7 +38,7 @@ public final class Daemon: @unchecked Sendable {
 
     // Set once in services(), before the request thread starts.
     private var adaptation: (any AdaptationService)!
-    private var history: HistoryStore!
+    private(set) var history: HistoryStore!
     private var queue: TaskQueue!
     private var events: EventPublisher!
     private var storage: StorageGuard!
@@ -180,6 +180,8 @@ public final class Daemon: @unchecked Sendable {
         case (.import, .import(let args)):
             return Reply.success(try importCheckpoint(args, file: request.attachment ?? [], adaptation: adaptation,
                                                       running: activity.snapshot.running?.plan, recorder: recorder), id: id).encoded()
+        case (.exportCheckpoint, .exportCheckpoint(let args)):
+            return Reply.success(try exportCheckpoint(args, adaptation: adaptation), id: id).encoded()
         case (.pause, _):
             adaptation.isAdapting = false
             logger.notice("adaptation paused", metadata: ["event": "paused"])

@@ -101,7 +101,7 @@ final class RequestServer: Service, CustomStringConvertible, @unchecked Sendable
     static func lane(for operation: Wire.Operation) -> Lane {
         switch operation {
         case .ping, .status, .estop: .inline
-        case .history, .task, .checkpoints: .reads
+        case .history, .task, .checkpoints, .exportCheckpoint: .reads
         case .submit, .evaluate, .cancel, .rollback, .pause, .resume, .reload, .import: .changes
         }
     }

@@ -9,9 +9,12 @@ public struct ImportArgs: Codable, Sendable, Equatable {
     public var sha256: String?
     /// Who imports it, recorded as provenance (ttactl sends `$USER@hostname`).
     public var by: String?
+    /// The model card exported with the file (`export_checkpoint`), when there is one: the daemon
+    /// checks it describes this file and records its source host and promotion time.
+    public var card: ModelCard?
 
-    public init(robot: String, fileName: String, sha256: String? = nil, by: String? = nil) {
-        self.robot = robot; self.fileName = fileName; self.sha256 = sha256; self.by = by
+    public init(robot: String, fileName: String, sha256: String? = nil, by: String? = nil, card: ModelCard? = nil) {
+        self.robot = robot; self.fileName = fileName; self.sha256 = sha256; self.by = by; self.card = card
     }
 
     /// Ranges every daemon enforces. Throws naming the first bad field.
@@ -28,5 +31,6 @@ public struct ImportArgs: Codable, Sendable, Equatable {
         if let by, by.isEmpty || by.utf8.count > 128 || by.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
             throw bad("by", "must be 1 to 128 printable characters")
         }
+        try card?.validate(field: "args.card")
     }
 }

@@ -28,6 +28,9 @@ public enum Operation: String, Codable, Sendable, CaseIterable {
     /// Put a checkpoint file on a robot (verified against its robot-config), live and good at once.
     /// The only two-frame request: the JSON, then the file (`Request.attachment`).
     case `import`
+    /// Hand out a robot's live or last good checkpoint file with its model card
+    /// (see `ExportCheckpointArgs`); the file rides base64 in the one reply frame.
+    case exportCheckpoint = "export_checkpoint"
     /// Abort the running attempt at once, stop the robot, and refuse tasks until `resume`.
     case estop
 }

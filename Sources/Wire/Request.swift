@@ -19,6 +19,7 @@ public struct Request: Sendable, Equatable {
         case history(HistoryQuery)
         case rollback(RollbackArgs)
         case `import`(ImportArgs)
+        case exportCheckpoint(ExportCheckpointArgs)
     }
 
     public init(id: String? = nil, operation: Operation, args: Args = .none, attachment: [UInt8]? = nil) {
@@ -119,6 +120,10 @@ public struct Request: Sendable, Equatable {
             let args: ImportArgs = try decodeArgs()
             try args.validate()
             parsed = .import(args)
+        case .exportCheckpoint:
+            let args: ExportCheckpointArgs = try decodeArgs()
+            try args.validate()
+            parsed = .exportCheckpoint(args)
         case .ping, .status, .checkpoints, .pause, .resume, .reload, .estop:
             parsed = .none
         }
@@ -139,6 +144,7 @@ public struct Request: Sendable, Equatable {
         case .history(let a): frame(a)
         case .rollback(let a): frame(a)
         case .import(let a): frame(a)
+        case .exportCheckpoint(let a): frame(a)
         }
     }
 

@@ -11,12 +11,12 @@ struct TTACtl: ParsableCommand {
         discussion: """
             Exit status: 0 done; 1 the daemon refused (the message names the field); 2 a task ended \
             but not done; 64 bad usage; 69 no daemon answered within --timeout; 73 keygen would \
-            overwrite a key file; 75 gave up waiting for a task; 77 the daemon's socket refused this \
+            overwrite a key file, or export-checkpoint could not write; 75 gave up waiting for a task; 77 the daemon's socket refused this \
             user (not in its group). Every subcommand, flag and example: docs/ttactl.md \
             (/usr/share/doc/ttad/ttactl.md when installed).
             """,
         subcommands: [Ping.self, Status.self, Submit.self, Evaluate.self, TaskCommand.self, Cancel.self, History.self, Checkpoints.self,
-                      Rollback.self, Import.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self, Report.self, Keygen.self])
+                      Rollback.self, Import.self, ExportCheckpoint.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self, Report.self, Keygen.self])
 }
 
 /// Options every subcommand that talks to the daemon takes.
@@ -97,7 +97,8 @@ enum Exit {
     static let usage = ExitCode(64)
     /// No daemon answered within the deadline.
     static let unreachable = ExitCode(69)
-    /// `keygen` could not write its files (one exists already, or the folder is not writable).
+    /// `keygen` could not write its files (one exists already, or the folder is not writable), or
+    /// `export-checkpoint` could not write one.
     static let cannotCreate = ExitCode(73)
     /// The daemon's socket refused this user (not in the socket's group).
     static let noPermission = ExitCode(77)

@@ -6,6 +6,7 @@ refusal raises a :class:`~ttad.errors.DaemonError` carrying the daemon's code an
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 import zmq
 import zmq.utils.z85
 
+from ._files import write_atomically
 from .errors import BadReply, DaemonError, NoAnswer, TtadError
 
 __all__ = ["Client", "EventStream", "HistoryPage", "PROTOCOL_VERSION", "DEFAULT_ENDPOINT", "DEFAULT_EVENT_ENDPOINT"]
@@ -262,23 +264,60 @@ class Client:
         return self.call("reload", timeout=timeout)
 
     def import_checkpoint(self, robot: str, path: Union[str, "os.PathLike[str]"], *, by: Optional[str] = None,
+                          card: Union[None, bool, str, "os.PathLike[str]", Mapping[str, Any]] = None,
                           timeout: Optional[float] = None) -> JSON:
         """Puts the checkpoint file at ``path`` on ``robot``: the daemon verifies it (checksums, and
         its architecture against the robot-config), stores it, records where it came from
         (the file name, its SHA-256 and ``by``) and makes it the live, good policy.
 
+        ``card``: the model card to send with it (:meth:`export_checkpoint` writes one): a path, the
+        card itself, ``False`` for none, or ``None`` (the default) for ``<name>.card.json`` beside
+        the file when there is one. The daemon checks the card describes the file and records its
+        source robot (docs/checkpoint-format.md, "Model card").
+
         Sends the file's bytes as a third frame with its SHA-256, so a transfer error is caught.
         Returns ``checkpoint`` (the new id), ``robot`` and ``message``. A refused file raises
-        :class:`~ttad.errors.InvalidField` naming the key or tensor that does not fit,
-        :class:`~ttad.errors.TooLarge`, or :class:`~ttad.errors.NotFound` for an unknown robot.
+        :class:`~ttad.errors.InvalidField` naming the key or tensor that does not fit (or both
+        robot-configs, for a file made for another one), :class:`~ttad.errors.TooLarge`, or
+        :class:`~ttad.errors.NotFound` for an unknown robot.
         Write such a file with :func:`ttad.policy.from_torch`.
         """
         path = os.fspath(path)
         with open(path, "rb") as f:
             data = f.read()
-        args = {"robot": robot, "file_name": os.path.basename(path), "sha256": hashlib.sha256(data).hexdigest(),
-                "by": by}
+        args: Dict[str, Any] = {"robot": robot, "file_name": os.path.basename(path),
+                                "sha256": hashlib.sha256(data).hexdigest(), "by": by}
+        if card is None:
+            beside = (path[:-len(".safetensors")] if path.endswith(".safetensors") else path) + ".card.json"
+            card = beside if os.path.exists(beside) else False
+        if isinstance(card, (str, os.PathLike)):
+            with open(card, encoding="utf-8") as f:
+                try:
+                    card = json.load(f)
+                except json.JSONDecodeError as error:
+                    raise ValueError(f"{os.fspath(card)}: not a model card (not JSON: {error.msg})") from None
+        if card is not False and card is not True:
+            args["card"] = dict(card)
         return self._call("import", args, timeout=timeout, attachment=data)
+
+    def export_checkpoint(self, robot: str, out: Union[str, "os.PathLike[str]"], *, which: str = "live",
+                          timeout: Optional[float] = None) -> JSON:
+        """Writes ``robot``'s ``live`` (or last ``good``) checkpoint file to the folder ``out``
+        (created if missing) as ``<id>.safetensors``, with its model card beside it as
+        ``<id>.card.json``, each atomically; returns the card. :meth:`import_checkpoint` on a robot
+        of the same robot-config reads the card and records the policy's provenance."""
+        result = self.call("export_checkpoint", {"robot": robot, "which": which}, timeout=timeout)
+        card, encoded = result.get("card"), result.get("file_base64")
+        if not isinstance(card, dict) or not isinstance(encoded, str) or not isinstance(card.get("checkpoint"), str):
+            raise BadReply(f"export_checkpoint: reply has no card or file_base64: {sorted(result)}")
+        data = base64.b64decode(encoded, validate=True)
+        if hashlib.sha256(data).hexdigest() != card.get("sha256"):
+            raise BadReply("export_checkpoint: the file's SHA-256 differs from its card's")
+        os.makedirs(out, exist_ok=True)
+        stem = os.path.join(os.fspath(out), os.path.basename(card["checkpoint"]))
+        write_atomically(stem + ".safetensors", data)   # the file first: a card never names a missing file
+        write_atomically(stem + ".card.json", json.dumps(card, indent=2, sort_keys=True) + "\n")
+        return card
 
     def wait_task(self, task_id: str, *, deadline: float = 300.0, poll: float = 0.1) -> JSON:
         """Polls ``task`` until the task leaves ``queued``/``running``; raises :class:`NoAnswer`
