@@ -8,8 +8,8 @@ with ``ttad.policy.from_torch``.
 The data: episodes on task seeds from 10_000_000 up (disjoint from every suite seed), acting with
 the expert's action plus N(0, ``--noise``) (so the data covers recoveries), labelled with the
 expert's clean action. A binned head learns the action binned to the policy's bins by
-cross-entropy; a gaussian head learns the action as its mean by mean squared error, with the
-log-std ttad's ``initial_log_std`` default gives it (-0.5).
+cross-entropy; a gaussian head learns the action as its mean by mean squared error, its log-std
+the benchmark's ``policy["initial_log_std"]`` (ttad's default -0.5 without one).
 """
 from __future__ import annotations
 
@@ -122,6 +122,7 @@ def train(bench_name: str, episodes: int, epochs: int, seed: int, out: str, nois
                                action_low=low.tolist(), action_high=high.tolist(), notes={"made_by": made_by})
     else:
         ttad_policy.from_torch(model, out, robot=bench_name, head="gaussian",
+                               initial_log_std=float(arch.get("initial_log_std", -0.5)),
                                action_low=low.tolist(), action_high=high.tolist(), notes={"made_by": made_by})
     print(f"wrote {out} ({len(x)} samples)")
 
