@@ -11,6 +11,7 @@ import json
 import os
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import REPO, ttad_binary
@@ -67,3 +68,152 @@ def test_the_suite_pairs_every_arm_on_the_same_tasks_and_evaluates_on_held_out_s
     summary = bench["summary"]
     assert set(summary["arms"]) == {"plain", "ttad"}
     assert summary["ttad_minus_plain"]["n"] == 1
+
+
+# -- the benchmarks themselves (cheap: no daemon, a few episodes each) ---------------------------
+
+from ttad.bridge import Transition  # noqa: E402
+from ttad.bridge.gymnasium_env import flatten_observation  # noqa: E402
+
+
+
+def _needs(name: str) -> None:
+    """Skips a PointMaze benchmark's test without gymnasium-robotics."""
+    if name.startswith("pointmaze"):
+        pytest.importorskip("gymnasium_robotics", reason="gymnasium-robotics is not installed (pip install gymnasium-robotics)")
+
+
+@pytest.mark.parametrize("name", sorted(BENCHMARKS))
+def test_every_benchmark_builds_its_env_and_its_start_has_the_env_s_sizes_and_the_declared_head(name):
+    _needs(name)
+    bench = BENCHMARKS[name]
+    env = bench.make_env()
+    bench.apply_dynamics(env, dict(bench.shift))
+    raw, _ = env.reset(seed=5_000_000)
+    obs = flatten_observation(env.observation_space, raw)
+    start = policy.load(os.path.join(REPO, "bench", "adaptation", "policies", bench.start_policy))
+    arch = start.architecture
+    assert arch["observation_size"] == obs.size
+    assert arch["action_size"] == env.action_space.shape[0]
+    assert arch["head"] == bench.policy["head"]
+    assert arch["hidden_sizes"] == bench.policy["hidden_sizes"]
+    assert set(bench.shift) <= set(bench.dynamics_range)
+    assert all(lo <= bench.shift[k] <= hi for k, (lo, hi) in bench.dynamics_range.items() if k in bench.shift)
+    env.close()
+
+
+@pytest.mark.parametrize("name", sorted(BENCHMARKS))
+def test_every_benchmark_s_expert_solves_most_of_8_unshifted_tasks_and_progress_stays_in_0_1(name):
+    _needs(name)
+    bench = BENCHMARKS[name]
+    assert bench.expert is not None
+    env = bench.make_env()
+    solved = 0
+    for seed in range(10_000_000, 10_000_008):  # pretrain.py's task seeds
+        bench.apply_dynamics(env, {})
+        raw, _ = env.reset(seed=seed)
+        obs = flatten_observation(env.observation_space, raw)
+        for _ in range(bench.max_steps):
+            raw, reward, terminated, truncated, info = env.step(np.asarray(bench.expert(obs), dtype=np.float32))
+            obs = flatten_observation(env.observation_space, raw)
+            t = Transition(env, obs, float(reward), bool(terminated), bool(truncated), dict(info), raw)
+            if bench.progress is not None:
+                assert 0.0 <= bench.progress(t) <= 1.0
+            if bench.success(t):
+                solved += 1
+                break
+            if terminated or truncated:
+                break
+    env.close()
+    assert solved >= 6, f"{name}: the expert solved {solved} of 8 unshifted tasks"
+
+
+def _controller(robot: str, endpoint: str):
+    """ttad's reference controller (ttad-controller, next to the ttad binary) serving ``robot``'s
+    MuJoCo backend over the bridge, and a DEALER talking to it; skips without the binary."""
+    import subprocess
+
+    binary = os.path.join(os.path.dirname(ttad_binary()), "ttad-controller")
+    if not os.access(binary, os.X_OK):
+        pytest.skip(f"no ttad-controller next to {ttad_binary()}")
+    process = subprocess.Popen([binary, "--config", os.path.join(REPO, "robot-configs", f"{robot}.yaml"),
+                                "--endpoint", endpoint], stderr=subprocess.DEVNULL)
+    return process
+
+
+def _bridge_client(endpoint: str):
+    zmq = pytest.importorskip("zmq")
+    context = zmq.Context.instance()
+    socket = context.socket(zmq.DEALER)
+    socket.setsockopt(zmq.RCVTIMEO, 10_000)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(endpoint)
+    seq = [0]
+
+    def request(header, frames=()):
+        seq[0] += 1
+        socket.send_multipart([json.dumps(dict(header, v=1, seq=seq[0])).encode()]
+                              + [np.asarray(f, dtype="<f4").tobytes() for f in frames])
+        while True:
+            parts = socket.recv_multipart()  # raises zmq.Again after 10 s
+            reply = json.loads(parts[0])
+            if reply["type"] != "heartbeat":
+                assert reply["type"] != "error", reply
+                return reply, [np.frombuffer(p, dtype="<f4") for p in parts[1:]]
+
+    return socket, request
+
+
+@pytest.mark.parametrize("robot", ["reacher2", "pusher"])
+def test_the_ported_robot_has_ttad_s_sizes_and_resets_to_ttad_s_first_observation(robot, tmp_path):
+    from ttad_robots import TtadRobotEnv
+
+    endpoint = f"ipc://{tmp_path}/controller.sock"
+    process = _controller(robot, endpoint)
+    socket, request = _bridge_client(endpoint)
+    try:
+        hello, _ = request({"type": "hello"})
+        env = TtadRobotEnv(robot)
+        assert env.observation_space.shape == (hello["observation_size"],)
+        assert env.action_space.shape == (hello["action_size"],)
+        for seed in (5_000_000, 5_000_001, 123):
+            obs, _ = env.reset(seed=seed)
+            # ttad-controller takes the parameters as ttad resolved them; the port drew them itself.
+            _, frames = request({"type": "reset", "task": env.task_name, "seed": seed, "index": 0,
+                                 "params": env.task_params, "dynamics": {}})
+            np.testing.assert_array_equal(frames[0], obs)
+    finally:
+        socket.close()
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_ported_reacher2_steps_as_ttad_s_mujoco_backend_under_a_shift(tmp_path):
+    """No contacts in reacher2: the port (MuJoCo 4) and ttad's backend agree step for step."""
+    from ttad_robots import TtadRobotEnv, apply_ttad_dynamics
+    from expert import reacher2_expert
+
+    endpoint = f"ipc://{tmp_path}/controller.sock"
+    process = _controller("reacher2", endpoint)
+    socket, request = _bridge_client(endpoint)
+    shift = dict(BENCHMARKS["reacher2-damping"].shift)
+    try:
+        env = TtadRobotEnv("reacher2")
+        rng = np.random.default_rng(0)
+        for seed in (5_000_000, 5_000_001):
+            apply_ttad_dynamics(env, shift)
+            obs, _ = env.reset(seed=seed)
+            request({"type": "reset", "task": "reach", "seed": seed, "index": 0, "params": env.task_params,
+                     "dynamics": shift})
+            for _ in range(env.max_steps):
+                obs, _, terminated, truncated, info = env.step(reacher2_expert(obs) + rng.normal(0, 0.5, 2))
+                # ttad sends the action after its envelope (clamp, rate limit): the port applied the same.
+                reply, frames = request({"type": "step"}, [env.previous_action])
+                np.testing.assert_allclose(frames[0], obs, atol=1e-6)
+                assert reply["success"] == info["success"]
+                if terminated or truncated:
+                    break
+    finally:
+        socket.close()
+        process.terminate()
+        process.wait(10)
