@@ -179,8 +179,11 @@ class TtadRobotEnv(gymnasium.Env):  # type: ignore[type-arg]
                                 for j, (lo, hi) in sorted((safety.get("joint_position_limits") or {}).items())]
         limit = safety.get("joint_velocity_limit")
         per_joint = safety.get("joint_velocity_limits") or {}
-        self.velocity_limits = [(i, float(per_joint.get(j, limit))) for i, j in enumerate(self.joints)
-                                if per_joint.get(j, limit) is not None]
+        self.velocity_limits: List[Tuple[int, float]] = []
+        for i, j in enumerate(self.joints):
+            joint_limit = per_joint.get(j, limit)
+            if joint_limit is not None:
+                self.velocity_limits.append((i, float(joint_limit)))
         workspace = safety.get("workspace")
         self.workspace = None
         if workspace:
@@ -322,9 +325,9 @@ class TtadRobotEnv(gymnasium.Env):  # type: ignore[type-arg]
             if not abs(v) <= limit:
                 return f"joint {self.joints[index]} velocity {v:.3f} exceeds {limit}"
         if self.workspace is not None:
-            point, low, high = self.workspace
+            point, box_low, box_high = self.workspace
             p = self._position(point)
-            if not (np.all(p >= low) and np.all(p <= high)):
+            if not (np.all(p >= box_low) and np.all(p <= box_high)):
                 return f"end effector {np.round(p, 3).tolist()} outside the workspace"
         return None
 

@@ -3,7 +3,10 @@ PyTorch reference and the start, on 1 seed x 2 tasks x 10 evaluation tasks of re
 
 Checks the structure of the JSON it writes: every arm present, the adapting arms trained on the
 same task seeds in the same order, and the evaluation seeds disjoint from every training seed.
-Skips (with the reason) without torch or gymnasium's MuJoCo envs.
+Then the benchmarks themselves, cheaply: each builds its env and its start fits it, each expert
+solves its unshifted tasks, and the ports of ttad's reacher2/pusher against ttad's own MuJoCo
+backend (the real ``ttad-controller`` next to the ttad binary, over the bridge protocol).
+Skips (with the reason) without torch, gymnasium's MuJoCo envs or gymnasium-robotics.
 """
 from __future__ import annotations
 
