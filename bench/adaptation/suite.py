@@ -470,11 +470,13 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
             print(f"{name} seed {seed}: " + ", ".join(f"{arm} {100 * r['eval_shifted']['success']:.1f}%"
                                                      for arm, r in run["arms"].items()), flush=True)
             runs.append(run)
-        summary = summarise(bench, runs)
-        summaries.append(summary)
-        output["benchmarks"][name] = {"shift": dict(bench.shift), "max_steps": bench.max_steps,
-                                      "head": bench.policy["head"], "start_policy": start, "runs": runs,
-                                      "summary": summary}
+            # After every seed, so a run stopped early keeps the seeds it finished.
+            output["benchmarks"][name] = {"shift": dict(bench.shift), "max_steps": bench.max_steps,
+                                          "head": bench.policy["head"], "start_policy": start, "runs": runs,
+                                          "seeds_done": len(runs), "summary": summarise(bench, runs)}
+            output["wall_seconds"] = time.monotonic() - began
+            write_json(args.out, output)
+        summaries.append(output["benchmarks"][name]["summary"])
     output["wall_seconds"] = time.monotonic() - began
     print_table(summaries)
     output["suite"] = suite_summary(summaries)
