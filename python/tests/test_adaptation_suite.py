@@ -57,10 +57,10 @@ def test_the_suite_pairs_every_arm_on_the_same_tasks_and_evaluates_on_held_out_s
     assert len(evaluation) == 10
     assert len(bench["runs"]) == 1
     run = bench["runs"][0]
-    assert set(run["arms"]) == {"start", "plain", "ttad"}
+    assert set(run["arms"]) == {"start", "plain", "ttad", "ttad-binary"}
     assert len(run["training_seeds"]) == 2
     assert not evaluation & set(run["training_seeds"])
-    for arm in ("plain", "ttad"):
+    for arm in ("plain", "ttad", "ttad-binary"):
         assert run["arms"][arm]["training_seeds"] == run["training_seeds"], arm
         assert len(run["arms"][arm]["tasks"]) == 2
         assert all(len(t["steps"]) == result["attempts"] == 8 for t in run["arms"][arm]["tasks"])
@@ -68,9 +68,29 @@ def test_the_suite_pairs_every_arm_on_the_same_tasks_and_evaluates_on_held_out_s
     assert run["arms"]["ttad"]["imported_checkpoint"].startswith("ckpt-")  # the start went on through `import`
     assert run["arms"]["ttad"]["final_checkpoint"].endswith(".safetensors")
     assert 0 <= run["arms"]["start"]["eval_unshifted"]["success"] <= 1
+    # Binary reward scores a success 1, efficiency 1 / (1 + steps / max_steps) < 1: the arms differ.
+    assert run["arms"]["ttad-binary"]["imported_checkpoint"].startswith("ckpt-")
+    steps = run["arms"]["ttad"]["eval_shifted"]["steps_per_task"]
+    assert len(steps) == 10 and all(s is None or 1 <= s <= 50 for s in steps)
     summary = bench["summary"]
-    assert set(summary["arms"]) == {"plain", "ttad"}
-    assert summary["ttad_minus_plain"]["n"] == 1
+    assert set(summary["arms"]) == {"plain", "ttad", "ttad-binary"}
+    assert summary["ttad_minus_plain"]["n"] == 1 and summary["ttad_minus_binary"]["n"] == 1
+    assert result["suite"]["benchmarks"] == ["reacher-damping"]
+    assert bench["seeds_done"] == 1
+
+
+def test_steps_are_compared_only_on_the_evaluation_tasks_both_arms_solve():
+    def run(ttad, binary):
+        return {"arms": {"ttad": {"eval_shifted": {"steps_per_task": ttad}},
+                         "ttad-binary": {"eval_shifted": {"steps_per_task": binary}}}}
+    # Task 1 only ttad solves (in 40 steps), task 2 only binary: neither counts.
+    runs = [run([10, 40, None, 20], [20, None, 30, 20]), run([9, None], [11, None])]
+    e = suite.steps_on_shared_successes(runs, "ttad", "ttad-binary")
+    assert e is not None
+    assert e["steps"] == pytest.approx((15 + 9) / 2) and e["other_steps"] == pytest.approx((20 + 11) / 2)
+    assert e["saving"] == pytest.approx((15.5 - 12) / 15.5)
+    assert e["shared_tasks"] == pytest.approx(1.5)
+    assert suite.steps_on_shared_successes([run([None], [5])], "ttad", "ttad-binary") is None
 
 
 # -- the benchmarks themselves (cheap: no daemon, a few episodes each) ---------------------------
