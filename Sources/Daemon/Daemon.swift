@@ -385,6 +385,11 @@ public final class Daemon: @unchecked Sendable {
         self.metrics = metrics
         let socket: MetricsServer.Socket
         if let fd = activated {
+            guard SocketActivation.isListeningStream(fd) else {
+                logger.error("the socket systemd passed as \"metrics\" (fd \(fd)) is not a listening stream socket (ListenStream=); the daemon runs on without /metrics",
+                             metadata: ["event": "metrics_unavailable"])
+                return nil
+            }
             socket = .activated(fd)
         } else {
             let (host, port) = config.metrics.listenAddress

@@ -76,6 +76,41 @@ import Wire
         #expect(daemon.terminate() == 0)
     }
 
+    @Test func metricsAreServedOnTheSocketSocketActivationPassesNamedMetrics() throws {
+        // systemd's own socket activator (the systemd package's tool): it binds, then on the first
+        // connection starts ttad with the socket as fd 3, LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES.
+        let activator = "/usr/bin/systemd-socket-activate"
+        try #require(FileManager.default.isExecutableFile(atPath: activator), "\(activator) is missing (Debian's systemd package)")
+        let port = try Self.freePort()
+        // Its own listen address is another port: only the passed socket answers on `port`.
+        let daemon = try DaemonProcess(extraConfig: "metrics:\n  enabled: true\n  listen: 127.0.0.1:1\n",
+                                       launcher: [activator, "--listen=127.0.0.1:\(port)", "--fdname=metrics"])
+        var reply: HTTPConnection.Reply?
+        Poll.until(.seconds(30)) {
+            reply = try? HTTPConnection.request("GET", "/metrics", port: port)
+            return reply?.status == 200
+        }
+        #expect(reply?.status == 200, "\(daemon.log)")
+        #expect(reply.map { MetricsText($0.body).samples[#"ttad_health{status="ok"}"#] } == 1)
+        #expect(daemon.log.contains("(socket from systemd)"), "\(daemon.log)")
+        #expect(daemon.terminate() == 0)
+    }
+
+    /// A loopback port nothing listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     @Test func anythingButGetOnMetricsIsRefusedByName() throws {
         let (daemon, port) = try Self.metricsDaemon()
         let post = try #require(try HTTPConnection.request("POST", "/metrics", port: port))

@@ -109,10 +109,10 @@ final class DaemonMetrics: Sendable {
     /// An attempt ended.
     func attemptFinished(_ report: AttemptReport) {
         counter("ttad_attempts_total", [("outcome", HistoryCounts.outcome(success: report.success, abortReason: report.abortReason))]).increment()
-        lastStep.withLock { $0 = nil }
     }
 
-    /// An attempt began: the next step's turnaround counts from now.
+    /// An attempt began: the next step's turnaround counts from now (attempts side by side share
+    /// one clock, since their steps are batched; the gap between tasks is never counted).
     func attemptStarted() { lastStep.withLock { $0 = .now } }
 
     /// A robot step happened (the observer's heartbeat): observes the time since the last one.
