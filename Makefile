@@ -45,6 +45,8 @@ install:
 	sed -e 's|/usr/bin/ttad|$(BINDIR)/ttad|g' -e 's|/usr/share/doc/ttad|$(DOCDIR)|g' \
 		systemd/ttad.service > $(DESTDIR)$(UNITDIR)/ttad.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/ttad.service
+	sed -e 's|/usr/share/doc/ttad|$(DOCDIR)|g' systemd/ttad-metrics.socket > $(DESTDIR)$(UNITDIR)/ttad-metrics.socket
+	chmod 644 $(DESTDIR)$(UNITDIR)/ttad-metrics.socket
 	if [ -x "$(RELEASE_BIN)/ttad-controller" ]; then install -m755 $(RELEASE_BIN)/ttad-controller $(DESTDIR)$(BINDIR)/; fi
 	sed -e 's|/usr/bin/ttad-controller|$(BINDIR)/ttad-controller|g' -e 's|/usr/share/doc/ttad|$(DOCDIR)|g' \
 		'systemd/ttad-controller@.service' > '$(DESTDIR)$(UNITDIR)/ttad-controller@.service'
@@ -54,12 +56,12 @@ install:
 	test -e $(DESTDIR)$(CONFDIR)/ttad.yaml || install -m644 systemd/ttad.yaml $(DESTDIR)$(CONFDIR)/ttad.yaml
 	if [ -d robot-configs ]; then cd robot-configs && find . -type f ! -name '.*' | while read -r f; do \
 		test -e "$(DESTDIR)$(CONFDIR)/robots/$$f" || install -D -m644 "$$f" "$(DESTDIR)$(CONFDIR)/robots/$$f"; done; fi
-	install -m644 docs/install.md docs/ttactl.md systemd/ttad-device-access.conf.example systemd/ttad-tcp.conf.example $(DESTDIR)$(DOCDIR)/
+	install -m644 docs/install.md docs/ttactl.md docs/metrics.md docs/grafana-dashboard.json systemd/ttad-device-access.conf.example systemd/ttad-tcp.conf.example $(DESTDIR)$(DOCDIR)/
 	@echo "installed. Next (as root): systemd-sysusers ttad.conf && systemctl daemon-reload && systemctl enable --now ttad"
 
 uninstall:
-	-systemctl disable --now ttad.service 2>/dev/null
-	rm -f $(DESTDIR)$(BINDIR)/ttad $(DESTDIR)$(BINDIR)/ttactl $(DESTDIR)$(UNITDIR)/ttad.service \
+	-systemctl disable --now ttad.service ttad-metrics.socket 2>/dev/null
+	rm -f $(DESTDIR)$(BINDIR)/ttad $(DESTDIR)$(BINDIR)/ttactl $(DESTDIR)$(UNITDIR)/ttad.service $(DESTDIR)$(UNITDIR)/ttad-metrics.socket \
 		$(DESTDIR)$(BINDIR)/ttad-controller '$(DESTDIR)$(UNITDIR)/ttad-controller@.service' \
 		$(DESTDIR)$(SYSUSERSDIR)/ttad.conf $(DESTDIR)$(TMPFILESDIR)/ttad.conf
 	rm -rf $(DESTDIR)$(DOCDIR)

@@ -92,6 +92,7 @@ for b in "${BINARIES[@]}"; do
 done
 install -m644 "$REPO/systemd/ttad.service" "$STAGE/lib/systemd/system/ttad.service"
 install -m644 "$REPO/systemd/ttad-controller@.service" "$STAGE/lib/systemd/system/ttad-controller@.service"
+install -m644 "$REPO/systemd/ttad-metrics.socket" "$STAGE/lib/systemd/system/ttad-metrics.socket"
 install -m644 "$REPO/systemd/ttad.sysusers" "$STAGE/usr/lib/sysusers.d/ttad.conf"
 if [ -f "$REPO/systemd/ttad.tmpfiles" ]; then
     install -d -m755 "$STAGE/usr/lib/tmpfiles.d"
@@ -104,7 +105,7 @@ if [ -d "$REPO/robot-configs" ]; then
         install -D -m644 "$REPO/robot-configs/$f" "$STAGE/etc/ttad/robots/${f#./}"
     done
 fi
-for doc in docs/install.md docs/ttactl.md systemd/ttad-device-access.conf.example systemd/ttad-tcp.conf.example; do
+for doc in docs/install.md docs/ttactl.md docs/metrics.md docs/grafana-dashboard.json systemd/ttad-device-access.conf.example systemd/ttad-tcp.conf.example; do
     [ -f "$REPO/$doc" ] && install -m644 "$REPO/$doc" "$STAGE/usr/share/doc/ttad/"
 done
 

@@ -4,7 +4,9 @@
 # the socket's group permissions, ttactl, structured journald fields, `systemctl reload`, a bridge
 # controller next to ttad (ttad-controller@reacher2 in /run/ttad-bridge, a task on bridge-example),
 # the watchdog restarting a frozen daemon, history surviving the restart, a clean stop,
-# `systemd-analyze verify` and the `systemd-analyze security` exposure score.
+# `systemd-analyze verify` and the `systemd-analyze security` exposure score, and /metrics through
+# ttad-metrics.socket scraped by a real Prometheus server (Debian's prometheus, in the root file
+# system) and linted by its promtool.
 #
 # usage: sudo scripts/systemd-test.sh   (root, Debian 12 host; measured with built binaries: ~70 s with
 #        the cached root file system, 1.5-3 min without it; a clean release build adds several minutes)
@@ -27,6 +29,9 @@ SUITE=bookworm
 ROOTFS=$WORK/rootfs.$$
 MACHINE=ttad-test-$$
 SECURITY_MAX=${TTAD_SECURITY_MAX:-2.0}
+# The container shares the host's network: ports of this run's own, so two runs do not collide.
+METRICS_PORT=$(( 20000 + $$ % 20000 ))
+PROM_PORT=$(( METRICS_PORT + 1 ))
 # Bump when the way the root file system is made changes, so old caches are not reused.
 ROOTFS_RECIPE=1
 PATH_IN=/usr/sbin:/usr/bin:/sbin:/bin
@@ -139,7 +144,8 @@ mirror() {
 # Runtime libraries come straight from the package's Depends (first alternative of each), so the
 # cached root file system already has them and apt needs no network to install the .deb.
 depends=$(dpkg-deb -f "$DEB" Depends)
-include=systemd,systemd-sysv,dbus
+# Debian's prometheus (server and promtool) scrapes ttad through its socket unit in section 12b.
+include=systemd,systemd-sysv,dbus,prometheus
 IFS=',' read -r -a deps <<< "$depends"
 for d in "${deps[@]}"; do
     name=$(echo "$d" | sed 's/|.*//; s/(.*)//' | tr -d '[:space:]')
@@ -170,6 +176,17 @@ else
     log "cached the root file system as $(basename "$CACHE") ($(du -h "$CACHE" | cut -f1))"
 fi
 install -m644 "$DEB" "$ROOTFS/root/ttad.deb"
+# Prometheus starts at boot: on this run's port, on loopback, scraping ttad every second.
+echo "ARGS=\"--web.listen-address=127.0.0.1:$PROM_PORT --storage.tsdb.retention.time=1h\"" > "$ROOTFS/etc/default/prometheus"
+cat > "$ROOTFS/etc/prometheus/prometheus.yml" <<PROMETHEUS
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: ttad
+    static_configs:
+      - targets: ["127.0.0.1:$METRICS_PORT"]
+PROMETHEUS
 
 # --- 4. Boot -----------------------------------------------------------------------------------
 log "booting $MACHINE"
@@ -427,6 +444,52 @@ score=$(sed -n 's/.*ttad.service: *\([0-9.]*\).*/\1/p' <<< "$score_line")
 echo "systemd-test: $score_line"
 check "systemd-analyze security ttad.service: exposure ${score:-?} <= $SECURITY_MAX" \
     awk -v s="${score:-99}" -v m="$SECURITY_MAX" 'BEGIN { exit !(s <= m) }'
+
+# --- 12b. Prometheus metrics through the socket unit (PrivateNetwork=yes stays) -----------------
+was_active=$(show ActiveState)
+inside cp /etc/ttad/ttad.yaml /etc/ttad/ttad.yaml.nometrics
+inside sh -c 'printf "metrics:\n  enabled: true\n" >> /etc/ttad/ttad.yaml'
+mkdir -p "$ROOTFS/etc/systemd/system/ttad-metrics.socket.d"
+printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$METRICS_PORT" \
+    > "$ROOTFS/etc/systemd/system/ttad-metrics.socket.d/port.conf"
+inside systemctl daemon-reload
+sverify=$(T=60 inside systemd-analyze verify /lib/systemd/system/ttad-metrics.socket 2>&1)
+[ -n "$sverify" ] && echo "$sverify" | sed 's/^/  verify: /'
+check "systemd-analyze verify reports nothing about ttad-metrics.socket" [ -z "$(grep -i 'ttad' <<< "$sverify")" ]
+T=30 inside systemctl start ttad-metrics.socket
+T=60 inside systemctl restart ttad.service
+wait_for 30 active_ready
+served=$(journal -u ttad.service TTAD_EVENT=metrics_serving _PID="$(show MainPID)")
+echo "$served" | grep -o '"MESSAGE":"[^"]*"' | head -1 | sed 's/^/  journal: /'
+check "with metrics.enabled, ttad serves /metrics on the socket systemd passed (ttad-metrics.socket)" \
+    grep -q 'socket from systemd' <<< "$served"
+# One scrape by hand (bash's /dev/tcp: the minimal root file system has no curl), linted by promtool.
+scraped=$(inside bash -c "exec 3<>/dev/tcp/127.0.0.1/$METRICS_PORT && printf 'GET /metrics HTTP/1.1\r\nHost: ttad\r\n\r\n' >&3 && timeout 10 cat <&3")
+echo "$scraped" | head -1 | sed 's/^/  GET \/metrics: /'
+echo "$scraped" | tr -d '\r' | sed '1,/^$/d' > "$ROOTFS/root/metrics.txt"
+lint=$(inside sh -c 'promtool check metrics < /root/metrics.txt' 2>&1); lint_rc=$?
+[ -n "$lint" ] && echo "$lint" | sed 's/^/  promtool: /'
+check "promtool check metrics passes on what ttad serves ($(grep -c '^ttad_' "$ROOTFS/root/metrics.txt") ttad_ samples)" \
+    [ $lint_rc -eq 0 -a "$(grep -c '^ttad_' "$ROOTFS/root/metrics.txt")" -gt 0 ]
+prom_query() { T=20 inside promtool query instant "http://127.0.0.1:$PROM_PORT" "$1" 2>&1; }
+target_up() { prom_query 'up{job="ttad"}' | grep -q '=> 1 @'; }
+wait_for 90 target_up
+echo "  prometheus: $(prom_query 'up{job="ttad"}')"
+check "a real Prometheus server scrapes ttad through the socket unit: target up" target_up
+series=$(prom_query 'ttad_tasks_total{kind="training",state="done"}')
+echo "  prometheus: $series"
+check "a ttad_ series arrives in Prometheus (HTTP query API)" grep -q 'ttad_tasks_total{' <<< "$series"
+sc_metrics=$(T=60 inside systemd-analyze security --no-pager ttad.service 2>&1 | sed -n 's/.*Overall exposure level for ttad.service: *\([0-9.]*\).*/\1/p')
+check "systemd-analyze security ttad.service with the metrics socket: exposure ${sc_metrics:-?} = ${score:-?} (unchanged)" \
+    [ -n "$sc_metrics" -a "$sc_metrics" = "${score:-}" ]
+T=30 inside systemctl stop ttad-metrics.socket
+inside mv /etc/ttad/ttad.yaml.nometrics /etc/ttad/ttad.yaml
+rm -rf "$ROOTFS/etc/systemd/system/ttad-metrics.socket.d"
+inside systemctl daemon-reload
+# Leave the daemon as section 12 found it (section 13 starts it with each drop-in).
+if [ "$was_active" = active ]; then T=60 inside systemctl restart ttad.service; wait_for 30 active_ready
+else T=60 inside systemctl stop ttad.service; fi
+T=30 inside systemctl stop prometheus.service
 
 # --- 13. The documented drop-ins ---------------------------------------------------------------
 inside mkdir -p /etc/systemd/system/ttad.service.d

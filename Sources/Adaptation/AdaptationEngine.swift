@@ -448,6 +448,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         var status = AdaptationStatus(live: main?.live, lastGood: main?.lastGood, robots: lineages.mapValues { $0.profile.backendName },
                                       adapting: adapting, degraded: issues.withLock { $0.summary }, estopped: stops.isLatched)
         status.liveByRobot = lineages.mapValues(\.live)
+        status.liveStepByRobot = lineages.mapValues(\.liveStep)
         published.withLock { $0 = status }
         return status
     }

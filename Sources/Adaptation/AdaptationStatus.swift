@@ -5,6 +5,8 @@ public struct AdaptationStatus: Sendable, Equatable {
     public var lastGood: String?
     /// Every robot's live checkpoint, by robot name.
     public var liveByRobot: [String: String] = [:]
+    /// Every robot's live checkpoint's adaptation step (updates since the base policy), by robot name.
+    public var liveStepByRobot: [String: Int] = [:]
     /// Robot name to backend (`mujoco` or `bridge`).
     public var robots: [String: String]
     /// Whether updates are made (pause/resume, a fault).

@@ -136,6 +136,7 @@ final class ControlLoop: Service, CustomStringConvertible, @unchecked Sendable {
         }
         // An evaluation is not training: `status`'s tasks_done counts submitted tasks only.
         if !plan.evaluation { activity.taskDone() }
+        recorder.taskEnded(plan, state: state, outcome: outcome)
         // The checkpoint the attempts ran on; the task's robot's live one now may be a new candidate.
         let ranOn = outcome?.checkpoint ?? checkpoint
         let liveNow = adaptation.liveCheckpoint(robot: plan.robot)
@@ -208,6 +209,7 @@ final class ControlLoop: Service, CustomStringConvertible, @unchecked Sendable {
     private func endUnrun(_ plan: TaskPlan, detail: String) {
         storage.hold(.init(taskId: plan.id, state: .failed, detail: detail, at: Date().timeIntervalSince1970))
         activity.taskDone()
+        recorder.taskEnded(plan, state: .failed, outcome: nil)
         var finished = Event(kind: .taskFinished, taskId: plan.id)
         finished.state = "failed"
         finished.message = detail

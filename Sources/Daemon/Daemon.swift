@@ -43,6 +43,8 @@ public final class Daemon: @unchecked Sendable {
     private var events: EventPublisher!
     private var storage: StorageGuard!
     private var recorder: TaskRecorder!
+    // Set in services() when `metrics.enabled`; nil otherwise.
+    private var metrics: DaemonMetrics?
 
     public init(config: DaemonConfig, logger: Logger, makeAdaptation: @escaping AdaptationFactory) {
         self.config = config
@@ -92,7 +94,8 @@ public final class Daemon: @unchecked Sendable {
         events = try EventPublisher(context: context, endpoint: config.eventEndpoint, mode: config.socketMode, logger: logger)
         // status's totals count the whole history, not just since this start.
         activity = DaemonActivity(totals: (try? history.totals()) ?? HistoryTotals())
-        recorder = TaskRecorder(history: history, events: events, logger: logger, watchdog: watchdog, activity: activity)
+        let metricsServer = try makeMetrics()
+        recorder = TaskRecorder(history: history, events: events, logger: logger, watchdog: watchdog, activity: activity, metrics: metrics)
         // A robot that started on an older good checkpoint: in the history and the journal like any rollback.
         for event in adaptation.takeStartupEvents() { recorder.checkpointEvent(event, taskId: nil) }
         let control = ControlLoop(queue: queue, adaptation: adaptation, history: history, recorder: recorder, events: events,
@@ -114,7 +117,7 @@ public final class Daemon: @unchecked Sendable {
         }
         let adaptationShutdown = ShutdownStep("adaptation") { [adaptation] in adaptation!.shutdown() }
         // Start order; the group stops them last to first.
-        let parts: [any Service] = [sockets, events, adaptationShutdown, control, server, lifecycle]
+        let parts: [any Service] = [sockets, events, adaptationShutdown, control, server] + (metricsServer.map { [$0] } ?? []) + [lifecycle]
         return parts.map {
             .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
         }
@@ -202,6 +205,7 @@ public final class Daemon: @unchecked Sendable {
             // nothing a history read, an update, a file write or a controller holds delays this.
             adaptation.emergencyStop()
             activity.snapshot.running?.cancellation.cancel(.estop)
+            metrics?.estop()
             logger.critical("E-STOP: running attempt aborted, robot stopped; tasks refused until resume", metadata: ["event": "estop"])
             notifier.status("E-STOP latched: send `ttactl resume` to clear")
             return Reply.success(AckResult(message: "e-stop latched: the running attempt was aborted and the robot stopped; `ttactl resume` clears it"), id: id).encoded()
@@ -276,6 +280,7 @@ public final class Daemon: @unchecked Sendable {
             finished.state = TaskState.cancelled.rawValue
             finished.message = "cancelled before it started"
             events.publish(finished)
+            metrics?.taskCancelledBeforeStart()
             logger.info("task \(taskId) cancelled before it started", metadata: [
                 "event": "task_finished", "task_id": "\(taskId)", "state": "cancelled",
             ])
@@ -338,16 +343,7 @@ public final class Daemon: @unchecked Sendable {
     private func status() -> StatusResult {
         let snapshot = activity.snapshot
         let adaptation = adaptation.status
-        let stalled = watchdog.stalledLoops()
-        var health = "ok"
-        var reason: String?
-        if adaptation.estopped {
-            health = "estopped"; reason = "e-stop latched; `ttactl resume` clears it"
-        } else if let degraded = adaptation.degraded {
-            health = "degraded"; reason = degraded
-        } else if !stalled.isEmpty {
-            health = "degraded"; reason = "loop(s) not making progress: \(stalled.joined(separator: ", "))"
-        }
+        let (health, reason) = health(adaptation)
         return StatusResult(
             health: health, healthReason: reason, version: Self.version, pid: getpid(),
             uptimeSeconds: Double((ContinuousClock.now - started).components.seconds),
@@ -358,5 +354,65 @@ public final class Daemon: @unchecked Sendable {
             queued: queue.count, queueCapacity: queue.capacity,
             tasksDone: snapshot.totals.tasksDone, updatesAccepted: snapshot.totals.updatesAccepted,
             updatesRefused: snapshot.totals.updatesRefused, rollbacks: snapshot.totals.rollbacks)
+    }
+
+    /// `ok`, `degraded` or `estopped`, and why, from snapshots (for `status` and `/metrics`).
+    private func health(_ adaptation: AdaptationStatus) -> (String, String?) {
+        let stalled = watchdog.stalledLoops()
+        if adaptation.estopped { return ("estopped", "e-stop latched; `ttactl resume` clears it") }
+        if let degraded = adaptation.degraded { return ("degraded", degraded) }
+        if !stalled.isEmpty { return ("degraded", "loop(s) not making progress: \(stalled.joined(separator: ", "))") }
+        return ("ok", nil)
+    }
+
+    // MARK: Metrics
+
+    /// With `metrics.enabled`: the metrics, started from the history, and their HTTP listener on the
+    /// socket systemd handed over (`FileDescriptorName=metrics`), else on `metrics.listen`. A listener
+    /// that cannot start is logged and the daemon serves on without it: metrics never stop a robot.
+    private func makeMetrics() throws -> MetricsServer? {
+        let activated = SocketActivation.take().descriptor(named: "metrics")
+        guard config.metrics.enabled else {
+            if activated != nil {
+                logger.notice("systemd passed a metrics socket, but metrics.enabled is false: not serving /metrics", metadata: ["event": "metrics_disabled"])
+            }
+            return nil
+        }
+        let counts: HistoryCounts
+        do { counts = try history.counts(recentLimit: 10_000) } catch {
+            logger.error("cannot read the history's counts: the metrics counters start at 0: \(error)", metadata: ["event": "history_read_failed"])
+            counts = HistoryCounts()
+        }
+        let metrics = DaemonMetrics(counts: counts, windowTasks: config.metrics.windowTasks)
+        self.metrics = metrics
+        let socket: MetricsServer.Socket
+        if let fd = activated {
+            guard SocketActivation.isListeningStream(fd) else {
+                logger.error("the socket systemd passed as \"metrics\" (fd \(fd)) is not a listening stream socket (ListenStream=); the daemon runs on without /metrics",
+                             metadata: ["event": "metrics_unavailable"])
+                return nil
+            }
+            socket = .activated(fd)
+        } else {
+            let (host, port) = config.metrics.listenAddress
+            socket = .address(host: host, port: port)
+        }
+        do {
+            let server = try MetricsServer(socket: socket, maxConnections: config.metrics.maxConnections,
+                                           requestTimeout: config.metrics.requestTimeoutSeconds, logger: logger) { [self] in
+                // Snapshots only: the adaptation side's published status, the queue's length.
+                let status = adaptation.status
+                return metrics.exposition(.init(health: health(status).0, queued: queue.count, queueCapacity: queue.capacity,
+                                                adapting: status.adapting, liveStepByRobot: status.liveStepByRobot))
+            }
+            logger.notice("serving /metrics on \(server.localAddress)\(activated != nil ? " (socket from systemd)" : "")",
+                          metadata: ["event": "metrics_serving", "address": "\(server.localAddress)"])
+            return server
+        } catch {
+            let place = activated.map { "the socket systemd passed (fd \($0))" } ?? config.metrics.listen
+            logger.error("cannot serve /metrics on \(place): \(error); the daemon runs on without it",
+                         metadata: ["event": "metrics_unavailable", "error": "\(error)"])
+            return nil
+        }
     }
 }

@@ -26,6 +26,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// The CURVE clients `tcp_endpoint` admits: one `NAME.pub` file per client public key.
     /// Default `/etc/ttad/clients.d`. With `tcp_endpoint` set it must hold at least one key.
     public var curveClientKeysDirectory = "/etc/ttad/clients.d"
+    /// The Prometheus `/metrics` endpoint (`metrics:`), off by default.
+    public var metrics = MetricsConfig()
 
     public init() {}
 
@@ -35,6 +37,7 @@ public struct DaemonConfig: Sendable, Equatable {
         case defaultRobot = "default_robot", queueCapacity = "queue_capacity", socketMode = "socket_mode"
         case tcpEndpoint = "tcp_endpoint", curveSecretKeyFile = "curve_secret_key_file"
         case curveClientKeysDirectory = "curve_client_keys_directory"
+        case metrics
     }
 
     /// An error in the config file: names the file, the key and what was expected.
@@ -106,6 +109,7 @@ public struct DaemonConfig: Sendable, Equatable {
             case .tcpEndpoint: config.tcpEndpoint = try string()
             case .curveSecretKeyFile: config.curveSecretKeyFile = try string()
             case .curveClientKeysDirectory: config.curveClientKeysDirectory = try string()
+            case .metrics: config.metrics = try MetricsConfig.parse(value, file: file)
             case .queueCapacity:
                 guard let n = value.int, (1...100_000).contains(n) else {
                     throw Invalid(file: file, key: name, message: "expected an integer from 1 to 100000")

@@ -12,13 +12,21 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
     private let logger: Logger
     private let watchdog: ProgressWatchdog
     private let activity: DaemonActivity
+    private let metrics: DaemonMetrics?
 
-    init(history: HistoryStore, events: EventPublisher, logger: Logger, watchdog: ProgressWatchdog, activity: DaemonActivity) {
+    init(history: HistoryStore, events: EventPublisher, logger: Logger, watchdog: ProgressWatchdog, activity: DaemonActivity,
+         metrics: DaemonMetrics? = nil) {
         self.history = history
         self.events = events
         self.logger = logger
         self.watchdog = watchdog
         self.activity = activity
+        self.metrics = metrics
+    }
+
+    /// A task ended in `state` (the control loop recorded it): counted in the metrics.
+    func taskEnded(_ plan: TaskPlan, state: TaskState, outcome: TaskOutcome?) {
+        metrics?.taskFinished(plan, state: state, outcome: outcome)
     }
 
     func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double) {
@@ -27,10 +35,12 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         event.attempts = plan.attempts
         event.temperature = temperature
         events.publish(event)
+        metrics?.attemptStarted()
     }
 
     func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport) {
         let row = AttemptRow(report: report, taskId: plan.id, at: Date().timeIntervalSince1970)
+        metrics?.attemptFinished(report)
         do {
             try history.record(row)
         } catch {
@@ -63,6 +73,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
     }
 
     func updateFinished(_ plan: TaskPlan, _ summary: UpdateSummary) {
+        metrics?.updateFinished(summary)
         // One row, one wire copy: the `update_finished` event carries what `task` will reply.
         let update: UpdateInfo
         if let row = UpdateRow(summary: summary, taskId: plan.id, at: Date().timeIntervalSince1970) {
@@ -110,6 +121,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
             logger.error("history write failed", metadata: ["error": "\(error)"])
         }
         if event.kind == .rollback { activity.rollback() }
+        metrics?.checkpointEvent(event.kind)
         let metadata: Logger.Metadata = [
             "event": "checkpoint_\(event.kind.rawValue)", "robot": "\(event.robot)", "checkpoint": "\(event.checkpoint ?? "")",
             "from_checkpoint": "\(event.from ?? "")", "reason": "\(event.reason)", "task_id": "\(taskId ?? "")",
@@ -124,6 +136,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
     }
 
     func heartbeat() {
+        metrics?.step()
         watchdog.beat("control")
         watchdog.tick()
     }

@@ -338,6 +338,42 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// The counts the metrics endpoint starts from (`HistoryCounts`), in one read transaction;
+    /// `recentLimit` bounds the latest training results read for the windowed gauges.
+    public func counts(recentLimit: Int) throws -> HistoryCounts {
+        try pool.read { db in
+            var counts = HistoryCounts()
+            for row in try Row.fetchAll(db, sql: """
+                SELECT kind, state, COUNT(*) AS n FROM tasks WHERE state NOT IN ('queued', 'running') GROUP BY kind, state
+                """) {
+                counts.tasks[.init(kind: row["kind"], state: row["state"])] = row["n"]
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT success, abort_reason, COUNT(*) AS n FROM attempts GROUP BY success, abort_reason") {
+                counts.attempts[HistoryCounts.outcome(success: row["success"], abortReason: row["abort_reason"]), default: 0] += row["n"] as Int
+            }
+            counts.updatesAccepted = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM updates WHERE accepted") ?? 0
+            counts.updatesRefused = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM updates WHERE NOT accepted") ?? 0
+            counts.updatesSkipped = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM tasks WHERE kind = 'training' AND started_at IS NOT NULL AND state NOT IN ('queued', 'running')
+                AND NOT EXISTS (SELECT 1 FROM updates WHERE updates.task_id = tasks.id)
+                """) ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM checkpoint_events GROUP BY kind") {
+                counts.checkpointEvents[row["kind"]] = row["n"]
+            }
+            if let row = try Row.fetchOne(db, sql: "SELECT approx_kl, clip_fraction FROM updates ORDER BY id DESC LIMIT 1") {
+                counts.lastUpdate = (row["approx_kl"], row["clip_fraction"])
+            }
+            counts.recentTasks = try Row.fetchAll(db, sql: """
+                SELECT robot, task, success_rate, mean_reward FROM tasks
+                WHERE kind = 'training' AND state = 'done' AND success_rate IS NOT NULL AND mean_reward IS NOT NULL
+                ORDER BY finished_at DESC LIMIT ?
+                """, arguments: [recentLimit]).map {
+                HistoryCounts.RecentTask(robot: $0["robot"], task: $0["task"], successRate: $0["success_rate"], meanReward: $0["mean_reward"])
+            }
+            return counts
+        }
+    }
+
     /// Counts of tasks by state.
     public func countsByState() throws -> [String: Int] {
         try pool.read { db in

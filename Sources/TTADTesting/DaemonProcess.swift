@@ -36,8 +36,10 @@ public final class DaemonProcess {
     ///   - stateDirectory: reuse one across restarts (crash tests); default, a fresh one.
     ///   - environment: added to the test's environment (`NOTIFY_SOCKET` and `JOURNAL_STREAM` are removed).
     ///   - robotConfigDirectory: default, the repository's.
+    ///   - launcher: a command that runs `ttad` itself (e.g. `systemd-socket-activate --listen=...`);
+    ///     it must exec ttad, so that the process is ttad.
     public init(extraConfig: String = "", stateDirectory: String? = nil, environment: [String: String] = [:],
-                robotConfigDirectory: String? = nil) throws {
+                robotConfigDirectory: String? = nil, launcher: [String] = []) throws {
         directory = NSTemporaryDirectory() + "ttad-test-\(UUID().uuidString.prefix(8))"
         self.stateDirectory = stateDirectory ?? directory + "/state"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -51,8 +53,13 @@ public final class DaemonProcess {
             \(extraConfig)
             """
         try config.write(toFile: "\(directory)/ttad.yaml", atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--config", "\(directory)/ttad.yaml"]
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary, "--config", "\(directory)/ttad.yaml"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["--config", "\(directory)/ttad.yaml"]
+        }
         var env = ProcessInfo.processInfo.environment
         // The test may itself run under systemd: this daemon must not talk to the test's systemd.
         env.removeValue(forKey: "NOTIFY_SOCKET")

@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
         commandName: "ttad-bench",
         abstract: "ttad's benchmarks (bench/README.md).",
         subcommands: [
-            PolicyBench.self, RobotsBench.self, WireBench.self, EstopBench.self, BridgeBench.self, RawEchoServer.self,
+            PolicyBench.self, RobotsBench.self, WireBench.self, EstopBench.self, ExportBench.self, BridgeBench.self, RawEchoServer.self,
             RawBridgeEchoServer.self,
         ])
 }

@@ -206,6 +206,13 @@ final class BenchDaemon {
         throw ValidationError("ttad did not answer ping within 60 s")
     }
 
+    /// The daemon's peak resident memory so far (`VmHWM`, kB), or 0 when unreadable.
+    var peakRSSKilobytes: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+    }
+
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
