@@ -35,12 +35,16 @@ public struct StepOutcome: Sendable {
     public var success: Bool
     /// Set when the attempt was aborted.
     public var abort: AbortReason?
+    /// Set when a person drove this step (a bridge intervention): the action the robot actually
+    /// executed. The action passed to `step` was not executed and must never be trained on.
+    public var executedAction: [Float]?
 
-    public init(observation: [Float], done: Bool, success: Bool, abort: AbortReason? = nil) {
+    public init(observation: [Float], done: Bool, success: Bool, abort: AbortReason? = nil, executedAction: [Float]? = nil) {
         self.observation = observation
         self.done = done
         self.success = success
         self.abort = abort
+        self.executedAction = executedAction
     }
 }
 
