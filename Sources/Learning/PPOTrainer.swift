@@ -99,7 +99,7 @@ public final class PPOTrainer: @unchecked Sendable {
         for (i, t) in group.enumerated() {
             guard t.observations.count == t.steps * cfg.observationSize,
                   t.samples.allSatisfy({ $0.raw.count == cfg.actionSize }),
-                  t.intervened.isEmpty || t.intervened.count == t.steps else {
+                  t.intervened.count <= t.steps else {
                 return UpdateReport(accepted: false,
                                     refusal: "trajectory \(i) is malformed (observations, actions or intervened flags do not match the policy's sizes or its steps)",
                                     seconds: seconds())

@@ -13,7 +13,8 @@ public struct Trajectory: Sendable {
     public var temperature: Float
     /// The attempt's reward (see `RewardFunction`).
     public var reward: Double
-    /// One per step, or empty when no step was intervened: true where a person drove the step
+    /// One per step up to the last intervened one (steps past its end were not intervened; empty
+    /// when none was): true where a person drove the step
     /// (a bridge intervention). Such a step's sample is the executed action, which ttad did not
     /// choose: it never takes a PPO ratio, only the behaviour-cloning term (`PPOLoss`).
     public var intervened: [Bool]
