@@ -88,4 +88,44 @@ import Policy
         #expect(norm > 1e-3)
         #expect(err < 2e-2, "max relative error \(err)")
     }
+
+    @Test func ownStepsOfAnAttemptWithInterventionsTrainAsIfTheIntervenedOnesWereNotThere() {
+        let start = Policy(config: Self.policyConfig(.binned), seed: 11)
+        var rng = PolicyRNG(seed: 12)
+        // Two attempts of 6 steps; a person drove steps 2 and 3 of each.
+        var mixed: [Trajectory] = [], ownOnly: [Trajectory] = []
+        for _ in 0..<2 {
+            var t = Trajectory(observations: [], samples: [], temperature: 0.8, reward: 0)
+            var own = t
+            for step in 0..<6 {
+                let obs = (0..<4).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let sample = start.sample(observation: obs, temperature: 0.8, rng: &rng)
+                t.observations += obs
+                t.samples.append(sample)
+                if step == 2 || step == 3 {
+                    t.recordIntervention(executed: Self.executed, policy: start.config)
+                } else {
+                    own.observations += obs
+                    own.samples.append(sample)
+                }
+            }
+            mixed.append(t)
+            ownOnly.append(own)
+        }
+        #expect(mixed.allSatisfy { $0.intervenedSteps == 2 && $0.intervened.count == 4 })
+        let a = start.copy(), b = start.copy()
+        var rngA = PolicyRNG(seed: 13), rngB = PolicyRNG(seed: 13)
+        let noBC = PPOConfig { $0.interventionWeight = 0; $0.targetKL = nil }
+        let ra = PPOTrainer(policy: a, reference: nil, config: noBC).update(group: mixed, advantages: [1, -1], rng: &rngA)
+        let rb = PPOTrainer(policy: b, reference: nil, config: noBC).update(group: ownOnly, advantages: [1, -1], rng: &rngB)
+        #expect(ra.accepted && ra.samples == 8 && ra.interventionSamples == nil, "\(ra)")
+        #expect(ra.approxKL == rb.approxKL && ra.policyLoss == rb.policyLoss)
+        #expect(a.parameterSnapshot().map(\.bitPattern) == b.parameterSnapshot().map(\.bitPattern),
+                "with weight 0 the intervened steps add nothing, and the own steps train as PPO samples")
+
+        var rngC = PolicyRNG(seed: 13)
+        let rc = PPOTrainer(policy: start.copy(), reference: nil, config: PPOConfig { $0.targetKL = nil })
+            .update(group: mixed, advantages: [1, -1], rng: &rngC)
+        #expect(rc.accepted && rc.samples == 8 && rc.interventionSamples == 4, "\(rc)")
+    }
 }
