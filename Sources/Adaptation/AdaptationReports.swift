@@ -32,12 +32,20 @@ public struct AttemptReport: Sendable, Equatable {
     /// The attempt's progress toward the goal at its closest, in [0, 1] (1 on success), as the
     /// robot reported it; nil when the robot measures none.
     public var progress: Double?
+    /// Steps a person drove (bridge interventions, docs/bridge-protocol.md); 0 for none.
+    public var intervenedSteps: Int
+    /// Intervened steps whose executed action the safety envelope would have clamped.
+    public var interventionsPastLimits: Int
 
     public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, interruption: AttemptInterruption?,
-                checkpoint: String?, progress: Double? = nil) {
+                checkpoint: String?, progress: Double? = nil, intervenedSteps: Int = 0, interventionsPastLimits: Int = 0) {
         self.index = index; self.temperature = temperature; self.steps = steps; self.success = success
         self.reward = reward; self.interruption = interruption; self.checkpoint = checkpoint; self.progress = progress
+        self.intervenedSteps = intervenedSteps; self.interventionsPastLimits = interventionsPastLimits
     }
+
+    /// A person drove at least one step: not the policy's own attempt (the checkpoint gate leaves its success out).
+    public var wasIntervened: Bool { intervenedSteps > 0 }
 
     /// The interruption as recorded (`safety_abort: ...`, `hardware_fault: ...`, `estop`, `cancelled`), or nil.
     public var abortReason: String? { interruption?.description }

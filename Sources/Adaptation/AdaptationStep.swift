@@ -64,7 +64,9 @@ struct AdaptationStep {
         // The gate judges the checkpoint these attempts ran on.
         var promote = false
         if gate != nil {
-            let samples = reports.map { CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.isSafetyAbort) }
+            let samples = reports.map {
+                CheckpointGate.Sample(success: $0.success, reward: $0.reward, safetyAbort: $0.isSafetyAbort, intervened: $0.wasIntervened)
+            }
             gate!.record(samples, underGood: context.ranOnLastGood)
             if !context.ranOnLastGood {
                 switch gate!.judge() {

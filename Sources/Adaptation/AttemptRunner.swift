@@ -123,6 +123,10 @@ struct AttemptRunner {
                     outcome = StepOutcome(observation: observations[slot], done: true, success: false,
                                           abort: .hardwareFault("step \(attempts[slot].steps): \(bad)"))
                 }
+                // A person drove the step: what they executed replaces what ttad sent, which is never trained on.
+                if let executed = outcome.executedAction {
+                    trajectories[slot].recordIntervention(executed: executed, policy: policy.config)
+                }
                 observations[slot] = outcome.observation
                 if outcome.done { finished[slot] = outcome }
             }
@@ -150,7 +154,8 @@ struct AttemptRunner {
             let interruption = outcome.abort.map(AttemptInterruption.aborted) ?? (cancelled[slot] ? .cancelled : nil)
             let report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
                                        success: success, reward: value, interruption: interruption, checkpoint: checkpoint,
-                                       progress: progress)
+                                       progress: progress, intervenedSteps: trajectories[slot].intervenedSteps,
+                                       interventionsPastLimits: attempts[slot].interventionsPastLimits)
             observer.attemptFinished(plan, report)
             // An attempt the e-stop ended (seen by the robot before the cancellation) cuts the task short too.
             return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort,

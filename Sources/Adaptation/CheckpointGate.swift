@@ -22,6 +22,15 @@ public struct CheckpointGate: Sendable, Equatable {
         public var reward: Double
         public var safetyAbort: Bool
         public init(success: Bool, reward: Double, safetyAbort: Bool) { self.success = success; self.reward = reward; self.safetyAbort = safetyAbort }
+
+        /// An attempt as the gate judges it. One a person intervened in (drove at least one step
+        /// over the bridge) counts as a **failure** whatever its outcome: its success was not the
+        /// policy's own, and a person having to take over is itself evidence against the policy.
+        /// Counting it (rather than leaving it out) keeps the gate's sample counts those of the
+        /// attempts actually run.
+        public init(success: Bool, reward: Double, safetyAbort: Bool, intervened: Bool) {
+            self.init(success: success && !intervened, reward: reward, safetyAbort: safetyAbort)
+        }
     }
 
     /// The gate's decision after new samples.

@@ -29,6 +29,7 @@ extension PPOConfig {
             case .desiredKL: desiredKL = try value.double()
             case .learningRateMin: learningRateMin = try value.double()
             case .learningRateMax: learningRateMax = try value.double()
+            case .interventionWeight: interventionWeight = try value.double()
             }
         }
         if node.isNull(Key.targetKL.rawValue) { targetKL = nil }

@@ -23,7 +23,8 @@ extension AttemptRow {
     init(report: AttemptReport, taskId: String, at: Double) {
         self.init(taskId: taskId, attemptIndex: report.index, temperature: report.temperature, steps: report.steps,
                   success: report.success, reward: report.reward, abortReason: report.abortReason,
-                  checkpoint: report.checkpoint, finishedAt: at)
+                  checkpoint: report.checkpoint, finishedAt: at, intervenedSteps: report.intervenedSteps,
+                  interventionsPastLimits: report.interventionsPastLimits)
     }
 }
 

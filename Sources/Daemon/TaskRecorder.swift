@@ -55,6 +55,8 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
             "checkpoint": "\(attempt.checkpoint ?? "")",
         ]
         if let abort = attempt.abortReason { metadata["abort_reason"] = "\(abort)" }
+        if let n = attempt.intervenedSteps { metadata["intervened_steps"] = "\(n)" }
+        if let n = attempt.interventionsPastLimits { metadata["interventions_past_limits"] = "\(n)" }
         let line = "task \(plan.id) attempt \(attempt.index + 1)/\(plan.attempts) T=\(Self.format(attempt.temperature)): "
             + (attempt.success ? "success in \(attempt.steps) steps" : "failed after \(attempt.steps) steps")
             + ", reward \(Self.format(attempt.reward))" + (attempt.abortReason.map { " (\($0))" } ?? "")

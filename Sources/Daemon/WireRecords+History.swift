@@ -20,6 +20,9 @@ extension AttemptInfo {
     init(_ row: AttemptRow) {
         self.init(index: row.attemptIndex, temperature: row.temperature, steps: row.steps, success: row.success,
                   reward: row.reward, abortReason: row.abortReason, checkpoint: row.checkpoint)
+        // Absent when none, so an attempt without interventions reads as it always has.
+        intervenedSteps = row.intervenedSteps.flatMap { $0 > 0 ? $0 : nil }
+        interventionsPastLimits = row.interventionsPastLimits.flatMap { $0 > 0 ? $0 : nil }
     }
 }
 

@@ -79,17 +79,24 @@ public struct AttemptRow: Codable, Sendable, Equatable, FetchableRecord, Persist
     public var abortReason: String?
     public var checkpoint: String?
     public var finishedAt: Double
+    /// Steps a person drove (bridge interventions); nil in rows recorded before it was kept.
+    public var intervenedSteps: Int?
+    /// Of those, steps whose executed action the safety envelope would have clamped; nil in older rows.
+    public var interventionsPastLimits: Int?
 
     public init(taskId: String, attemptIndex: Int, temperature: Double, steps: Int, success: Bool, reward: Double,
-                abortReason: String?, checkpoint: String?, finishedAt: Double) {
+                abortReason: String?, checkpoint: String?, finishedAt: Double,
+                intervenedSteps: Int? = nil, interventionsPastLimits: Int? = nil) {
         self.taskId = taskId; self.attemptIndex = attemptIndex; self.temperature = temperature; self.steps = steps
         self.success = success; self.reward = reward; self.abortReason = abortReason; self.checkpoint = checkpoint
         self.finishedAt = finishedAt
+        self.intervenedSteps = intervenedSteps; self.interventionsPastLimits = interventionsPastLimits
     }
 
     enum CodingKeys: String, CodingKey {
         case steps, success, reward, checkpoint, temperature
         case taskId = "task_id", attemptIndex = "attempt_index", abortReason = "abort_reason", finishedAt = "finished_at"
+        case intervenedSteps = "intervened_steps", interventionsPastLimits = "interventions_past_limits"
     }
 }
 

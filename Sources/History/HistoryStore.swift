@@ -111,6 +111,14 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v6-task-kind") { db in
             try db.alter(table: "tasks") { t in t.add(column: "kind", .text).notNull().defaults(to: "training") }
         }
+        // Interventions over the bridge (steps a person drove, and those past the envelope's
+        // limits): nil in rows recorded before they were kept.
+        migrator.registerMigration("v7-attempt-interventions") { db in
+            try db.alter(table: "attempts") { t in
+                t.add(column: "intervened_steps", .integer)
+                t.add(column: "interventions_past_limits", .integer)
+            }
+        }
         return migrator
     }
 

@@ -51,6 +51,11 @@ public struct PPOConfig: Sendable, Equatable {
     /// Adapting a few tensors instead of the whole network spends each update's KL budget on fewer
     /// directions, so less of it goes to noise; the rest keeps what pretraining learned.
     public var trainable: [String]? = nil
+    /// Weight of the behaviour-cloning term on intervened steps (a person drove them over the
+    /// bridge): `intervention_weight * mean(-log pi(executed action | obs))` at T = 1, added to the
+    /// PPO loss; intervened steps never take a PPO ratio. Default 1.0 (the NLL of one step is on
+    /// the scale of a PPO step's surrogate); 0 ignores interventions in updates.
+    public var interventionWeight: Double = 1.0
 
     /// The defaults.
     public init() {}
@@ -70,6 +75,7 @@ public struct PPOConfig: Sendable, Equatable {
         case adamEps = "adam_eps", trainable
         case adaptiveLearningRate = "adaptive_learning_rate", desiredKL = "desired_kl"
         case learningRateMin = "learning_rate_min", learningRateMax = "learning_rate_max"
+        case interventionWeight = "intervention_weight"
     }
 
     /// The first hyperparameter outside its range, as (key, what is expected), or nil when every
@@ -94,6 +100,7 @@ public struct PPOConfig: Sendable, Equatable {
             (positive(desiredKL), .desiredKL, "a number > 0"),
             (positive(learningRateMin), .learningRateMin, "a number > 0"),
             (positive(learningRateMax) && learningRateMax >= learningRateMin, .learningRateMax, "a number >= learning_rate_min"),
+            (nonNegative(interventionWeight), .interventionWeight, "a number >= 0"),
         ]
         return checks.first { !$0.0 }.map { ($0.1.rawValue, $0.2) }
     }

@@ -12,9 +12,13 @@ import Glibc
 ///     clipfrac   = mean(ratio outside [1 - clip_low, 1 + clip_high])
 ///     entropy    = mean(H(pi(. | obs)))
 ///     kl_ref     = mean(exp(ref_logprob - new_logprob) - (ref_logprob - new_logprob) - 1)
-///     loss       = pg_loss - entropy_coef * entropy + kl_coef * kl_ref
+///     bc_loss    = mean_intervened(-new_logprob(executed action))   (at T = 1)
+///     loss       = pg_loss - entropy_coef * entropy + kl_coef * kl_ref + intervention_weight * bc_loss
 ///
-/// Every term is a mean over the minibatch's steps (GRPO's token-mean). Advantages are the group's,
+/// The first five terms are means over the policy's own steps of the minibatch (GRPO's
+/// token-mean); `bc_loss` is a mean over its intervened steps, where a person drove and the
+/// "action" is the one they executed: behaviour cloning, never a ratio (ttad did not choose it, so
+/// there is no behaviour log-prob to divide by). Advantages are the group's,
 /// used as given: they are already normalised within the group, so there is no per-minibatch
 /// renormalisation (which would change their sign balance on small minibatches).
 struct PPOLoss {
@@ -26,14 +30,20 @@ struct PPOLoss {
         var clipFrac = 0.0
         var entropy = 0.0
         var klRef = 0.0
+        var bcLoss = 0.0
+        /// The minibatch's own and intervened steps.
+        var ownSteps = 0
+        var intervenedSteps = 0
     }
 
     let clipLow: Double
     let clipHigh: Double
     let entropyCoef: Double
     let klCoef: Double
+    let interventionWeight: Double
 
     init(config: PPOConfig) {
+        interventionWeight = config.interventionWeight
         clipLow = config.clipLow
         clipHigh = config.clipHigh
         entropyCoef = config.entropyCoef
@@ -43,17 +53,28 @@ struct PPOLoss {
     /// Evaluates the loss of `count` steps and writes d(loss)/d(new_logprob_i) to `dLogProb` and
     /// d(loss)/d(entropy_i) to `dEntropy` (both include the 1/count of the mean).
     /// `refLogProb` nil means no reference policy: kl_ref is 0 and has no gradient.
+    /// `intervened[i]` nonzero marks an intervened step (its old log-prob and advantage are unused).
     func evaluate(
         count m: Int,
         newLogProb: UnsafePointer<Float>, oldLogProb: UnsafePointer<Float>, advantages: UnsafePointer<Float>,
-        entropies: UnsafePointer<Float>, refLogProb: UnsafePointer<Float>?,
+        entropies: UnsafePointer<Float>, refLogProb: UnsafePointer<Float>?, intervened: UnsafePointer<Float>,
         dLogProb: UnsafeMutablePointer<Float>, dEntropy: UnsafeMutablePointer<Float>
     ) -> Terms {
         var t = Terms()
         guard m > 0 else { return t }
-        let invM = 1 / Double(m)
+        for i in 0..<m { if intervened[i] != 0 { t.intervenedSteps += 1 } }
+        t.ownSteps = m - t.intervenedSteps
+        let invM = t.ownSteps > 0 ? 1 / Double(t.ownSteps) : 0
+        let invBC = t.intervenedSteps > 0 ? 1 / Double(t.intervenedSteps) : 0
         let lower = 1 - clipLow, upper = 1 + clipHigh
         for i in 0..<m {
+            if intervened[i] != 0 {
+                // Behaviour cloning of the executed action: d(-w * logprob)/d logprob = -w.
+                t.bcLoss -= Double(newLogProb[i])
+                dLogProb[i] = Float(-interventionWeight * invBC)
+                dEntropy[i] = 0
+                continue
+            }
             let a = Double(advantages[i])
             let logratio = Double(newLogProb[i]) - Double(oldLogProb[i])
             let ratio = exp(logratio)
@@ -79,7 +100,8 @@ struct PPOLoss {
             dEntropy[i] = Float(-entropyCoef * invM)
         }
         t.pgLoss *= invM; t.approxKL *= invM; t.clipFrac *= invM; t.entropy *= invM; t.klRef *= invM
-        t.loss = t.pgLoss - entropyCoef * t.entropy + (refLogProb == nil ? 0 : klCoef * t.klRef)
+        t.bcLoss *= invBC
+        t.loss = t.pgLoss - entropyCoef * t.entropy + (refLogProb == nil ? 0 : klCoef * t.klRef) + interventionWeight * t.bcLoss
         return t
     }
 }

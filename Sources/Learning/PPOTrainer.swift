@@ -67,6 +67,9 @@ public final class PPOTrainer: @unchecked Sendable {
 
     /// One update from a group of attempts, each step weighted by its attempt's advantage
     /// (`advantages[i]` for `group[i]`, e.g. from `GroupAdvantage`). Steps sampled at T == 0 are left out.
+    /// Intervened steps (a person drove) take no PPO ratio: with `config.interventionWeight > 0`
+    /// they enter the behaviour-cloning term at T = 1, whatever the attempt's temperature or
+    /// advantage; with 0 they are left out. Approx-KL (early stop, hard limit) is over own steps only.
     public func update(group: [Trajectory], advantages: [Double], rng: inout PolicyRNG) -> UpdateReport {
         var report = step(group: group, advantages: advantages, rng: &rng)
         report.learningRate = learningRate
@@ -95,26 +98,33 @@ public final class PPOTrainer: @unchecked Sendable {
         }
         for (i, t) in group.enumerated() {
             guard t.observations.count == t.steps * cfg.observationSize,
-                  t.samples.allSatisfy({ $0.raw.count == cfg.actionSize }) else {
+                  t.samples.allSatisfy({ $0.raw.count == cfg.actionSize }),
+                  t.intervened.count <= t.steps else {
                 return UpdateReport(accepted: false,
-                                    refusal: "trajectory \(i) is malformed (observations or actions do not match the policy's sizes)",
+                                    refusal: "trajectory \(i) is malformed (observations, actions or intervened flags do not match the policy's sizes or its steps)",
                                     seconds: seconds())
             }
         }
         let obsSize = cfg.observationSize, actSize = cfg.actionSize
 
-        // Flatten the trainable steps.
+        // Flatten the trainable steps: the policy's own (sampled at T > 0) and, for behaviour
+        // cloning, the intervened ones (at T = 1; `isBC` 1).
         var obs: [Float] = [], raw: [Float] = [], temps: [Float] = [], oldLogProb: [Float] = [], adv: [Float] = []
-        for (t, a) in zip(group, advantages) where t.temperature > 0 {
-            obs += t.observations
-            for s in t.samples {
+        var isBC: [Float] = []
+        for (t, a) in zip(group, advantages) {
+            for (i, s) in t.samples.enumerated() {
+                let bc = t.isIntervened(i)
+                guard bc ? config.interventionWeight > 0 : t.temperature > 0 else { continue }
+                obs += t.observations[(i * obsSize)..<((i + 1) * obsSize)]
                 raw += s.raw
-                oldLogProb.append(s.logProb)
-                temps.append(t.temperature)
-                adv.append(Float(a))
+                oldLogProb.append(bc ? 0 : s.logProb)
+                temps.append(bc ? 1 : t.temperature)
+                adv.append(bc ? 0 : Float(a))
+                isBC.append(bc ? 1 : 0)
             }
         }
         let total = temps.count
+        let bcTotal = isBC.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
         guard total > 0 else {
             return UpdateReport(accepted: false, refusal: "no trainable steps (empty group, or only greedy attempts)",
                                 seconds: seconds())
@@ -147,11 +157,12 @@ public final class PPOTrainer: @unchecked Sendable {
         // The reference's log-probs are fixed for the whole update: compute them once.
         let refLogProb: [Float]? = reference.map { evaluateAll($0, obs: obs, raw: raw, temps: temps, workspace: ws).logProb }
 
-        var report = UpdateReport(accepted: true, samples: total)
+        var report = UpdateReport(accepted: true, samples: total - bcTotal)
+        if bcTotal > 0 { report.interventionSamples = bcTotal; report.interventionLoss = 0 }
         let loss = PPOLoss(config: config)
         var mbObs = [Float](repeating: 0, count: capacity * obsSize)
         var mbRaw = [Float](repeating: 0, count: capacity * actSize)
-        var mbTemp = [Float](repeating: 0, count: capacity), mbOld = mbTemp, mbAdv = mbTemp, mbRef = mbTemp
+        var mbTemp = [Float](repeating: 0, count: capacity), mbOld = mbTemp, mbAdv = mbTemp, mbRef = mbTemp, mbBC = mbTemp
         var dLogProb = mbTemp, dEntropy = mbTemp
         var order = Array(0..<total)
         var steps = 0
@@ -169,7 +180,7 @@ public final class PPOTrainer: @unchecked Sendable {
                 for (r, idx) in order[lo..<hi].enumerated() {
                     for j in 0..<obsSize { mbObs[r * obsSize + j] = obs[idx * obsSize + j] }
                     for j in 0..<actSize { mbRaw[r * actSize + j] = raw[idx * actSize + j] }
-                    mbTemp[r] = temps[idx]; mbOld[r] = oldLogProb[idx]; mbAdv[r] = adv[idx]
+                    mbTemp[r] = temps[idx]; mbOld[r] = oldLogProb[idx]; mbAdv[r] = adv[idx]; mbBC[r] = isBC[idx]
                     if let refLogProb { mbRef[r] = refLogProb[idx] }
                 }
                 let terms: PPOLoss.Terms = mbObs.withUnsafeBufferPointer { o in
@@ -180,7 +191,7 @@ public final class PPOTrainer: @unchecked Sendable {
                             return mbRef.withUnsafeBufferPointer { ref in
                                 loss.evaluate(count: m, newLogProb: ws.logProbs, oldLogProb: mbOld, advantages: mbAdv,
                                               entropies: ws.entropies, refLogProb: refLogProb == nil ? nil : ref.baseAddress!,
-                                              dLogProb: &dLogProb, dEntropy: &dEntropy)
+                                              intervened: mbBC, dLogProb: &dLogProb, dEntropy: &dEntropy)
                             }
                         }
                     }
@@ -229,23 +240,26 @@ public final class PPOTrainer: @unchecked Sendable {
                 report.gradNorm += norm
                 report.entropy += terms.entropy
                 report.klToReference += terms.klRef
+                if bcTotal > 0 { report.interventionLoss! += terms.bcLoss }
             }
         }
         if steps > 0 {
             let s = Double(steps)
             report.policyLoss /= s; report.clipFraction /= s; report.gradNorm /= s
             report.entropy /= s; report.klToReference /= s
+            if bcTotal > 0 { report.interventionLoss! /= s }
         }
 
         // The final check: how far did the policy move from the one that acted?
         guard policy.isFinite else { return refuse("non-finite parameters", report) }
         let final = evaluateAll(policy, obs: obs, raw: raw, temps: temps, workspace: ws)
+        // Over the policy's own steps only: an intervened step has no behaviour log-prob.
         var kl = 0.0
-        for i in 0..<total {
+        for i in 0..<total where isBC[i] == 0 {
             let logratio = Double(final.logProb[i]) - Double(oldLogProb[i])
             kl += (exp(logratio) - 1) - logratio
         }
-        kl /= Double(total)
+        kl /= Double(max(total - bcTotal, 1))
         report.approxKL = kl
         guard kl.isFinite else { return refuse("non-finite kl", report) }
         if kl > config.hardKL {

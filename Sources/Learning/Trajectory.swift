@@ -5,22 +5,59 @@ import Policy
 public struct Trajectory: Sendable {
     /// `steps * observationSize`: the observation each action was taken from, row-major.
     public var observations: [Float]
-    /// One per step; `logProb` is the behaviour policy's, at `temperature`.
+    /// One per step; `logProb` is the behaviour policy's, at `temperature`. At an intervened step
+    /// (see `intervened`) the sample is the person's executed action instead, with logProb 0.
     public var samples: [ActionSample]
     /// The attempt's temperature (every step used it). Steps of a greedy (T == 0) attempt have no
     /// stochastic behaviour policy and are left out of the update.
     public var temperature: Float
     /// The attempt's reward (see `RewardFunction`).
     public var reward: Double
+    /// One per step up to the last intervened one (steps past its end were not intervened; empty
+    /// when none was): true where a person drove the step
+    /// (a bridge intervention). Such a step's sample is the executed action, which ttad did not
+    /// choose: it never takes a PPO ratio, only the behaviour-cloning term (`PPOLoss`).
+    public var intervened: [Bool]
 
     /// A trajectory.
-    public init(observations: [Float], samples: [ActionSample], temperature: Float, reward: Double) {
+    public init(observations: [Float], samples: [ActionSample], temperature: Float, reward: Double, intervened: [Bool] = []) {
         self.observations = observations
         self.samples = samples
         self.temperature = temperature
         self.reward = reward
+        self.intervened = intervened
     }
 
     /// Number of steps.
     public var steps: Int { samples.count }
+
+    /// Whether step `i` was intervened.
+    public func isIntervened(_ i: Int) -> Bool { i < intervened.count && intervened[i] }
+
+    /// Steps a person drove.
+    public var intervenedSteps: Int { intervened.reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    /// Replaces the last step's sample by `executed`, the action a person executed instead of the
+    /// one ttad sent, and marks the step intervened. `raw` is the executed action as the policy's
+    /// head scores it: the nearest bin (binned) or the action itself (gaussian).
+    public mutating func recordIntervention(executed: [Float], policy: PolicyConfig) {
+        guard !samples.isEmpty else { return }
+        let last = samples.count - 1
+        if intervened.count < samples.count { intervened += Array(repeating: false, count: samples.count - intervened.count) }
+        intervened[last] = true
+        samples[last] = ActionSample(action: executed, raw: Self.raw(executed, policy: policy), logProb: 0)
+    }
+
+    /// `action` (environment units) as the policy head's raw value: for a binned head the index of
+    /// the nearest bin centre per dimension (clamped into the range first), for a gaussian the
+    /// action itself.
+    public static func raw(_ action: [Float], policy: PolicyConfig) -> [Float] {
+        guard policy.head == .binned, policy.bins > 1 else { return action }
+        return action.enumerated().map { d, a in
+            let low = policy.actionLow[d], high = policy.actionHigh[d]
+            guard high > low else { return 0 }
+            let position = (min(max(a, low), high) - low) / (high - low) * Float(policy.bins - 1)
+            return position.rounded()
+        }
+    }
 }

@@ -26,6 +26,10 @@ public struct UpdateReport: Codable, Sendable, Equatable {
     public var seconds: Double
     /// The learning rate this update used (nil: refused before it ran).
     public var learningRate: Double?
+    /// Intervened steps in the update (behaviour cloning, no PPO ratio); nil when there were none.
+    public var interventionSamples: Int?
+    /// Mean -log pi(executed action) over the intervened steps of the minibatches run; nil when none.
+    public var interventionLoss: Double?
 
     /// A report.
     public init(
@@ -44,5 +48,6 @@ public struct UpdateReport: Codable, Sendable, Equatable {
         case policyLoss = "policy_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
         case gradNorm = "grad_norm", klToReference = "kl_to_reference", earlyStopped = "early_stopped"
         case learningRate = "learning_rate"
+        case interventionSamples = "intervention_samples", interventionLoss = "intervention_loss"
     }
 }

@@ -35,12 +35,16 @@ public struct StepOutcome: Sendable {
     public var success: Bool
     /// Set when the attempt was aborted.
     public var abort: AbortReason?
+    /// Set when a person drove this step (a bridge intervention): the action the robot actually
+    /// executed. The action passed to `step` was not executed and must never be trained on.
+    public var executedAction: [Float]?
 
-    public init(observation: [Float], done: Bool, success: Bool, abort: AbortReason? = nil) {
+    public init(observation: [Float], done: Bool, success: Bool, abort: AbortReason? = nil, executedAction: [Float]? = nil) {
         self.observation = observation
         self.done = done
         self.success = success
         self.abort = abort
+        self.executedAction = executedAction
     }
 }
 
@@ -78,6 +82,17 @@ public protocol RobotAttempt: AnyObject {
     /// How far the attempt got toward its success condition, 0 (no closer than at the start) to 1
     /// (reached), for the progress reward term; nil when the robot cannot measure it.
     var progress: Double? { get }
+    /// Steps of this attempt a person drove (bridge interventions; 0 for a robot that has none).
+    var intervenedSteps: Int { get }
+    /// Of those, the steps whose executed action the safety envelope would have clamped.
+    var interventionsPastLimits: Int { get }
+}
+
+extension RobotAttempt {
+    /// None: only a bridge reports interventions.
+    public var intervenedSteps: Int { 0 }
+    /// None: only a bridge reports interventions.
+    public var interventionsPastLimits: Int { 0 }
 }
 
 /// Makes the robot a config describes: `MuJoCoRobot` for `backend.type: mujoco`, `BridgeRobot` for `bridge`.

@@ -26,6 +26,10 @@ public struct AttemptInfo: Codable, Sendable, Equatable {
     public var abortReason: String?
     /// The checkpoint whose policy acted.
     public var checkpoint: String?
+    /// Steps a person drove (bridge interventions); absent when none.
+    public var intervenedSteps: Int?
+    /// Intervened steps whose executed action the safety envelope would have clamped; absent when none.
+    public var interventionsPastLimits: Int?
     public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, abortReason: String?, checkpoint: String?) {
         self.index = index; self.temperature = temperature; self.steps = steps; self.success = success
         self.reward = reward; self.abortReason = abortReason; self.checkpoint = checkpoint

@@ -7,6 +7,8 @@ struct ControllerServer {
     let robot: MuJoCoRobot
     let socket: ZMQSocket
     let fault: Fault?
+    /// The steps of every attempt a scripted person drives, and the action they execute.
+    let intervention: (steps: ClosedRange<Int>, action: [Float])?
     let resetWait: Duration
     let heartbeat: Duration
     let verbose: Bool
@@ -20,10 +22,12 @@ struct ControllerServer {
     /// Between a stop/estop and the next reset, steps are refused.
     private var halted = true
 
-    init(robot: MuJoCoRobot, socket: ZMQSocket, fault: Fault?, resetWait: Duration, heartbeat: Duration, verbose: Bool) {
+    init(robot: MuJoCoRobot, socket: ZMQSocket, fault: Fault?, intervention: (steps: ClosedRange<Int>, action: [Float])?,
+         resetWait: Duration, heartbeat: Duration, verbose: Bool) {
         self.robot = robot
         self.socket = socket
         self.fault = fault
+        self.intervention = intervention
         self.resetWait = resetWait
         self.heartbeat = heartbeat
         self.verbose = verbose
@@ -90,9 +94,13 @@ struct ControllerServer {
                 log("dying mid-attempt after \(stepsServed) steps")
                 exit(3)
             }
-            // The controller clamps too: it never trusts its client with the motors.
+            // A person driving this step: ttad's action is ignored, theirs goes to the motors as given.
+            var person: [Float]?
+            if let intervention, intervention.steps.contains(attemptStep + 1) { person = intervention.action }
+            if case .badIntervention(_, let step) = fault, step == attemptStep + 1 { person = person ?? intervention?.action ?? Array(repeating: 0, count: config.actionSize) }
+            // The controller clamps ttad's actions too: it never trusts its client with the motors.
             let clamped = action.enumerated().map { min(max($0.element, config.actionLow[$0.offset]), config.actionHigh[$0.offset]) }
-            simulation.apply(clamped)
+            simulation.apply(person ?? clamped)
             simulation.advance()
             stepsServed += 1
             attemptStep += 1
@@ -112,7 +120,27 @@ struct ControllerServer {
                 log("sending progress NaN at step \(attemptStep)")
                 reply.progress = .nan
             }
-            return [Self.encodeAllowingNaN(reply)] + dataFrames(simulation)
+            guard let person else { return [Self.encodeAllowingNaN(reply)] + dataFrames(simulation) }
+            reply.intervened = true
+            var executed = person
+            var header = Self.encodeAllowingNaN(reply)
+            var frames = dataFrames(simulation)
+            if case .badIntervention(let kind, let step) = fault, step == attemptStep {
+                log("sending a malformed intervention (\(kind.rawValue)) at step \(attemptStep)")
+                switch kind {
+                case .shortFrame: executed.removeLast()
+                case .nanFrame: executed[0] = .nan
+                case .noFrame: return [header] + frames
+                case .noFlag:
+                    reply.intervened = nil
+                    header = Self.encodeAllowingNaN(reply)
+                case .notBool:
+                    let text = String(decoding: header, as: UTF8.self)
+                    header = Array(text.replacingOccurrences(of: "\"intervened\":true", with: "\"intervened\":\"yes\"").utf8)
+                }
+            }
+            frames.append(BridgeProtocol.encode(executed))
+            return [header] + frames
         case .stop, .estop:
             simulation?.zeroControls()
             halted = true

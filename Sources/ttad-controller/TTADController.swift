@@ -20,9 +20,18 @@ struct TTADController: ParsableCommand {
     var endpoint: String
 
     @Option(help: """
-        Misbehave: late:<ms> (answer steps late), late-once:<ms> (only the first step), silent-after:<n>,         garbage-after:<n>, die-after:<n> (n = steps served); nan-observation:<k>@<s>, inf-observation:<k>@<s>,         nan-state:<k>@<s> (that value of the reply to step s of every attempt, s = 0: the reset reply),         nan-progress:<s> (progress NaN, written as Python's json writes it).
+        Misbehave: late:<ms> (answer steps late), late-once:<ms> (only the first step), silent-after:<n>,         garbage-after:<n>, die-after:<n> (n = steps served); nan-observation:<k>@<s>, inf-observation:<k>@<s>,         nan-state:<k>@<s> (that value of the reply to step s of every attempt, s = 0: the reset reply),         nan-progress:<s> (progress NaN, written as Python's json writes it); intervene-short:<s>,         intervene-nan:<s>, intervene-no-frame:<s>, intervene-no-flag:<s>, intervene-not-bool:<s>         (a malformed intervention in the reply to step s).
         """)
     var fault: Fault?
+
+    @Option(name: .customLong("intervene-steps"), help: """
+        Play a person who takes over steps A-B (1-based, inclusive) of every attempt: ttad's action is \
+        ignored, --intervene-action is executed, and the reply says intervened with that action.
+        """)
+    var interveneSteps: InterventionSteps?
+
+    @Option(name: .customLong("intervene-action"), help: "The person's action while intervening, comma-separated (default: all zeros).")
+    var interveneAction: String?
 
     @Option(name: .customLong("reset-wait-ms"), help: "Wait this long at every reset (as if a person set the scene), sending heartbeats.")
     var resetWaitMs: Int = 0
@@ -44,8 +53,17 @@ struct TTADController: ParsableCommand {
         try socket.setMaxMessageSize(16 << 20)
         try socket.bind(endpoint)
         log("serving \(robotConfig.name) on \(endpoint)\(fault.map { " with fault \($0)" } ?? "")")
+        var person: [Float] = Array(repeating: 0, count: robotConfig.actionSize)
+        if let interveneAction {
+            let values = interveneAction.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.count == robotConfig.actionSize, let parsed = values as? [Float] else {
+                throw ValidationError("--intervene-action needs \(robotConfig.actionSize) comma-separated numbers, got \"\(interveneAction)\"")
+            }
+            person = parsed
+        }
         var server = ControllerServer(
-            robot: robot, socket: socket, fault: fault, resetWait: .milliseconds(resetWaitMs),
+            robot: robot, socket: socket, fault: fault,
+            intervention: interveneSteps.map { ($0.range, person) }, resetWait: .milliseconds(resetWaitMs),
             heartbeat: .milliseconds(heartbeatMs), verbose: verbose)
         try server.serve()
     }
@@ -66,6 +84,16 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
     case badState(index: Int, step: Int)
     /// `progress` is NaN (a bare `NaN` token, as Python's `json.dumps` writes it) at step `step`.
     case nanProgress(step: Int)
+    /// A malformed intervention in the reply to step `step` (a person drives it): the executed
+    /// action frame one value short, a NaN in it, the flag without the frame, the frame without
+    /// the flag, or `"intervened": "yes"`.
+    case badIntervention(BadIntervention, step: Int)
+
+    /// How `badIntervention` is malformed.
+    enum BadIntervention: String, CaseIterable {
+        case shortFrame = "intervene-short", nanFrame = "intervene-nan", noFrame = "intervene-no-frame"
+        case noFlag = "intervene-no-flag", notBool = "intervene-not-bool"
+    }
 
     init?(argument: String) {
         let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
@@ -83,6 +111,7 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
         guard let n = Int(parts[1]), n >= 0 else { return nil }
         switch parts[0] {
         case "nan-progress": self = .nanProgress(step: n)
+        case let name where BadIntervention(rawValue: name) != nil: self = .badIntervention(BadIntervention(rawValue: name)!, step: n)
         case "late": self = .late(milliseconds: n)
         case "late-once": self = .lateOnce(milliseconds: n)
         case "silent-after": self = .silentAfter(n)
@@ -102,7 +131,19 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
         case .badObservation(let k, let step, let value): "\(value.isNaN ? "nan" : "inf")-observation:\(k)@\(step)"
         case .badState(let k, let step): "nan-state:\(k)@\(step)"
         case .nanProgress(let step): "nan-progress:\(step)"
+        case .badIntervention(let kind, let step): "\(kind.rawValue):\(step)"
         }
+    }
+}
+
+/// `A-B`: the steps of every attempt (1-based, inclusive) the scripted person drives.
+struct InterventionSteps: ExpressibleByArgument {
+    var range: ClosedRange<Int>
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] >= 1, parts[1] >= parts[0] else { return nil }
+        range = parts[0]...parts[1]
     }
 }
 

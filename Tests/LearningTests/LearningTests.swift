@@ -109,6 +109,8 @@ import Testing
 struct LossFixture {
     let policy: Policy
     let obs: [Float], raw: [Float], temps: [Float], old: [Float], adv: [Float], ref: [Float]
+    /// 1 where the step is intervened (behaviour cloning), else 0.
+    var intervened: [Float]
     let n: Int
 
     /// `shift` sets old_logprob = new_logprob - shift per step (so ratio = exp(shift)).
@@ -127,6 +129,7 @@ struct LossFixture {
         old = zip(s, shifts).map { $0.logProb - $1 }
         adv = advantages
         ref = s.map { $0.logProb + rng.nextUnitFloat() * 0.6 - 0.3 }
+        intervened = [Float](repeating: 0, count: n)
     }
 
     func loss(_ ppo: PPOConfig, useRef: Bool, gradient: inout [Float]?) -> PPOLoss.Terms {
@@ -136,7 +139,7 @@ struct LossFixture {
         let terms = ref.withUnsafeBufferPointer { r in
             PPOLoss(config: ppo).evaluate(count: n, newLogProb: ws.logProbs, oldLogProb: old, advantages: adv,
                                           entropies: ws.entropies, refLogProb: useRef ? r.baseAddress! : nil,
-                                          dLogProb: &dLog, dEntropy: &dEnt)
+                                          intervened: intervened, dLogProb: &dLog, dEntropy: &dEnt)
         }
         if gradient != nil {
             var g = [Float](repeating: 0, count: policy.parameterCount)
@@ -238,7 +241,7 @@ struct LossFixture {
         let newLog: [Float] = [0, 0, 0], oldLog: [Float] = [0, -0.5, 0.5], adv: [Float] = [1, 1, -1], ent: [Float] = [1, 2, 3]
         var d = [Float](repeating: 0, count: 3), e = d
         let t = loss.evaluate(count: 3, newLogProb: newLog, oldLogProb: oldLog, advantages: adv, entropies: ent,
-                              refLogProb: nil, dLogProb: &d, dEntropy: &e)
+                              refLogProb: nil, intervened: [0, 0, 0], dLogProb: &d, dEntropy: &e)
         let r = [1.0, exp(0.5), exp(-0.5)]
         // step 0: -1; step 1 (A=1, r=1.65 clipped to 1.28): -1.28; step 2 (A=-1, r=0.61 clipped to 0.8): max(0.61, 0.8) = 0.8
         #expect(abs(t.pgLoss - (-1 - 1.28 + 0.8) / 3) < 1e-9)

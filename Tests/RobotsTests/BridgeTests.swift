@@ -23,6 +23,7 @@ struct BridgeTests {
             let a = try overBridge.step(Self.actions(step)), b = try inProcess.step(Self.actions(step))
             #expect(a.observation == b.observation, "step \(step)")
             #expect(a.done == b.done && a.success == b.success && a.abort == nil && b.abort == nil)
+            #expect(a.executedAction == nil, "a controller that never sends intervened marks no step")
             step += 1
             if a.done || b.done { break }
         }
@@ -31,6 +32,7 @@ struct BridgeTests {
         let bridged = try #require(overBridge.progress), local = try #require(inProcess.progress)
         #expect(abs(bridged - local) < 1e-6 && bridged > 0, "progress \(bridged) over the bridge, \(local) in process")
         #expect((overBridge as! BridgeAttempt).stopAcknowledged, "the attempt's end sent stop")
+        #expect((overBridge as! BridgeAttempt).intervenedSteps == 0)
         let hello = try bridge.capabilities()
         #expect(hello.robot == "reacher2" && hello.joints == ["shoulder", "elbow"] && hello.endEffector == true)
     }

@@ -16,6 +16,11 @@ public final class BridgeAttempt: RobotAttempt {
     public private(set) var lastAppliedAction: [Float] = []
     /// Why the attempt was aborted, if it was.
     public private(set) var abort: AbortReason?
+    /// Steps of this attempt a person drove (replies that said `intervened`).
+    public private(set) var intervenedSteps = 0
+    /// Of those, the steps whose executed action the safety envelope would have clamped (past an
+    /// action limit or the rate limit): ttad cannot undo what a person did, but it records it.
+    public private(set) var interventionsPastLimits = 0
     /// Whether the controller acknowledged the last stop (false: it could not be reached).
     public private(set) var stopAcknowledged = false
 
@@ -85,6 +90,8 @@ public final class BridgeAttempt: RobotAttempt {
         }
         self.envelope = envelope
         steps = 0
+        intervenedSteps = 0
+        interventionsPastLimits = 0
         progress = nil
         abort = nil
         phase = .running
@@ -120,10 +127,21 @@ public final class BridgeAttempt: RobotAttempt {
         }
         let state: SafetyState
         let next: [Float]
+        // Optional (protocol 1.1): a person drove this step, and the third frame is what was executed.
+        let intervened = reply.header.intervened ?? false
+        var executed: [Float]?
         do {
-            guard reply.frames.count == 2 else { throw BridgeProtocol.DecodeError(message: "step reply has \(reply.frames.count) data frames, expected 2") }
+            let expected = intervened ? 3 : 2
+            guard reply.frames.count == expected else {
+                let why = intervened ? "says intervened, expected 3 (observation, state, executed action)"
+                    : reply.frames.count == 3 ? "does not say intervened, expected 2 (observation, state)" : "expected 2"
+                throw BridgeProtocol.DecodeError(message: "step reply has \(reply.frames.count) data frames but \(why)")
+            }
             next = try BridgeProtocol.decodeFloats(reply.frames[0], count: robot.config.observationSize, what: "observation")
             state = try BridgeProtocol.decodeState(reply.frames[1], joints: joints, endEffector: endEffector)
+            if intervened {
+                executed = try BridgeProtocol.decodeFloats(reply.frames[2], count: robot.config.actionSize, what: "executed action")
+            }
         } catch {
             robot.connection.drop()
             return end(.hardwareFault("malformed step reply: \(error)"))
@@ -131,11 +149,18 @@ public final class BridgeAttempt: RobotAttempt {
         // A non-finite number is a fault of the robot, whatever else the reply says (even success):
         // the attempt ends here, and `observation` stays the last finite one.
         if let bad = NonFinite.describe(next, name: "observation") ?? NonFinite.describe(state, joints: envelope.joints)
-            ?? NonFinite.describe(reply.header.progress, name: "progress") {
+            ?? NonFinite.describe(reply.header.progress, name: "progress")
+            ?? executed.flatMap({ NonFinite.describe($0, name: "executed action") }) {
             self.envelope = envelope
             return end(.hardwareFault("step \(steps): \(bad)"))
         }
         observation = next
+        if let executed {
+            // What the robot did, not what ttad proposed: the rate limit counts from it from now on.
+            intervenedSteps += 1
+            if envelope.noteExecuted(executed) { interventionsPastLimits += 1 }
+            lastAppliedAction = executed
+        }
         let violation = envelope.check(state)
         self.envelope = envelope
         if let violation { return end(.safety(violation.reason)) }
@@ -151,7 +176,7 @@ public final class BridgeAttempt: RobotAttempt {
             phase = .finished
             sendStop()
         }
-        return StepOutcome(observation: observation, done: done, success: success)
+        return StepOutcome(observation: observation, done: done, success: success, executedAction: executed)
     }
 
     /// Sends stop (idempotent: once per attempt end).

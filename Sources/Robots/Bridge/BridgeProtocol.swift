@@ -52,6 +52,9 @@ public enum BridgeProtocol {
         public var success: Bool?
         /// Optional: how far toward the goal the robot is now, 0 (at the start) to 1 (reached).
         public var progress: Double?
+        /// Optional (protocol 1.1): a person drove this step; the reply then carries a third data
+        /// frame, the action actually executed. Absent or false: ttad's action was executed.
+        public var intervened: Bool?
         // error reply
         public var message: String?
 
@@ -61,7 +64,7 @@ public enum BridgeProtocol {
         }
 
         enum CodingKeys: String, CodingKey {
-            case v, type, seq, robot, joints, task, params, dynamics, seed, index, success, progress, message
+            case v, type, seq, robot, joints, task, params, dynamics, seed, index, success, progress, intervened, message
             case observationSize = "observation_size", actionSize = "action_size", actionLow = "action_low"
             case actionHigh = "action_high", endEffector = "end_effector", controlPeriod = "control_period"
         }
@@ -89,6 +92,7 @@ public enum BridgeProtocol {
     public static func decodeHeader(_ frame: [UInt8]) throws(DecodeError) -> Header {
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: Data(frame)) } catch {
+            if let bad = nonBoolIntervened(frame) { throw DecodeError(message: bad) }
             guard let tolerant = quotingNonFiniteTokens(frame) else {
                 let preview = String(decoding: frame.prefix(40), as: UTF8.self)
                 throw DecodeError(message: "not a bridge header (\(frame.count) bytes: \(preview.debugDescription))")
@@ -103,6 +107,21 @@ public enum BridgeProtocol {
         }
         guard header.v == version else { throw DecodeError(message: "protocol version \(header.v), expected \(version)") }
         return header
+    }
+
+    /// "intervened is ..., expected true or false" when the frame is a JSON object whose
+    /// `intervened` is not a bool: named, so the fault says which field was wrong.
+    static func nonBoolIntervened(_ frame: [UInt8]) -> String? {
+        struct Flag: Decodable { var intervened: Bool? }
+        struct Text: Decodable { var intervened: String }
+        struct Number: Decodable { var intervened: Double }
+        let decoder = JSONDecoder()
+        do { _ = try decoder.decode(Flag.self, from: Data(frame)); return nil } catch DecodingError.typeMismatch(_, let context) {
+            guard context.codingPath.first?.stringValue == "intervened" else { return nil }
+        } catch { return nil }
+        let shown = (try? decoder.decode(Text.self, from: Data(frame))).map { "\"\($0.intervened)\"" }
+            ?? (try? decoder.decode(Number.self, from: Data(frame))).map { "\($0.intervened)" } ?? "not a bool"
+        return "intervened is \(shown), expected true or false"
     }
 
     /// `frame` with every bare `NaN`, `Infinity` and `-Infinity` token outside strings put in

@@ -64,6 +64,22 @@ public struct SafetyEnvelope: Sendable {
         return .success(out)
     }
 
+    /// Takes note of an action a person executed (an intervention over the bridge): ttad cannot
+    /// clamp what was already done, so this only says whether `filter` would have changed it
+    /// (past an action limit or the rate limit), and makes it the previous action, so the rate
+    /// limit after the person hands back counts from what the robot last did. The action must
+    /// have `actionSize` finite components (the bridge refuses anything else as garbage).
+    public mutating func noteExecuted(_ action: [Float]) -> Bool {
+        var wouldClamp = false
+        for i in action.indices where i < low.count {
+            var value = min(max(action[i], low[i]), high[i])
+            if let rateLimit { value = min(max(value, previous[i] - rateLimit[i]), previous[i] + rateLimit[i]) }
+            if value != action[i] { wouldClamp = true }
+        }
+        previous = action
+        return wouldClamp
+    }
+
     /// Checks the state after a step (or at reset); returns the first limit broken, if any.
     /// Updates `smallestMargin` either way.
     public mutating func check(_ state: SafetyState) -> SafetyViolation? {
