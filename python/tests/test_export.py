@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from typing import Any, Dict, List
 
 import pytest
 
-from conftest import REPO, Daemon
+from conftest import REPO, Daemon, ttad_binary
 
 pytest.importorskip("tensorboard", reason="tensorboard is not installed (pip install 'ttad[tensorboard]')")
 from tensorboard.backend.event_processing import event_accumulator  # noqa: E402
@@ -47,7 +48,14 @@ def live(tmp_path_factory) -> Dict[str, Any]:
                 assert client.wait_task(task_id, deadline=300)["state"] == "done", daemon.log
             logdir = tmp_path_factory.mktemp("client-logs")
             written = export.tensorboard(client, logdir)
-            return {"history": list(client.iter_history()), "logdir": logdir, "written": written}
+            # The real `ttactl export --format jsonl` of the same history, for the file path.
+            ttactl = os.path.join(os.path.dirname(ttad_binary()), "ttactl")
+            exported = tmp_path_factory.mktemp("ttactl-export")
+            for kind in ("tasks", "updates"):
+                with open(exported / f"{kind}.jsonl", "w") as out:
+                    subprocess.run([ttactl, "export", "--endpoint", daemon.endpoint, "--format", "jsonl", "--kind", kind],
+                                   stdout=out, stderr=subprocess.PIPE, check=True, timeout=60)
+            return {"history": list(client.iter_history()), "logdir": logdir, "written": written, "exported": exported}
     finally:
         daemon.stop()
 
@@ -115,6 +123,14 @@ def test_tensorboard_reads_jsonl_export_files_of_tasks_and_updates(history: List
     whole.write_text("".join(json.dumps(t) + "\n" for t in history))
     export.tensorboard(whole, tmp_path / "whole")
     check_run(str(tmp_path / "whole" / "reacher2"), history)
+
+
+def test_tensorboard_reads_what_ttactl_export_writes(live: Dict[str, Any], history: List[Dict[str, Any]], tmp_path):
+    exported = live["exported"]
+    rows = [json.loads(line) for line in (exported / "tasks.jsonl").read_text().splitlines()]
+    assert {r["task_id"] for r in rows} == {t["task_id"] for t in history}, "every task exported"
+    export.tensorboard([exported / "tasks.jsonl", exported / "updates.jsonl"], tmp_path / "logs")
+    check_run(str(tmp_path / "logs" / "reacher2"), history)
 
 
 def test_a_line_that_is_not_a_history_record_is_refused_naming_file_and_line(tmp_path):
