@@ -402,8 +402,17 @@ def summarise_files(paths: Sequence[str], out: Optional[str]) -> Dict[str, Any]:
         with open(path) as f:
             data = json.load(f)
         for name, bench in data["benchmarks"].items():
+            if name in merged["benchmarks"]:
+                # Another file's seeds of the same benchmark (a run continued with --first-seed).
+                known = {r["seed"] for r in merged["benchmarks"][name]["runs"]}
+                merged["benchmarks"][name]["runs"] += [r for r in bench["runs"] if r["seed"] not in known]
+                merged["benchmarks"][name]["runs"].sort(key=lambda r: r["seed"])
+                continue
             merged["benchmarks"][name] = {**bench, "command": data.get("command"), "ttad_overrides": data.get("ttad_overrides"),
                                           "wall_seconds": data.get("wall_seconds")}
+    for name, bench in merged["benchmarks"].items():
+        bench["seeds_done"] = len(bench["runs"])
+        bench["summary"] = summarise(BENCHMARKS[name], bench["runs"])
     summaries = [b["summary"] for b in merged["benchmarks"].values()]
     print_table(summaries)
     merged["suite"] = suite_summary(summaries)
@@ -428,6 +437,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma-separated: " + ", ".join(BENCHMARKS))
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="start at this seed (continue a stopped run; --summarise merges the files)")
     parser.add_argument("--tasks", type=int, default=50, help="training tasks a seed (8 attempts each)")
     parser.add_argument("--eval-tasks", type=int, default=500)
     parser.add_argument("--arms", default="plain,ttad,ttad-binary",
@@ -465,7 +476,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         start = args.start or os.path.join(HERE, "policies", bench.start_policy)
         runs = []
         start_result = evaluate_start(bench, start, eval_seeds)
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.seeds):
             run = run_seed(bench, seed, args.tasks, eval_seeds, start, arms, start_result, overrides)
             print(f"{name} seed {seed}: " + ", ".join(f"{arm} {100 * r['eval_shifted']['success']:.1f}%"
                                                      for arm, r in run["arms"].items()), flush=True)
