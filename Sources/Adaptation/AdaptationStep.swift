@@ -80,8 +80,11 @@ struct AdaptationStep {
     }
 
     /// Whether a group trains, and on which attempts with which advantages: a pure function of
-    /// the attempts' reports and the settings (`informative_groups_only`, `train_top_k`,
-    /// `advantage_normalization`).
+    /// the attempts' reports and the settings. A group where every attempt failed trains on its
+    /// progress when it can (`progressAdvantages`, whatever `informative_groups_only` says: that
+    /// key is about reward advantages, and `zero_success_progress_weight: 0` turns this off);
+    /// otherwise on its rewards' advantages (`advantage_normalization`, `advantage_std_floor`),
+    /// filtered by `informative_groups_only` and `train_top_k`.
     func trainingChoice(_ reports: [AttemptReport], context: Context) -> Decision.Next {
         guard context.adapt else { return .skip("adapt is off for this task") }
         guard context.adapting else { return .skip(context.degraded ?? "adaptation paused") }
