@@ -340,9 +340,9 @@ def print_table(summaries: List[Dict[str, Any]]) -> None:
 
 def parse_overrides(items: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     """``["learning.target_kl=null", ...]`` -> ``{"learning": {"target_kl": None}, ...}`` (values are YAML)."""
-    import yaml
-
     out: Dict[str, Dict[str, Any]] = {"learning": {}, "adaptation": {}}
+    if items:
+        import yaml  # PyYAML, only for screening runs
     for item in items:
         key, sep, value = item.partition("=")
         section, dot, name = key.partition(".")
