@@ -24,6 +24,12 @@ struct Experiment: ParsableCommand {
     @Option(help: "Arms, comma separated: \(Experiment.knownArms.map(\.name).joined(separator: ", ")).") var arms: String = "no-adapt,adapt,binary,fixed-temp"
     @Option(help: "Starting checkpoint (default: <robot-configs>/checkpoints/<robot>.safetensors), e.g. a cold start from `pretrain --demos 16`.") var start: String?
     @Option(help: "Write the results as JSON here.") var json: String?
+    @Option(help: """
+        Serve the robot through a real ttad-controller started with these extra arguments (one string, \
+        e.g. "--intervene-steps 3-5"): every training step then crosses the bridge protocol, and what the \
+        controller's person does reaches the engine as it would on a robot. The greedy evaluation after the \
+        run stays in-process (no person).
+        """) var controller: String?
 
     struct Arm {
         var name: String; var adapt: Bool; var reward: RewardMode
@@ -80,6 +86,8 @@ struct Experiment: ParsableCommand {
         var efficiencyByTask: [Double]
         /// Mean steps of each task's successful attempts (nil: none succeeded).
         var stepsToSuccessByTask: [Double?]
+        /// Share of each task's steps a person drove (bridge interventions; 0 without a person).
+        var interventionRateByTask: [Double] = []
     }
 
     func run() throws {
@@ -152,6 +160,20 @@ struct Experiment: ParsableCommand {
             }
             print("\(arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
         }
+        if results.contains(where: { $0.interventionRateByTask.contains { $0 > 0 } }) {
+            // A person's help should be needed less as the policy learns from it.
+            print("\nintervention rate (share of steps a person drove; mean over seeds): whole run, then per block of \(Self.block) tasks")
+            for arm in chosen {
+                let rs = results.filter { $0.arm == arm.name }
+                let whole = rs.flatMap(\.interventionRateByTask)
+                var cells = [String(format: "%5.1f%%  |", whole.reduce(0, +) / Double(max(whole.count, 1)) * 100)]
+                for start in stride(from: 0, to: tasks, by: Self.block) {
+                    let xs = rs.flatMap { $0.interventionRateByTask[start..<min(start + Self.block, tasks)] }
+                    cells.append(String(format: "%5.1f%%", xs.reduce(0, +) / Double(max(xs.count, 1)) * 100))
+                }
+                print("\(arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
+            }
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -193,10 +215,30 @@ struct Experiment: ParsableCommand {
         } else if start != nil {
             throw ValidationError("--start \(start!): no such file")
         }
+        var lab: LabController?
+        defer { lab?.terminate() }
+        if let controller {
+            // The controller simulates the robot-config as written; the engine gets the same robot over the bridge.
+            let source = "\(robots)/\(robot).yaml"
+            let yaml = try String(contentsOfFile: source, encoding: .utf8)
+            let simulatedConfig = try RobotConfig.load(path: "\(robotPath)/\(robot).yaml")
+            let simulated = "\(dir)/\(robot)-simulated.yaml"
+            try yaml.write(toFile: simulated, atomically: true, encoding: .utf8)
+            if FileManager.default.fileExists(atPath: "\(robotPath)/models") {
+                try? FileManager.default.createSymbolicLink(atPath: "\(dir)/models", withDestinationPath: "\(robotPath)/models")
+            }
+            let started = try LabController(robotConfig: simulated, arguments: controller.split(separator: " ").map(String.init))
+            lab = started
+            try? FileManager.default.removeItem(atPath: source)
+            try LabController.bridgeConfig(fromMuJoCoYAML: yaml, observationSize: simulatedConfig.observationSize,
+                                           actionSize: simulatedConfig.actionSize, endpoint: started.endpoint)
+                .write(toFile: source, atomically: true, encoding: .utf8)
+        }
         let engine = try AdaptationEngine(robotConfigDirectory: robots, stateDirectory: "\(dir)/state", defaultRobot: robot)
         guard let defaults = engine.defaults(robot: robot) else { throw ValidationError("no robot \(robot) in \(robots)") }
         var successByTask: [Double] = [], efficiencyByTask: [Double] = [], stepsToSuccessByTask: [Double?] = []
         var steps: [Int] = []
+        var interventionRateByTask: [Double] = []
         let maxSteps = try RobotConfig.load(path: "\(robots)/\(robot).yaml").maxSteps
         var rollbacks = 0
         let observer = CountingObserver()
@@ -216,6 +258,8 @@ struct Experiment: ParsableCommand {
                 EfficiencyReward().reward(AttemptOutcome(success: $0.success, steps: $0.steps, maxSteps: maxSteps))
             }.reduce(0, +) / Double(max(outcome.attempts.count, 1)))
             stepsToSuccessByTask.append(succeeded.isEmpty ? nil : Double(succeeded.reduce(0, +)) / Double(succeeded.count))
+            let taskSteps = outcome.attempts.map(\.steps).reduce(0, +)
+            interventionRateByTask.append(taskSteps == 0 ? 0 : Double(outcome.attempts.map(\.intervenedSteps).reduce(0, +)) / Double(taskSteps))
         }
         rollbacks = observer.rollbacks
         let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
@@ -229,7 +273,8 @@ struct Experiment: ParsableCommand {
                          greedySuccess: greedy, greedySteps: greedySteps, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks,
                          updates: observer.accepted, refused: observer.refused, skipped: observer.skipped,
                          meanKL: observer.accepted > 0 ? observer.klSum / Double(observer.accepted) : 0, successByTask: successByTask,
-                         efficiencyByTask: efficiencyByTask, stepsToSuccessByTask: stepsToSuccessByTask)
+                         efficiencyByTask: efficiencyByTask, stepsToSuccessByTask: stepsToSuccessByTask,
+                         interventionRateByTask: interventionRateByTask)
     }
 
     /// One seed's runs: `arm`'s mean greedy steps on the evaluation tasks every run solved, and
