@@ -24,10 +24,10 @@ Intervene = Callable[[Any, np.ndarray, Dict[str, Any]], Optional[Any]]
 Demonstrator = Callable[[Any, Dict[str, Any]], Any]
 
 #: The step-info flag by which an env says a person drove the step (gym-hil's
-#: ``InputsControlWrapper``, LeRobot's ``gym_manipulator``).
+#: ``InputsControlWrapper``; LeRobot's teleoperator events use the same name).
 INTERVENTION_FLAG = "is_intervention"
 #: Where such an env puts the action it executed, looked up in this order (gym-hil 0.1.x writes
-#: ``teleop_action``; LeRobot's recorded datasets call it ``action_intervention``).
+#: ``teleop_action``; other HIL-SERL-style envs write ``action_intervention``).
 INTERVENTION_ACTION_KEYS = ("teleop_action", "action_intervention")
 
 
