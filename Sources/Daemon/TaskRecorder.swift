@@ -71,6 +71,8 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         event.reward = attempt.reward
         event.abortReason = attempt.abortReason
         event.checkpoint = attempt.checkpoint
+        event.intervenedSteps = attempt.intervenedSteps
+        event.interventionsPastLimits = attempt.interventionsPastLimits
         events.publish(event)
     }
 

@@ -25,6 +25,10 @@ public struct Event: Codable, Sendable, Equatable {
     public var reward: Double?
     public var abortReason: String?
     public var checkpoint: String?
+    /// `attempt_finished`: steps a person drove (bridge interventions); absent when none.
+    public var intervenedSteps: Int?
+    /// `attempt_finished`: of those, steps whose executed action the envelope would have clamped; absent when none.
+    public var interventionsPastLimits: Int?
     /// task_finished: the final state; checkpoint: promoted/rollback/candidate/skipped; status: health.
     public var state: String?
     public var message: String?

@@ -46,6 +46,17 @@ struct DaemonInterventionTests {
         }
     }
 
+    @Test func theAttemptFinishedEventCarriesTheInterventionCounts() throws {
+        let (seen, info) = try withBridgedDaemon(controllerArguments: ["--intervene-steps", "3-5", "--intervene-action", "1.5,0"]) { daemon in
+            let events = try daemon.subscribe()
+            let info = try runTask(daemon)
+            let seen = try events.events(until: { $0.kind == .taskFinished && $0.taskId == info.taskId }, deadline: .seconds(10))
+            return (seen.filter { $0.kind == .attemptFinished && $0.taskId == info.taskId }, info)
+        }
+        #expect(seen.count == info.attempts.count)
+        #expect(seen.allSatisfy { $0.intervenedSteps == 3 && $0.interventionsPastLimits == 3 }, "\(seen)")
+    }
+
     @Test func aControllerThatNeverIntervenesLeavesTheCountsOut() throws {
         let attempts = try attempts(controllerArguments: [])
         #expect(attempts.count == 2 && attempts.allSatisfy { $0.intervenedSteps == nil && $0.interventionsPastLimits == nil })
