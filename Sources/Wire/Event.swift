@@ -12,6 +12,9 @@ public struct Event: Codable, Sendable, Equatable {
         /// success, absent when none succeeded), `attempts` (K), `checkpoint` (what it ran on).
         case evaluationFinished = "evaluation_finished"
         case checkpoint, status
+        /// An operator-judged attempt ended and awaits a person's label (`label`): `attempt`,
+        /// `steps`, `label_deadline`.
+        case attemptNeedsLabel = "attempt_needs_label"
     }
     public var v: Int = WireVersion.current
     public var kind: Kind
@@ -35,6 +38,8 @@ public struct Event: Codable, Sendable, Equatable {
     public var update: UpdateInfo?
     public var successRate: Double?
     public var meanReward: Double?
+    /// attempt_needs_label: when the label stops counting (seconds since 1970).
+    public var labelDeadline: Double?
 
     public init(kind: Kind, taskId: String? = nil) {
         self.kind = kind

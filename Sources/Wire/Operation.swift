@@ -31,6 +31,8 @@ public enum Operation: String, Codable, Sendable, CaseIterable {
     /// Hand out a robot's live or last good checkpoint file with its model card
     /// (see `ExportCheckpointArgs`); the file rides base64 in the one reply frame.
     case exportCheckpoint = "export_checkpoint"
+    /// A person's success label on an operator-judged attempt (see `LabelArgs`).
+    case label
     /// Abort the running attempt at once, stop the robot, and refuse tasks until `resume`.
     case estop
 }

@@ -20,6 +20,7 @@ public struct Request: Sendable, Equatable {
         case rollback(RollbackArgs)
         case `import`(ImportArgs)
         case exportCheckpoint(ExportCheckpointArgs)
+        case label(LabelArgs)
     }
 
     public init(id: String? = nil, operation: Operation, args: Args = .none, attachment: [UInt8]? = nil) {
@@ -124,6 +125,10 @@ public struct Request: Sendable, Equatable {
             let args: ExportCheckpointArgs = try decodeArgs()
             try args.validate()
             parsed = .exportCheckpoint(args)
+        case .label:
+            let args: LabelArgs = try decodeArgs()
+            try args.validate()
+            parsed = .label(args)
         case .ping, .status, .checkpoints, .pause, .resume, .reload, .estop:
             parsed = .none
         }
@@ -145,6 +150,7 @@ public struct Request: Sendable, Equatable {
         case .rollback(let a): frame(a)
         case .import(let a): frame(a)
         case .exportCheckpoint(let a): frame(a)
+        case .label(let a): frame(a)
         }
     }
 
