@@ -113,6 +113,15 @@ import Wire
         #expect(after.attempts[2].labelLate == true)
         #expect(after.attempts[2].outcome == "unlabelled")
         #expect(after.attempts[2].success == false)
+        // The export carries the label beside the outcome it did not change.
+        let export = try TTACtlRunner.run(["export", "--format", "jsonl", "--kind", "attempts", "--endpoint", daemon.endpoint])
+        #expect(export.status == 0, "\(export.errors)")
+        let rows = export.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let row = try #require(rows.first { $0["task_id"] as? String == id && $0["index"] as? Int == 2 }, "\(export.output)")
+        #expect(row["label"] as? String == "success")
+        #expect(row["label_late"] as? Bool == true)
+        #expect(row["outcome"] as? String == "unlabelled")
+        #expect(row["success"] as? Bool == false)
     }
 
     @Test func badLabelsAreRefusedNamingWhatWasWrong() throws {
