@@ -30,6 +30,11 @@ struct Experiment: ParsableCommand {
         controller's person does reaches the engine as it would on a robot. The greedy evaluation after the \
         run stays in-process (no person).
         """) var controller: String?
+    @Option(help: "The labels-noisy arm's simulated person labels this fraction of attempts wrongly (0 to 1).") var labelError: Double = 0.1
+
+    func validate() throws {
+        guard (0...1).contains(labelError) else { throw ValidationError("--label-error must be from 0 to 1, got \(labelError)") }
+    }
 
     struct Arm {
         var name: String; var adapt: Bool; var reward: RewardMode
@@ -40,6 +45,9 @@ struct Experiment: ParsableCommand {
         var adaptationOverrides = ""
         /// Lines added to the robot-config's `learning:` section for this arm.
         var learningOverrides = ""
+        /// Success judged by a simulated person (`success_judged_by: operator`): nil, the robot
+        /// judges; false, exact labels; true, wrong on `--label-error` of attempts.
+        var noisyLabels: Bool?
     }
 
     /// Every arm: the plain seed method and one change each (the robot-config's settings otherwise).
@@ -63,6 +71,9 @@ struct Experiment: ParsableCommand {
             adaptationOverrides: "  informative_groups_only: false\n  advantage_normalization: mean\n"),
         Arm(name: "whole-network", adapt: true, reward: .efficiency,
             learningOverrides: "  trainable: [layers, head]\n"),
+        // Issue 17: success judged by a person, who labels every attempt through the label board.
+        Arm(name: "labels", adapt: true, reward: .efficiency, adaptationOverrides: "  success_judged_by: operator\n", noisyLabels: false),
+        Arm(name: "labels-noisy", adapt: true, reward: .efficiency, adaptationOverrides: "  success_judged_by: operator\n", noisyLabels: true),
     ]
 
     struct RunResult: Codable {
@@ -242,6 +253,9 @@ struct Experiment: ParsableCommand {
         let maxSteps = try RobotConfig.load(path: "\(robots)/\(robot).yaml").maxSteps
         var rollbacks = 0
         let observer = CountingObserver()
+        let labeller = arm.noisyLabels.map {
+            SimulatedLabeller(inner: observer, board: engine.labels, errorRate: $0 ? labelError : 0, seed: 5_000_000 + UInt64(seed))
+        }
         let clock = ContinuousClock()
         let started = clock.now
         for i in 0..<tasks {
@@ -250,7 +264,10 @@ struct Experiment: ParsableCommand {
                                 temperatureBase: arm.fixedTemperature ? defaults.temperatureBase + defaults.temperatureRange / 2 : defaults.temperatureBase,
                                 temperatureRange: arm.fixedTemperature ? 0 : defaults.temperatureRange, rewardMode: arm.reward, adapt: arm.adapt,
                                 priority: 0, seed: 9_000_000 + UInt64(seed) * 10_000 + UInt64(i))
-            let outcome = try engine.run(plan, observer: observer, cancellation: Cancellation())
+            labeller?.truth = [:]
+            var outcome = try engine.run(plan, observer: labeller ?? observer, cancellation: Cancellation())
+            // Measured by what truly happened, not by what the simulated person said.
+            if let labeller { for k in outcome.attempts.indices { outcome.attempts[k].success = labeller.truth[outcome.attempts[k].index] ?? outcome.attempts[k].success } }
             successByTask.append(outcome.successRate)
             let succeeded = outcome.attempts.filter(\.success).map(\.steps)
             steps += succeeded
