@@ -171,6 +171,29 @@ import Wire
         }
     }
 
+    @Test func whileTheUpdateWaitsForAPersonTheWatchdogIsStillFed() throws {
+        let robots = try Self.operatorJudgedRobots(deadline: 3600)
+        defer { try? FileManager.default.removeItem(atPath: robots) }
+        let notify = NotifySocket()
+        // A 1 s watchdog: a control loop that stopped beating would stop the pings within a second.
+        let daemon = try DaemonProcess.serving(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"],
+                                               robotConfigDirectory: robots)
+        let events = try daemon.subscribe()
+        let client = try daemon.client()
+        let id = try daemon.submit(SubmitArgs(task: "reach", attempts: 2, seed: 15)).taskId
+        _ = try events.events(until: { e in e.kind == .attemptNeedsLabel && e.taskId == id && e.attempt == 1 }, deadline: .seconds(60))
+        while notify.receive() != nil {}
+        var pings = 0
+        let clock = ContinuousClock(), end = clock.now + .seconds(3)
+        while clock.now < end { if notify.receive()?.contains("WATCHDOG=1") == true { pings += 1 } }
+        let status = try client.call(Request(operation: .status), as: StatusResult.self)
+        #expect(status.awaitingLabels?.task == id, "still waiting")
+        #expect(status.health == "ok", "\(status.healthReason ?? "")")
+        #expect(pings >= 4, "\(pings) watchdog pings in 3 s of waiting for labels")
+        _ = try client.call(Request(operation: .cancel, args: .task(TaskRef(taskId: id))), as: AckResult.self)
+        #expect(try daemon.waitForTask(id).state == "cancelled")
+    }
+
     @Test func robotJudgedAttemptsTakeNoLabelAndRunAsBefore() throws {
         let daemon = try DaemonProcess.serving()
         let client = try daemon.client()
