@@ -9,13 +9,17 @@ import Wire
 /// the labelled attempts only, and every wrong label is refused naming what was wrong.
 @Suite(.serialized) struct DaemonLabelTests {
     /// A robot-config folder holding reacher2 judged by a person, labels counting `deadline` seconds.
-    static func operatorJudgedRobots(deadline: Int) throws -> String {
+    static func operatorJudgedRobots(deadline: Int, replacing: [(String, String)] = []) throws -> String {
         let dir = NSTemporaryDirectory() + "ttad-labels-\(UUID().uuidString.prefix(8))"
         let robots = DaemonProcess.robotConfigs
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var yaml = try String(contentsOfFile: robots + "/reacher2.yaml", encoding: .utf8)
         yaml = yaml.replacingOccurrences(of: "\nadaptation:\n",
                                          with: "\nadaptation:\n  success_judged_by: operator\n  label_deadline_seconds: \(deadline)\n")
+        for (old, new) in replacing {
+            precondition(yaml.contains(old), "reacher2.yaml has no \(old)")
+            yaml = yaml.replacingOccurrences(of: old, with: new)
+        }
         try yaml.write(toFile: dir + "/reacher2.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: dir + "/models", withDestinationPath: robots + "/models")
         try FileManager.default.createSymbolicLink(atPath: dir + "/checkpoints", withDestinationPath: robots + "/checkpoints")
@@ -148,6 +152,22 @@ import Wire
         let ttactl = try TTACtlRunner.run(["label", id, "1", "maybe", "--endpoint", daemon.endpoint])
         #expect(ttactl.status != 0)
         #expect(ttactl.errors.contains("success or failure"), "\(ttactl.errors)")
+    }
+
+    @Test func anAttemptTheSafetyEnvelopeEndedIsAFailureThatTakesNoLabel() throws {
+        // 1 rad/s: any reaching motion passes it, so the envelope ends every attempt.
+        let robots = try Self.operatorJudgedRobots(deadline: 3600, replacing: [("joint_velocity_limit: 60", "joint_velocity_limit: 1")])
+        defer { try? FileManager.default.removeItem(atPath: robots) }
+        let daemon = try DaemonProcess.serving(robotConfigDirectory: robots)
+        let client = try daemon.client()
+        let id = try daemon.submit(SubmitArgs(task: "reach", attempts: 2, seed: 17)).taskId
+        // Nothing to wait for: the task ends without a person (the deadline is an hour away).
+        let info = try daemon.waitForTask(id, deadline: .seconds(60))
+        #expect(info.state == "done")
+        #expect(info.attempts.allSatisfy { $0.abortReason?.hasPrefix("safety_abort") == true && !$0.success && $0.outcome == nil },
+                "\(info.attempts.map { $0.abortReason ?? "-" })")
+        let refused = Self.refusal { try Self.label(client, id, 0, .success) }
+        #expect(refused?.code == .conflict && refused?.message.contains("ended by safety_abort") == true, "\(String(describing: refused))")
     }
 
     @Test func anEstopOrACancelEndsTheWaitForLabels() throws {
