@@ -6,7 +6,7 @@ import Wire
 struct Label: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Label an operator-judged attempt a success or a failure (robot-configs with success_judged_by: operator).",
-        discussion: "ATTEMPT is the attempt's index from 0, as `ttactl task` and the attempt_needs_label event show it. "
+        discussion: "ATTEMPT is the attempt's index from 0, as the attempt_needs_label event and `ttactl task`'s label index show it. "
             + "A label after the attempt's deadline is recorded in the history, flagged late, and not used.")
     @OptionGroup var connection: Connection
     @Argument(help: "The task id (submit's task_id).") var task: String

@@ -57,6 +57,8 @@ import Wire
         #expect(pending.state == "running")
         #expect(pending.attempts.map(\.outcome) == ["pending", "pending", "pending", "pending"])
         #expect(pending.attempts.allSatisfy { !$0.success })
+        let shown = try TTACtlRunner.run(["task", id, "--endpoint", daemon.endpoint])
+        #expect(shown.output.contains("[pending; label index 0]") && shown.output.contains("[pending; label index 3]"), "\(shown.output)")
 
         for (attempt, outcome) in [(0, "success"), (1, "failure"), (2, "success"), (3, "failure")] {
             let run = try TTACtlRunner.run(["label", id, "\(attempt)", outcome, "--by", "alice", "--endpoint", daemon.endpoint])
