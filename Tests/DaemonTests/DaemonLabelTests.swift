@@ -193,6 +193,32 @@ import Wire
         }
     }
 
+    @Test func pauseEndsTheWaitAndTheUpdateIsSkippedAsPaused() throws {
+        let robots = try Self.operatorJudgedRobots(deadline: 3600)
+        defer { try? FileManager.default.removeItem(atPath: robots) }
+        let daemon = try DaemonProcess.serving(robotConfigDirectory: robots)
+        let events = try daemon.subscribe()
+        let client = try daemon.client()
+        let id = try daemon.submit(SubmitArgs(task: "reach", attempts: 2, seed: 19)).taskId
+        _ = try events.events(until: { e in e.kind == .attemptNeedsLabel && e.taskId == id && e.attempt == 1 }, deadline: .seconds(60))
+        _ = try client.call(Request(operation: .pause), as: AckResult.self)
+        let updated = try events.events(until: { $0.kind == .updateFinished && $0.taskId == id }, deadline: .seconds(60))
+        #expect(updated.last?.update?.skipped == "adaptation paused", "\(String(describing: updated.last?.update))")
+        #expect(try daemon.waitForTask(id).state == "done")
+    }
+
+    @Test func sigtermWhileTheUpdateWaitsStopsAtOnceAndTheTaskIsInterrupted() throws {
+        let robots = try Self.operatorJudgedRobots(deadline: 3600)
+        defer { try? FileManager.default.removeItem(atPath: robots) }
+        let daemon = try DaemonProcess.serving(robotConfigDirectory: robots)
+        let events = try daemon.subscribe()
+        let id = try daemon.submit(SubmitArgs(task: "reach", attempts: 2, seed: 23)).taskId
+        _ = try events.events(until: { e in e.kind == .attemptNeedsLabel && e.taskId == id && e.attempt == 1 }, deadline: .seconds(60))
+        #expect(daemon.terminate(deadline: 60) == 0, "\(daemon.log)")
+        #expect(daemon.log.contains("task \(id) interrupted"), "\(daemon.log)")
+        #expect(!daemon.log.contains("control loop did not stop"), "the wait ended at the shutdown, not at the stop's own timeout")
+    }
+
     @Test func whileTheUpdateWaitsForAPersonTheWatchdogIsStillFed() throws {
         let robots = try Self.operatorJudgedRobots(deadline: 3600)
         defer { try? FileManager.default.removeItem(atPath: robots) }
