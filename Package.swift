@@ -79,6 +79,8 @@ let package = Package(
             name: "ttad-lab",
             dependencies: [
                 "Adaptation", "Policy", "Learning", "Robots", "Checkpoints", "BLAS", "Demonstrators",
+                // LabController starts a real ttad-controller the way the tests do.
+                "TTADTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

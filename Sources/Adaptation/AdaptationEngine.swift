@@ -18,7 +18,7 @@ import Synchronization
 ///   (and by `livePolicy` and a reload's new hyperparameters): no request on the e-stop path takes it.
 /// - `published` (a small Mutex) holds what `status` reads, and `stops` the robots' e-stop
 ///   latches: `emergencyStop()` presses them without any other lock.
-public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageControl, AdaptationControls, AdaptationStatusSource, @unchecked Sendable {
+public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageControl, AdaptationControls, AdaptationStatusSource, OperatorLabelling, @unchecked Sendable {
     private let lock = NSLock()
     /// What `status` reads, republished under `lock` whenever it changes; nil until first read.
     private let published = Mutex<AdaptationStatus?>(nil)
@@ -42,6 +42,9 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
     /// `<state>/demonstrations`: the sets `demo` records and updates clone (AdaptationEngine+Demonstrations).
     let demonstrationStore: DemonstrationStore
     private let startup = Mutex<[CheckpointEvent]>([])
+    /// Where operator labels are posted and the update waits for them (a lab's simulated person
+    /// posts into the same board).
+    public let labels: LabelBoard
 
     /// Loads every robot-config in `robotConfigDirectory` and each robot's last good checkpoint
     /// (kept under `stateDirectory/checkpoints/<robot>/`). A shipped starting checkpoint
@@ -53,8 +56,9 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
     /// `onceGoodCheckpoints` (most recently good first, from the daemon's history) is where a robot
     /// whose `LAST_GOOD` is damaged finds a checkpoint to start on (see `PolicyLineage.init`).
     public init(robotConfigDirectory: String, stateDirectory: String, defaultRobot: String,
-                onceGoodCheckpoints: [String] = [],
+                onceGoodCheckpoints: [String] = [], labels: LabelBoard = LabelBoard(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.labels = labels
         self.robotConfigDirectory = robotConfigDirectory
         self.checkpointDirectory = "\(stateDirectory)/checkpoints"
         self.demonstrationStore = DemonstrationStore(directory: "\(stateDirectory)/demonstrations")
@@ -193,10 +197,29 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         if plan.demonstration { try checkDemonstrationFeature(lineage) }
         let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: lineage.profile.settings.rewardWeights)
         var rng = PolicyRNG(seed: plan.seed)
-        let runner = AttemptRunner(robot: lineage.profile.robot, policy: policy, reward: reward, checkpoint: checkpoint)
-        let results = try runner.run(plan, temperatures: temperatures, observer: observer, cancellation: cancellation, rng: &rng)
-        let reports = results.map(\.report)
-        let cancelled = results.contains { $0.cancelled }
+        var runner = AttemptRunner(robot: lineage.profile.robot, policy: policy, reward: reward, checkpoint: checkpoint)
+        // An evaluation is judged by the robot (it measures the policy, it teaches nothing); so is
+        // a demonstration (the person drove it; nothing waits for their label).
+        let settings = lineage.profile.settings
+        let operatorJudged = settings.successJudgedBy == .operator && !plan.evaluation && !plan.demonstration
+        if operatorJudged {
+            labels.begin(task: plan.id, attempts: plan.attempts)
+            runner.labels = (labels, plan.id, settings.labelDeadlineSeconds)
+        }
+        var results: [AttemptRunner.Result]
+        do { results = try runner.run(plan, temperatures: temperatures, observer: observer, cancellation: cancellation, rng: &rng) } catch {
+            labels.end(task: plan.id)
+            throw error
+        }
+        var cancelled = results.contains { $0.cancelled }
+        var reports = results.map(\.report)
+        var labelShortfall: String?
+        if operatorJudged {
+            (results, cancelled, labelShortfall) = awaitLabels(plan, results: results, cancelled: cancelled, settings: settings,
+                                                              observer: observer, cancellation: cancellation)
+            // The task's outcome shows every attempt, labelled where a person said; the step sees the judged ones only.
+            reports = reports.map { report in results.first { $0.report.index == report.index }?.report ?? report }
+        }
         // An evaluation measures, never teaches nor judges: no update, no gate record, no
         // hardware-fault count, no temperature shift.
         if plan.evaluation {
@@ -208,6 +231,11 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             log("task \(plan.id): \(stored)")
             observer.updateFinished(plan, .skipped(reason: stored))
             return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: .skipped(reason: stored), cancelled: cancelled)
+        }
+        if let labelShortfall {
+            let update = UpdateSummary.skipped(reason: labelShortfall)
+            observer.updateFinished(plan, update)
+            return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
         }
         // The stored demonstrations of this robot and task family join the update (read here,
         // outside the lock; nil when there are none, so the step is then exactly as without).
@@ -241,12 +269,54 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             update = .skipped(reason: "rolled back: \(why)")
         case .train(let chosen, let advantages):
             (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, parentStep: step, generation: generation,
-                                     reports: reports, trajectories: results.map(\.trajectory), chosen: chosen,
+                                     reports: results.map(\.report), trajectories: results.map(\.trajectory), chosen: chosen,
                                      advantages: advantages, demonstrations: demonstrations, events: events)
         }
         observer.updateFinished(plan, update)
         for event in events { observer.checkpointEvent(event, taskId: plan.id) }
         return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
+    }
+
+    /// Operator-judged attempts: waits on `labels` for the group's labels (every wait ends: all
+    /// labelled, the last deadline, or cut short by a cancel, e-stop, shutdown or pause), then
+    /// keeps the attempts whose outcome is known, a labelled one with its label's success and
+    /// reward. Fewer than 2 known: the shortfall names how many were labelled by the deadline.
+    private func awaitLabels(_ plan: TaskPlan, results: [AttemptRunner.Result], cancelled: Bool, settings: AdaptationSettings,
+                             observer: any AdaptationObserver, cancellation: Cancellation)
+        -> (results: [AttemptRunner.Result], cancelled: Bool, shortfall: String?) {
+        if cancelled {
+            labels.end(task: plan.id)
+            return (results, true, nil)
+        }
+        let (end, slots) = labels.wait(task: plan.id, heartbeat: { observer.heartbeat() }, interrupted: { [self] in
+            if let reason = cancellation.reason { return reason.description }
+            return status.adapting ? nil : "adaptation paused"
+        })
+        if case .interrupted(let why) = end, cancellation.reason != nil {
+            log("task \(plan.id): the wait for operator labels was cut short (\(why))")
+            return (results, true, nil)
+        }
+        var judged: [AttemptRunner.Result] = []
+        for var result in results {
+            guard result.report.labelDeadline != nil else { judged.append(result); continue }
+            guard let slot = slots[result.report.index], let label = slot.label, let reward = slot.reward else { continue }
+            result.report.label = label
+            result.report.success = label
+            result.report.reward = reward
+            result.trajectory.reward = reward
+            judged.append(result)
+        }
+        let pending = results.filter { $0.report.labelDeadline != nil }
+        let labelled = pending.count - (results.count - judged.count)
+        var shortfall: String?
+        // A pause ends the wait early: the step then says adaptation is paused.
+        if judged.count < 2, end != .interrupted("adaptation paused") {
+            shortfall = "only \(labelled) of \(pending.count) attempt(s) awaiting a label were labelled by the deadline "
+                + "(label_deadline_seconds \(String(format: "%g", settings.labelDeadlineSeconds)))"
+                + (judged.count > labelled ? " besides \(judged.count - labelled) that needed none" : "")
+                + "; an update needs at least 2 judged attempts"
+        }
+        return (judged, false, shortfall)
     }
 
     /// The step's decision, with what the effects need from the same moment under the lock.

@@ -6,4 +6,12 @@ public protocol AdaptationObserver: AnyObject {
     func checkpointEvent(_ event: CheckpointEvent, taskId: String?)
     /// The loop is alive (called at least every robot step): feeds the watchdog.
     func heartbeat()
+    /// An operator-judged attempt finished (after `attemptFinished`) and its outcome awaits a
+    /// person's label until `report.labelDeadline`.
+    func attemptNeedsLabel(_ plan: TaskPlan, _ report: AttemptReport)
+}
+
+extension AdaptationObserver {
+    /// Observers that do not announce labels ignore it.
+    public func attemptNeedsLabel(_ plan: TaskPlan, _ report: AttemptReport) {}
 }

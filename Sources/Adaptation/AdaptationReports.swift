@@ -36,6 +36,16 @@ public struct AttemptReport: Sendable, Equatable {
     public var intervenedSteps: Int
     /// Intervened steps whose executed action the safety envelope would have clamped.
     public var interventionsPastLimits: Int
+    /// A person judges its success (`success_judged_by: operator`), whether or not it needs a label.
+    public var judgedByOperator = false
+    /// With `success_judged_by: operator`: when its label stops counting (seconds since 1970);
+    /// nil for a robot-judged attempt and for one that needs no label (a safety abort, a fault).
+    public var labelDeadline: Double?
+    /// A person's label (true: success) once given on time; nil while pending or unlabelled.
+    public var label: Bool?
+
+    /// Its outcome waits for a person's label: `success` and `reward` say failure until then.
+    public var awaitingLabel: Bool { labelDeadline != nil && label == nil }
 
     public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, interruption: AttemptInterruption?,
                 checkpoint: String?, progress: Double? = nil, intervenedSteps: Int = 0, interventionsPastLimits: Int = 0) {

@@ -76,6 +76,18 @@ public struct AdaptationSettings: Sendable, Equatable {
     /// Fault injection: multiplies the learning rate, to prove the watchdog rolls back a blown
     /// update. Default 1. Never set it on a real robot.
     public var debugLearningRateMultiplier = 1.0
+    /// Who says whether an attempt succeeded: `robot` (the controller's or simulator's own flag,
+    /// the default) or `operator` (a person labels each attempt, `ttactl label`; until then its
+    /// outcome is pending and the update waits for the labels, docs/learning.md).
+    public var successJudgedBy = SuccessJudge.robot
+    /// With `success_judged_by: operator`, how long after an attempt ends its label counts (the
+    /// update waits at most this long for the labels of its group). Default 600; 1 to 86400.
+    public var labelDeadlineSeconds = 600.0
+
+    /// Who judges an attempt's success.
+    public enum SuccessJudge: String, Sendable, CaseIterable {
+        case robot, `operator`
+    }
 
     public init() {}
 
@@ -92,6 +104,7 @@ public struct AdaptationSettings: Sendable, Equatable {
         case rewardWeights = "reward_weights", advantageNormalization = "advantage_normalization"
         case advantageStdFloor = "advantage_std_floor"
         case zeroSuccessProgressWeight = "zero_success_progress_weight", zeroSuccessProgressSpread = "zero_success_progress_spread"
+        case successJudgedBy = "success_judged_by", labelDeadlineSeconds = "label_deadline_seconds"
     }
 
     /// Reads the section (nil: every default). Each value is checked where it is read, so an
@@ -127,6 +140,8 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .advantageStdFloor: advantageStdFloor = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressWeight: zeroSuccessProgressWeight = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressSpread: zeroSuccessProgressSpread = try v.double(in: 0...1)
+            case .successJudgedBy: successJudgedBy = try v.choice(SuccessJudge.allCases.map { ($0.rawValue, $0) })
+            case .labelDeadlineSeconds: labelDeadlineSeconds = try v.double(in: 1...86_400)
             }
         }
     }

@@ -11,6 +11,9 @@ struct AttemptRunner {
     let policy: Policy
     let reward: any RewardFunction
     let checkpoint: String?
+    /// With `success_judged_by: operator`: where attempts that need a label are posted, and how
+    /// long their labels count (nil: the robot judges, as ever).
+    var labels: (board: LabelBoard, task: String, deadlineSeconds: Double)?
 
     /// What one attempt produced: the report for people and the trajectory for learning.
     struct Result {
@@ -147,17 +150,37 @@ struct AttemptRunner {
             if let p = progress, !p.isFinite { progress = nil }
             let margin = attempts[slot].smallestSafetyMargin.isFinite ? attempts[slot].smallestSafetyMargin : 0
             let success = outcome.success && outcome.abort == nil && !cancelled[slot]
-            let value = reward.reward(AttemptOutcome(
-                success: success, steps: steps, maxSteps: config.maxSteps,
-                actionChange: Self.actionChange(trajectories[slot].samples, low: config.actionLow, high: config.actionHigh),
-                safetyMargin: margin, progress: progress))
-            trajectories[slot].reward = value
+            let actionChange = Self.actionChange(trajectories[slot].samples, low: config.actionLow, high: config.actionHigh)
+            func value(_ success: Bool) -> Double {
+                reward.reward(AttemptOutcome(success: success, steps: steps, maxSteps: config.maxSteps, actionChange: actionChange,
+                                             safetyMargin: margin, progress: progress))
+            }
+            // Operator-judged: an attempt that ran to its end waits for a person's word, and counts
+            // as a failure until then; a safety abort, a fault or a cancel is a failure needing none.
+            let pending = labels != nil && outcome.abort == nil && !cancelled[slot]
+            let score = value(success && !pending)
+            trajectories[slot].reward = score
             let interruption = outcome.abort.map(AttemptInterruption.aborted) ?? (cancelled[slot] ? .cancelled : nil)
-            let report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
-                                       success: success, reward: value, interruption: interruption, checkpoint: checkpoint,
+            var report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
+                                       success: success && !pending, reward: score, interruption: interruption, checkpoint: checkpoint,
                                        progress: progress, intervenedSteps: trajectories[slot].intervenedSteps,
                                        interventionsPastLimits: attempts[slot].interventionsPastLimits)
+            report.judgedByOperator = labels != nil
+            if pending, let labels {
+                report.labelDeadline = Date().timeIntervalSince1970 + labels.deadlineSeconds
+            }
             observer.attemptFinished(plan, report)
+            if let labels {
+                // Open after the attempt is recorded, and announced after it is open, so a label
+                // that answers the announcement finds its slot.
+                if let deadline = report.labelDeadline {
+                    labels.board.open(task: labels.task, attempt: report.index, slot: .init(
+                        deadline: deadline, robotSuccess: success, rewardIfSuccess: value(true), rewardIfFailure: value(false)))
+                    observer.attemptNeedsLabel(plan, report)
+                } else {
+                    labels.board.settle(task: labels.task, attempt: report.index, why: report.abortReason ?? "a cut-short attempt")
+                }
+            }
             // An attempt the e-stop ended (seen by the robot before the cancellation) cuts the task short too.
             return Result(report: report, trajectory: trajectories[slot], abort: outcome.abort,
                           cancelled: cancelled[slot] || outcome.abort == .estop)

@@ -196,6 +196,8 @@ public final class Daemon: @unchecked Sendable {
                                                       running: activity.snapshot.running?.plan, recorder: recorder), id: id).encoded()
         case (.exportCheckpoint, .exportCheckpoint(let args)):
             return Reply.success(try exportCheckpoint(args, adaptation: adaptation), id: id).encoded()
+        case (.label, .label(let args)):
+            return Reply.success(try label(args, adaptation: adaptation, logger: logger), id: id).encoded()
         case (.pause, _):
             adaptation.isAdapting = false
             logger.notice("adaptation paused", metadata: ["event": "paused"])
@@ -355,7 +357,7 @@ public final class Daemon: @unchecked Sendable {
         let snapshot = activity.snapshot
         let adaptation = adaptation.status
         let (health, reason) = health(adaptation)
-        return StatusResult(
+        var result = StatusResult(
             health: health, healthReason: reason, version: Self.version, pid: getpid(),
             uptimeSeconds: Double((ContinuousClock.now - started).components.seconds),
             robot: config.defaultRobot, backend: adaptation.robots[config.defaultRobot] ?? "?",
@@ -365,6 +367,8 @@ public final class Daemon: @unchecked Sendable {
             queued: queue.count, queueCapacity: queue.capacity,
             tasksDone: snapshot.totals.tasksDone, updatesAccepted: snapshot.totals.updatesAccepted,
             updatesRefused: snapshot.totals.updatesRefused, rollbacks: snapshot.totals.rollbacks)
+        result.awaitingLabels = self.adaptation.labels.awaiting.map { .init(task: $0.task, missing: $0.missing, deadline: $0.deadline) }
+        return result
     }
 
     /// `ok`, `degraded` or `estopped`, and why, from snapshots (for `status` and `/metrics`).

@@ -25,6 +25,8 @@ extension AttemptRow {
                   success: report.success, reward: report.reward, abortReason: report.abortReason,
                   checkpoint: report.checkpoint, finishedAt: at, intervenedSteps: report.intervenedSteps,
                   interventionsPastLimits: report.interventionsPastLimits)
+        judgedBy = report.judgedByOperator ? "operator" : nil
+        labelDeadline = report.labelDeadline
     }
 }
 

@@ -102,7 +102,7 @@ final class RequestServer: Service, CustomStringConvertible, @unchecked Sendable
         switch operation {
         case .ping, .status, .estop: .inline
         case .history, .task, .checkpoints, .exportCheckpoint, .demos: .reads
-        case .submit, .evaluate, .cancel, .rollback, .pause, .resume, .reload, .import: .changes
+        case .submit, .evaluate, .cancel, .rollback, .pause, .resume, .reload, .import, .label: .changes
         case .demo, .removeDemonstrations, .addDemonstrations: .changes
         }
     }

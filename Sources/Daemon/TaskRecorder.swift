@@ -73,6 +73,29 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         event.reward = attempt.reward
         event.abortReason = attempt.abortReason
         event.checkpoint = attempt.checkpoint
+        event.intervenedSteps = attempt.intervenedSteps
+        event.interventionsPastLimits = attempt.interventionsPastLimits
+        events.publish(event)
+    }
+
+    /// An operator-judged attempt awaits a label: a journal entry (`attempt_needs_label`, with
+    /// TTAD_TASK, TTAD_ATTEMPT, TTAD_STEPS, TTAD_LABEL_DEADLINE) and the event of that name.
+    func attemptNeedsLabel(_ plan: TaskPlan, _ report: AttemptReport) {
+        let deadline = report.labelDeadline ?? 0
+        let metadata: Logger.Metadata = [
+            "event": "attempt_needs_label", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
+            "attempt": "\(report.index)", "steps": "\(report.steps)", "label_deadline": "\(Self.format(deadline))",
+        ]
+        let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: deadline))
+        let line = "task \(plan.id) attempt \(report.index) ended after \(report.steps) steps and awaits a label until \(when): "
+            + "`ttactl label \(plan.id) \(report.index) success|failure`"
+        logger.notice("\(line)", metadata: metadata)
+        var event = Event(kind: .attemptNeedsLabel, taskId: plan.id)
+        event.attempt = report.index
+        event.attempts = plan.attempts
+        event.steps = report.steps
+        event.labelDeadline = deadline
+        event.checkpoint = report.checkpoint
         events.publish(event)
     }
 

@@ -23,6 +23,19 @@ extension AttemptInfo {
         // Absent when none, so an attempt without interventions reads as it always has.
         intervenedSteps = row.intervenedSteps.flatMap { $0 > 0 ? $0 : nil }
         interventionsPastLimits = row.interventionsPastLimits.flatMap { $0 > 0 ? $0 : nil }
+        if row.judgedBy == "operator", row.abortReason == nil {
+            labelDeadline = row.labelDeadline
+            label = row.label; labelledAt = row.labelledAt; labelledBy = row.labelledBy; labelLate = row.labelLate
+            outcome = Self.outcome(row, now: Date().timeIntervalSince1970)
+        }
+    }
+
+    /// An operator-judged attempt's outcome: its label when given in time, else `pending` until
+    /// its deadline and `unlabelled` after.
+    static func outcome(_ row: AttemptRow, now: Double) -> String {
+        if let label = row.label, row.labelLate != true { return label }
+        if row.label == nil, let deadline = row.labelDeadline, now < deadline { return "pending" }
+        return "unlabelled"
     }
 }
 

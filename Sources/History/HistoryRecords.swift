@@ -83,6 +83,16 @@ public struct AttemptRow: Codable, Sendable, Equatable, FetchableRecord, Persist
     public var intervenedSteps: Int?
     /// Of those, steps whose executed action the safety envelope would have clamped; nil in older rows.
     public var interventionsPastLimits: Int?
+    /// `operator` when a person judges its success (`success_judged_by`), nil when the robot does (v8).
+    public var judgedBy: String?
+    /// When its label stops counting (operator-judged attempts that awaited one).
+    public var labelDeadline: Double?
+    /// A person's label, `success` or `failure`, with when, by whom, and whether it came after the
+    /// update had gone on without it (`label_late`: kept, not used).
+    public var label: String?
+    public var labelledAt: Double?
+    public var labelledBy: String?
+    public var labelLate: Bool?
 
     public init(taskId: String, attemptIndex: Int, temperature: Double, steps: Int, success: Bool, reward: Double,
                 abortReason: String?, checkpoint: String?, finishedAt: Double,
@@ -97,6 +107,8 @@ public struct AttemptRow: Codable, Sendable, Equatable, FetchableRecord, Persist
         case steps, success, reward, checkpoint, temperature
         case taskId = "task_id", attemptIndex = "attempt_index", abortReason = "abort_reason", finishedAt = "finished_at"
         case intervenedSteps = "intervened_steps", interventionsPastLimits = "interventions_past_limits"
+        case judgedBy = "judged_by", labelDeadline = "label_deadline", label, labelledAt = "labelled_at"
+        case labelledBy = "labelled_by", labelLate = "label_late"
     }
 }
 

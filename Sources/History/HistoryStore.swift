@@ -119,6 +119,19 @@ public final class HistoryStore: Sendable {
                 t.add(column: "interventions_past_limits", .integer)
             }
         }
+        // Operator labels (`success_judged_by: operator`): who judges the attempt, when its label
+        // stops counting, and the label with who gave it, when, and whether it came too late to be
+        // used. Nil in robot-judged rows and in rows recorded before they were kept.
+        migrator.registerMigration("v8-attempt-labels") { db in
+            try db.alter(table: "attempts") { t in
+                t.add(column: "judged_by", .text)
+                t.add(column: "label_deadline", .double)
+                t.add(column: "label", .text)
+                t.add(column: "labelled_at", .double)
+                t.add(column: "labelled_by", .text)
+                t.add(column: "label_late", .boolean)
+            }
+        }
         return migrator
     }
 
@@ -156,6 +169,25 @@ public final class HistoryStore: Sendable {
     /// Records one finished attempt.
     public func record(_ attempt: AttemptRow) throws {
         try pool.write { db in try attempt.upsert(db) }
+    }
+
+    /// Records a person's label (`success` or `failure`) on an attempt. An on-time label (`late`
+    /// false) also becomes the attempt's success and `reward`; a late one is kept beside them.
+    /// Returns false when there is no such attempt row.
+    @discardableResult
+    public func recordLabel(taskId: String, attemptIndex: Int, label: String, by: String?, at: Double, late: Bool,
+                            reward: Double?) throws -> Bool {
+        try pool.write { db in
+            if late {
+                try db.execute(sql: "UPDATE attempts SET label = ?, labelled_at = ?, labelled_by = ?, label_late = 1 WHERE task_id = ? AND attempt_index = ?",
+                               arguments: [label, at, by, taskId, attemptIndex])
+            } else {
+                try db.execute(sql: "UPDATE attempts SET label = ?, labelled_at = ?, labelled_by = ?, label_late = 0, success = ?, reward = COALESCE(?, reward) "
+                               + "WHERE task_id = ? AND attempt_index = ?",
+                               arguments: [label, at, by, label == "success", reward, taskId, attemptIndex])
+            }
+            return db.changesCount > 0
+        }
     }
 
     /// Records one update; returns it with its row id.

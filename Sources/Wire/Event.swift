@@ -12,6 +12,9 @@ public struct Event: Codable, Sendable, Equatable {
         /// success, absent when none succeeded), `attempts` (K), `checkpoint` (what it ran on).
         case evaluationFinished = "evaluation_finished"
         case checkpoint, status
+        /// An operator-judged attempt ended and awaits a person's label (`label`): `attempt`,
+        /// `steps`, `label_deadline`.
+        case attemptNeedsLabel = "attempt_needs_label"
     }
     public var v: Int = WireVersion.current
     public var kind: Kind
@@ -25,12 +28,18 @@ public struct Event: Codable, Sendable, Equatable {
     public var reward: Double?
     public var abortReason: String?
     public var checkpoint: String?
+    /// `attempt_finished`: steps a person drove (bridge interventions); absent when none.
+    public var intervenedSteps: Int?
+    /// `attempt_finished`: of those, steps whose executed action the envelope would have clamped; absent when none.
+    public var interventionsPastLimits: Int?
     /// task_finished: the final state; checkpoint: promoted/rollback/candidate/skipped; status: health.
     public var state: String?
     public var message: String?
     public var update: UpdateInfo?
     public var successRate: Double?
     public var meanReward: Double?
+    /// attempt_needs_label: when the label stops counting (seconds since 1970).
+    public var labelDeadline: Double?
 
     public init(kind: Kind, taskId: String? = nil) {
         self.kind = kind

@@ -41,6 +41,8 @@ public enum Operation: String, Codable, Sendable, CaseIterable {
     /// Store a demonstration set file (see `AddDemonstrationsArgs`); the file is the request's
     /// second frame, as for `import`.
     case addDemonstrations = "add_demonstrations"
+    /// A person's success label on an operator-judged attempt (see `LabelArgs`).
+    case label
     /// Abort the running attempt at once, stop the robot, and refuse tasks until `resume`.
     case estop
 }

@@ -24,6 +24,7 @@ public struct Request: Sendable, Equatable {
         case demos(DemosQuery)
         case demonstration(DemonstrationRef)
         case addDemonstrations(AddDemonstrationsArgs)
+        case label(LabelArgs)
     }
 
     public init(id: String? = nil, operation: Operation, args: Args = .none, attachment: [UInt8]? = nil) {
@@ -146,6 +147,10 @@ public struct Request: Sendable, Equatable {
             let args: AddDemonstrationsArgs = try decodeArgs()
             try args.validate()
             parsed = .addDemonstrations(args)
+        case .label:
+            let args: LabelArgs = try decodeArgs()
+            try args.validate()
+            parsed = .label(args)
         case .ping, .status, .checkpoints, .pause, .resume, .reload, .estop:
             parsed = .none
         }
@@ -171,6 +176,7 @@ public struct Request: Sendable, Equatable {
         case .demos(let a): frame(a)
         case .demonstration(let a): frame(a)
         case .addDemonstrations(let a): frame(a)
+        case .label(let a): frame(a)
         }
     }
 

@@ -29,6 +29,19 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var updatesAccepted: Int
     public var updatesRefused: Int
     public var rollbacks: Int
+    /// While a task's update waits for operator labels: the task and the attempts still
+    /// unlabelled (absent otherwise).
+    public var awaitingLabels: AwaitingLabels?
+
+    /// What an update waits for (`success_judged_by: operator`).
+    public struct AwaitingLabels: Codable, Sendable, Equatable {
+        public var task: String
+        /// Attempt indices still without a label.
+        public var missing: [Int]
+        /// When the wait ends at the latest (seconds since 1970).
+        public var deadline: Double
+        public init(task: String, missing: [Int], deadline: Double) { self.task = task; self.missing = missing; self.deadline = deadline }
+    }
 
     public init(health: String, healthReason: String? = nil, version: String, pid: Int32, uptimeSeconds: Double,
                 robot: String, backend: String, robots: [String], checkpoint: String?, lastGoodCheckpoint: String?,

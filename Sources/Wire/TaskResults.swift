@@ -30,6 +30,17 @@ public struct AttemptInfo: Codable, Sendable, Equatable {
     public var intervenedSteps: Int?
     /// Intervened steps whose executed action the safety envelope would have clamped; absent when none.
     public var interventionsPastLimits: Int?
+    /// Operator-judged attempts only (`success_judged_by: operator`; absent otherwise): `pending`
+    /// (awaiting a label before its deadline), `success` or `failure` (labelled in time), or
+    /// `unlabelled` (no label by the deadline; a late one shows in `label`).
+    public var outcome: String?
+    /// When its label stops counting (seconds since 1970).
+    public var labelDeadline: Double?
+    /// The label a person gave (`success`/`failure`), when, by whom, and whether it was late (not used).
+    public var label: String?
+    public var labelledAt: Double?
+    public var labelledBy: String?
+    public var labelLate: Bool?
     public init(index: Int, temperature: Double, steps: Int, success: Bool, reward: Double, abortReason: String?, checkpoint: String?) {
         self.index = index; self.temperature = temperature; self.steps = steps; self.success = success
         self.reward = reward; self.abortReason = abortReason; self.checkpoint = checkpoint

@@ -12,7 +12,8 @@ enum ExportTable {
     static let taskColumns = ["task_id", "kind", "robot", "task", "state", "detail", "submitted_at", "started_at", "finished_at",
                               "attempts", "temperature_base", "temperature_range", "reward_mode", "adapt", "priority", "checkpoint",
                               "candidate", "success_rate", "mean_reward", "params", "dynamics"]
-    static let attemptColumns = ["task_id", "robot", "task", "index", "temperature", "steps", "success", "reward", "abort_reason", "checkpoint"]
+    static let attemptColumns = ["task_id", "robot", "task", "index", "temperature", "steps", "success", "reward", "abort_reason", "checkpoint",
+                                 "outcome", "label", "labelled_at", "labelled_by", "label_late"]
     static let updateColumns = ["task_id", "robot", "task", "accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "grad_norm",
                                 "entropy", "kl_to_reference", "epochs", "samples", "early_stopped", "seconds", "learning_rate", "parent",
                                 "candidate"]
@@ -40,7 +41,8 @@ enum ExportTable {
         case .attempts:
             return t.attempts.map { a in
                 [.text(t.taskId), .text(t.robot), .text(t.task), .integer(a.index), .number(a.temperature), .integer(a.steps), .flag(a.success),
-                 .number(a.reward), text(a.abortReason), text(a.checkpoint)]
+                 .number(a.reward), text(a.abortReason), text(a.checkpoint),
+                 text(a.outcome), text(a.label), number(a.labelledAt), text(a.labelledBy), a.labelLate.map { .flag($0) } ?? .null]
             }
         case .updates:
             return t.updates.map { u in

@@ -35,6 +35,9 @@ struct Report: ParsableCommand {
 struct ReportAnalysis {
     struct Point {
         var task: Int; var successRate: Double; var meanReward: Double; var meanStepsToSuccess: Double?; var checkpoint: String?; var refused: Bool
+        /// The share of the task's steps a person drove (bridge interventions); nil when the
+        /// daemon reported no intervention counts for any of its attempts.
+        var interventionRate: Double?
         /// When the task finished (submitted, for a record without it), seconds since 1970.
         var at: Double
         /// The checkpoint events the task caused (nil: the daemon does not report them).
@@ -44,6 +47,8 @@ struct ReportAnalysis {
     struct Summary: Codable {
         var tasks: Int; var attempts: Int; var successRate: Double; var meanReward: Double; var updatesAccepted: Int; var updatesRefused: Int
         var promotions: Int; var rollbacks: Int
+        /// Intervened steps over all steps of the tasks shown; absent when no task reported any.
+        var interventionRate: Double?
         var byTemperature: [TemperatureRow]
         /// Finished evaluations by robot, task and dynamics, oldest first in each.
         var evaluations: [EvaluationRow]
@@ -78,7 +83,8 @@ struct ReportAnalysis {
             let successes = t.attempts.filter(\.success)
             return Point(task: i + 1, successRate: t.successRate ?? 0, meanReward: t.meanReward ?? 0,
                          meanStepsToSuccess: successes.isEmpty ? nil : Double(successes.map(\.steps).reduce(0, +)) / Double(successes.count),
-                         checkpoint: t.checkpoint, refused: t.updates.contains { !$0.accepted }, at: t.finishedAt ?? t.submittedAt,
+                         checkpoint: t.checkpoint, refused: t.updates.contains { !$0.accepted },
+                         interventionRate: Self.interventionRate(t.attempts), at: t.finishedAt ?? t.submittedAt,
                          events: t.checkpointEvents)
         }
         let attempts = tasks.flatMap(\.attempts)
@@ -97,8 +103,21 @@ struct ReportAnalysis {
                           meanReward: attempts.isEmpty ? 0 : attempts.map(\.reward).reduce(0, +) / Double(attempts.count),
                           updatesAccepted: updates.filter(\.accepted).count, updatesRefused: updates.filter { !$0.accepted }.count,
                           promotions: events.filter { $0.kind == "promoted" }.count, rollbacks: events.filter { $0.kind == "rollback" }.count,
+                          interventionRate: Self.interventionRate(attempts),
                           byTemperature: byTemperature, evaluations: evaluations)
     }
+
+    /// Intervened steps over all steps of `attempts`, or nil when none reports an intervention
+    /// count (the daemon leaves the count out for attempts no person touched, so a history without
+    /// any intervention has no rate to chart, rather than a flat 0).
+    static func interventionRate(_ attempts: [AttemptInfo]) -> Double? {
+        guard attempts.contains(where: { $0.intervenedSteps != nil }) else { return nil }
+        let steps = attempts.map(\.steps).reduce(0, +)
+        return steps == 0 ? 0 : Double(attempts.map { $0.intervenedSteps ?? 0 }.reduce(0, +)) / Double(steps)
+    }
+
+    /// True when some task shown had a step a person drove: the report then charts the rate.
+    var hasInterventions: Bool { summary.interventionRate != nil }
 
     /// Mean of `key` over the first and the last `window` tasks.
     func trend(_ key: KeyPath<Point, Double>, window: Int = 10) -> (first: Double, last: Double)? {
@@ -119,6 +138,11 @@ struct ReportAnalysis {
         if let t = trend(\.successRate) {
             lines.append(String(format: "success rate: first tasks %.0f%% -> last tasks %.0f%%", t.first * 100, t.last * 100))
         }
+        if hasInterventions, let t = trend(\.interventionRateOrZero) {
+            // A person's help should be needed less and less as the policy learns from it.
+            lines.append(String(format: "intervention rate (share of steps a person drove): %.1f%% overall; first tasks %.1f%% -> last tasks %.1f%%",
+                                (summary.interventionRate ?? 0) * 100, t.first * 100, t.last * 100))
+        }
         lines.append("by temperature:   T     attempts  success  reward  steps-to-success")
         for row in byTemperature {
             lines.append(String(format: "                %5.2f  %8d  %6.0f%%  %6.3f  %@", row.temperature, row.attempts, row.successRate * 100,
@@ -130,6 +154,11 @@ struct ReportAnalysis {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+extension ReportAnalysis.Point {
+    /// The intervention rate, 0 for a task whose attempts reported none (for averaging over tasks).
+    var interventionRateOrZero: Double { interventionRate ?? 0 }
 }
 
 /// What the report's charts put along x.

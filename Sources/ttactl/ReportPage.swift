@@ -13,6 +13,11 @@ struct ReportPage {
         let reward = lineChart(title: "Mean reward per task", values: p.map(\.meanReward), yMax: max(1, p.map(\.meanReward).max() ?? 1), percent: false)
         let steps = lineChart(title: "Mean steps to success per task", values: p.map { $0.meanStepsToSuccess ?? .nan },
                               yMax: max(1, p.compactMap(\.meanStepsToSuccess).max() ?? 1), percent: false)
+        // Only when a person drove some step: the rate should fall as the policy learns.
+        let interventions = analysis.hasInterventions
+            ? lineChart(title: "Intervention rate per task (share of steps a person drove)", values: p.map(\.interventionRateOrZero),
+                        yMax: max(0.05, p.map(\.interventionRateOrZero).max() ?? 0), percent: true)
+            : ""
         let temps = barChart(title: "Success and reward by temperature", rows: analysis.byTemperature)
         let s = analysis.summary
         return """
@@ -35,7 +40,7 @@ struct ReportPage {
             <div class="card"><b>\(s.updatesAccepted) / \(s.updatesRefused)</b>updates accepted / refused</div>
             <div class="card"><b>\(s.promotions) / \(s.rollbacks)</b>promotions / rollbacks</div>
             </div>
-            \(success)\(reward)\(steps)
+            \(success)\(reward)\(steps)\(interventions)
             <p class="legend">Vertical lines, after the task that caused them: <span style="color:#999">dotted grey</span>, a candidate checkpoint went live; <span style="color:#2a8a3a">dashed green</span>, a candidate was promoted to good; <span style="color:#c33">solid red</span>, a rollback to the last good checkpoint (hover for why). Red dots: a refused update.</p>
             \(rollbackTable())
             \(EvaluationRow.html(analysis.evaluations))

@@ -15,6 +15,10 @@ struct Status: ParsableCommand {
         print("checkpoint:  \(status.checkpoint ?? "-") (last good: \(status.lastGoodCheckpoint ?? "-"))")
         print("adapting:    \(status.adapting ? "yes" : "no")")
         print("task:        \(status.runningTask ?? "idle"); queued \(status.queued)/\(status.queueCapacity)")
+        if let waiting = status.awaitingLabels {
+            let left = max(0, Int((waiting.deadline - Date().timeIntervalSince1970).rounded()))
+            print("labels:      task \(waiting.task) waits for attempt(s) \(waiting.missing.map(String.init).joined(separator: ", ")) (\(left) s left): `ttactl label`")
+        }
         print("counters:    \(status.tasksDone) tasks, \(status.updatesAccepted) updates accepted, \(status.updatesRefused) refused, \(status.rollbacks) rollbacks")
     }
 }

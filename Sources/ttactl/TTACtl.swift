@@ -16,7 +16,7 @@ struct TTACtl: ParsableCommand {
             (/usr/share/doc/ttad/ttactl.md when installed).
             """,
         subcommands: [Ping.self, Status.self, Submit.self, Evaluate.self, TaskCommand.self, Cancel.self, History.self, Checkpoints.self,
-                      Rollback.self, Import.self, ExportCheckpoint.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self,
+                      Rollback.self, Import.self, ExportCheckpoint.self, Label.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self,
                       Report.self, Export.self, Keygen.self, Demo.self, Demos.self])
 }
 

@@ -14,8 +14,12 @@ struct TaskCommand: ParsableCommand {
         print("task \(info.taskId): \(info.task) on \(info.robot), \(info.state)\(info.detail.map { " (\($0))" } ?? "")")
         print("  checkpoint \(info.checkpoint ?? "-")\(info.candidate.map { " -> candidate \($0)" } ?? ""); reward \(info.rewardMode); adapt \(info.adapt ? "on" : "off")")
         for a in info.attempts {
+            // An operator-judged attempt: its outcome, and the index `ttactl label` takes (from 0).
+            let judged = a.outcome.map { outcome in
+                "  [\(outcome)\(a.labelLate == true ? ", late label \(a.label ?? "")" : ""); label index \(a.index)]"
+            } ?? ""
             print(String(format: "  attempt %2d  T=%.2f  %@ %4d steps  reward %.3f", a.index + 1, a.temperature,
-                         a.success ? "success" : (a.abortReason.map { "aborted: \($0)" } ?? "failed "), a.steps, a.reward))
+                         a.success ? "success" : (a.abortReason.map { "aborted: \($0)" } ?? "failed "), a.steps, a.reward) + judged)
         }
         for u in info.updates { print("  " + Submit.describe(u)) }
         for e in info.checkpointEvents ?? [] {

@@ -24,6 +24,17 @@ struct Experiment: ParsableCommand {
     @Option(help: "Arms, comma separated: \(Experiment.knownArms.map(\.name).joined(separator: ", ")).") var arms: String = "no-adapt,adapt,binary,fixed-temp"
     @Option(help: "Starting checkpoint (default: <robot-configs>/checkpoints/<robot>.safetensors), e.g. a cold start from `pretrain --demos 16`.") var start: String?
     @Option(help: "Write the results as JSON here.") var json: String?
+    @Option(help: """
+        Serve the robot through a real ttad-controller started with these extra arguments (one string, \
+        e.g. "--intervene-steps 3-5"): every training step then crosses the bridge protocol, and what the \
+        controller's person does reaches the engine as it would on a robot. The greedy evaluation after the \
+        run stays in-process (no person).
+        """) var controller: String?
+    @Option(help: "The labels-noisy arm's simulated person labels this fraction of attempts wrongly (0 to 1).") var labelError: Double = 0.1
+
+    func validate() throws {
+        guard (0...1).contains(labelError) else { throw ValidationError("--label-error must be from 0 to 1, got \(labelError)") }
+    }
 
     struct Arm {
         var name: String; var adapt: Bool; var reward: RewardMode
@@ -34,6 +45,9 @@ struct Experiment: ParsableCommand {
         var adaptationOverrides = ""
         /// Lines added to the robot-config's `learning:` section for this arm.
         var learningOverrides = ""
+        /// Success judged by a simulated person (`success_judged_by: operator`): nil, the robot
+        /// judges; false, exact labels; true, wrong on `--label-error` of attempts.
+        var noisyLabels: Bool?
     }
 
     /// Every arm: the plain seed method and one change each (the robot-config's settings otherwise).
@@ -57,6 +71,9 @@ struct Experiment: ParsableCommand {
             adaptationOverrides: "  informative_groups_only: false\n  advantage_normalization: mean\n"),
         Arm(name: "whole-network", adapt: true, reward: .efficiency,
             learningOverrides: "  trainable: [layers, head]\n"),
+        // Issue 17: success judged by a person, who labels every attempt through the label board.
+        Arm(name: "labels", adapt: true, reward: .efficiency, adaptationOverrides: "  success_judged_by: operator\n", noisyLabels: false),
+        Arm(name: "labels-noisy", adapt: true, reward: .efficiency, adaptationOverrides: "  success_judged_by: operator\n", noisyLabels: true),
     ]
 
     struct RunResult: Codable {
@@ -80,6 +97,8 @@ struct Experiment: ParsableCommand {
         var efficiencyByTask: [Double]
         /// Mean steps of each task's successful attempts (nil: none succeeded).
         var stepsToSuccessByTask: [Double?]
+        /// Share of each task's steps a person drove (bridge interventions; 0 without a person).
+        var interventionRateByTask: [Double] = []
     }
 
     func run() throws {
@@ -152,6 +171,20 @@ struct Experiment: ParsableCommand {
             }
             print("\(arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
         }
+        if results.contains(where: { $0.interventionRateByTask.contains { $0 > 0 } }) {
+            // A person's help should be needed less as the policy learns from it.
+            print("\nintervention rate (share of steps a person drove; mean over seeds): whole run, then per block of \(Self.block) tasks")
+            for arm in chosen {
+                let rs = results.filter { $0.arm == arm.name }
+                let whole = rs.flatMap(\.interventionRateByTask)
+                var cells = [String(format: "%5.1f%%  |", whole.reduce(0, +) / Double(max(whole.count, 1)) * 100)]
+                for start in stride(from: 0, to: tasks, by: Self.block) {
+                    let xs = rs.flatMap { $0.interventionRateByTask[start..<min(start + Self.block, tasks)] }
+                    cells.append(String(format: "%5.1f%%", xs.reduce(0, +) / Double(max(xs.count, 1)) * 100))
+                }
+                print("\(arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
+            }
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -193,13 +226,36 @@ struct Experiment: ParsableCommand {
         } else if start != nil {
             throw ValidationError("--start \(start!): no such file")
         }
+        var lab: LabController?
+        defer { lab?.terminate() }
+        if let controller {
+            // The controller simulates the robot-config as written; the engine gets the same robot over the bridge.
+            let source = "\(robots)/\(robot).yaml"
+            let yaml = try String(contentsOfFile: source, encoding: .utf8)
+            let simulatedConfig = try RobotConfig.load(path: "\(robotPath)/\(robot).yaml")
+            let simulated = "\(dir)/\(robot)-simulated.yaml"
+            try yaml.write(toFile: simulated, atomically: true, encoding: .utf8)
+            if FileManager.default.fileExists(atPath: "\(robotPath)/models") {
+                try? FileManager.default.createSymbolicLink(atPath: "\(dir)/models", withDestinationPath: "\(robotPath)/models")
+            }
+            let started = try LabController(robotConfig: simulated, arguments: controller.split(separator: " ").map(String.init))
+            lab = started
+            try? FileManager.default.removeItem(atPath: source)
+            try LabController.bridgeConfig(fromMuJoCoYAML: yaml, observationSize: simulatedConfig.observationSize,
+                                           actionSize: simulatedConfig.actionSize, endpoint: started.endpoint)
+                .write(toFile: source, atomically: true, encoding: .utf8)
+        }
         let engine = try AdaptationEngine(robotConfigDirectory: robots, stateDirectory: "\(dir)/state", defaultRobot: robot)
         guard let defaults = engine.defaults(robot: robot) else { throw ValidationError("no robot \(robot) in \(robots)") }
         var successByTask: [Double] = [], efficiencyByTask: [Double] = [], stepsToSuccessByTask: [Double?] = []
         var steps: [Int] = []
+        var interventionRateByTask: [Double] = []
         let maxSteps = try RobotConfig.load(path: "\(robots)/\(robot).yaml").maxSteps
         var rollbacks = 0
         let observer = CountingObserver()
+        let labeller = arm.noisyLabels.map {
+            SimulatedLabeller(inner: observer, board: engine.labels, errorRate: $0 ? labelError : 0, seed: 5_000_000 + UInt64(seed))
+        }
         let clock = ContinuousClock()
         let started = clock.now
         for i in 0..<tasks {
@@ -208,7 +264,10 @@ struct Experiment: ParsableCommand {
                                 temperatureBase: arm.fixedTemperature ? defaults.temperatureBase + defaults.temperatureRange / 2 : defaults.temperatureBase,
                                 temperatureRange: arm.fixedTemperature ? 0 : defaults.temperatureRange, rewardMode: arm.reward, adapt: arm.adapt,
                                 priority: 0, seed: 9_000_000 + UInt64(seed) * 10_000 + UInt64(i))
-            let outcome = try engine.run(plan, observer: observer, cancellation: Cancellation())
+            labeller?.truth = [:]
+            var outcome = try engine.run(plan, observer: labeller ?? observer, cancellation: Cancellation())
+            // Measured by what truly happened, not by what the simulated person said.
+            if let labeller { for k in outcome.attempts.indices { outcome.attempts[k].success = labeller.truth[outcome.attempts[k].index] ?? outcome.attempts[k].success } }
             successByTask.append(outcome.successRate)
             let succeeded = outcome.attempts.filter(\.success).map(\.steps)
             steps += succeeded
@@ -216,6 +275,8 @@ struct Experiment: ParsableCommand {
                 EfficiencyReward().reward(AttemptOutcome(success: $0.success, steps: $0.steps, maxSteps: maxSteps))
             }.reduce(0, +) / Double(max(outcome.attempts.count, 1)))
             stepsToSuccessByTask.append(succeeded.isEmpty ? nil : Double(succeeded.reduce(0, +)) / Double(succeeded.count))
+            let taskSteps = outcome.attempts.map(\.steps).reduce(0, +)
+            interventionRateByTask.append(taskSteps == 0 ? 0 : Double(outcome.attempts.map(\.intervenedSteps).reduce(0, +)) / Double(taskSteps))
         }
         rollbacks = observer.rollbacks
         let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
@@ -229,7 +290,8 @@ struct Experiment: ParsableCommand {
                          greedySuccess: greedy, greedySteps: greedySteps, secondsPerTask: seconds / Double(tasks), rollbacks: rollbacks,
                          updates: observer.accepted, refused: observer.refused, skipped: observer.skipped,
                          meanKL: observer.accepted > 0 ? observer.klSum / Double(observer.accepted) : 0, successByTask: successByTask,
-                         efficiencyByTask: efficiencyByTask, stepsToSuccessByTask: stepsToSuccessByTask)
+                         efficiencyByTask: efficiencyByTask, stepsToSuccessByTask: stepsToSuccessByTask,
+                         interventionRateByTask: interventionRateByTask)
     }
 
     /// One seed's runs: `arm`'s mean greedy steps on the evaluation tasks every run solved, and

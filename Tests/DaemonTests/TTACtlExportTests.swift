@@ -31,7 +31,8 @@ import Wire
         #expect(first["task_id"] as? String == "t-seed001199")
         #expect(first["index"] as? Int == 0 && first["success"] as? Bool == true && first["reward"] as? Double == 0.8)
         #expect(first["abort_reason"] is NSNull)
-        #expect(Set(first.keys) == ["task_id", "robot", "task", "index", "temperature", "steps", "success", "reward", "abort_reason", "checkpoint"])
+        #expect(Set(first.keys) == ["task_id", "robot", "task", "index", "temperature", "steps", "success", "reward", "abort_reason", "checkpoint",
+                                    "outcome", "label", "labelled_at", "labelled_by", "label_late"])
         #expect(daemon.terminate() == 0)
     }
 

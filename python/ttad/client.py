@@ -238,6 +238,17 @@ class Client:
                 return
             cursor = page.next_cursor
 
+    def label(self, task_id: str, attempt: int, outcome: str, *, by: Optional[str] = None,
+              timeout: Optional[float] = None) -> JSON:
+        """A person's label on an operator-judged attempt (``success_judged_by: operator``):
+        ``outcome`` is ``"success"`` or ``"failure"``, ``attempt`` the index from 0. The reply's
+        ``used`` is false (and ``late`` true) when the label came after the attempt's deadline:
+        it is kept in the history but the update went on without it. The daemon refuses an unknown
+        task (:class:`NotFound`), an attempt out of range or a bad outcome word
+        (:class:`InvalidField`), and an attempt not awaiting a label (:class:`Conflict`).
+        """
+        return self.call("label", {"task": task_id, "attempt": attempt, "outcome": outcome, "by": by}, timeout=timeout)
+
     def checkpoints(self, *, timeout: Optional[float] = None) -> JSON:
         """``live``, ``last_good`` and every checkpoint (id, robot, parent, state, metrics)."""
         return self.call("checkpoints", timeout=timeout)

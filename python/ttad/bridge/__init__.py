@@ -1,7 +1,9 @@
 """Bring your own robot: the bridge protocol's controller side (docs/bridge-protocol.md).
 
 - :class:`Controller`: subclass it, write ``hello``, ``reset``, ``step``, ``stop``; ``serve(endpoint)``.
-- :func:`serve_gymnasium`: any Gymnasium environment as a ttad robot.
+- :func:`serve_gymnasium`: any Gymnasium environment as a ttad robot, optionally with a person
+  who takes over (``intervene=``, or the env's own ``info["is_intervention"]``) or demonstrates
+  (``demonstrator=``).
 - :func:`robot_config`: the matching bridge robot-config for ttad.
 
 The Gymnasium parts import ``gymnasium`` only when used (``pip install ttad[gymnasium]``).
@@ -10,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .controller import BRIDGE_VERSION, Controller, ControllerError, Hello, ResetRequest, StepResult
+from .controller import BRIDGE_VERSION, DEMONSTRATION, Controller, ControllerError, Hello, ResetRequest, StepResult
 
 __all__ = [
-    "BRIDGE_VERSION", "Controller", "ControllerError", "Hello", "ResetRequest", "StepResult",
+    "BRIDGE_VERSION", "DEMONSTRATION", "Controller", "ControllerError", "Hello", "ResetRequest", "StepResult",
     "GymnasiumController", "Transition", "SpaceError", "env_spaces", "serve_gymnasium", "robot_config",
 ]
 

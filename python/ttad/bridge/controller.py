@@ -6,6 +6,11 @@ the connection a request came from, sequence numbers, stale and garbage requests
 check, heartbeats while a long ``reset`` runs, ``stop``/``estop`` from any peer (also in the middle
 of a reset), refusing ``step`` when no attempt runs, and checking every frame before it is sent
 (sizes as declared in ``hello``, only finite numbers).
+
+Protocol 1.1 interventions: a ``step`` whose :class:`StepResult` carries ``executed_action`` is
+reported as ``intervened`` with that action as a third frame. Protocol 1.2 demonstrations: a
+``hello`` announcing :data:`DEMONSTRATION` may get ``reset`` requests with ``demonstration: true``,
+whose every step must carry ``executed_action`` (the person drives).
 """
 from __future__ import annotations
 
@@ -20,10 +25,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import zmq
 
-__all__ = ["Controller", "Hello", "ResetRequest", "StepResult", "ControllerError", "BRIDGE_VERSION"]
+__all__ = ["Controller", "Hello", "ResetRequest", "StepResult", "ControllerError", "BRIDGE_VERSION",
+           "DEMONSTRATION"]
 
-#: The bridge protocol version (``v`` in every header).
+#: The bridge protocol version (``v`` in every header). Minor versions add optional fields only:
+#: 1.1 the step reply's ``intervened``, 1.2 ``hello.features`` and ``reset.demonstration``.
 BRIDGE_VERSION = 1
+
+#: The ``hello`` feature (1.2) saying the controller can run demonstration attempts: a person
+#: drives every step and each reply carries the executed action.
+DEMONSTRATION = "demonstration"
 
 log = logging.getLogger("ttad.bridge")
 
@@ -45,7 +56,9 @@ class Hello:
 
     ``observation_size`` and the action bounds must match the robot-config. ``joints`` names the
     state frame's joints in order; ``end_effector`` says whether the state frame ends with the
-    end effector's world x, y, z.
+    end effector's world x, y, z. ``features`` (protocol 1.2) names optional abilities, e.g.
+    :data:`DEMONSTRATION`; sent only when not empty, so a controller without any says what a 1.1
+    one says.
     """
 
     robot: str
@@ -55,6 +68,7 @@ class Hello:
     joints: Sequence[str] = ()
     end_effector: bool = False
     control_period: Optional[float] = None
+    features: Sequence[str] = ()
 
     @property
     def action_size(self) -> int:
@@ -82,6 +96,13 @@ class Hello:
             raise ControllerError(f"hello(): joint names repeat: {list(self.joints)}")
         if self.control_period is not None and not (math.isfinite(self.control_period) and self.control_period > 0):
             raise ControllerError(f"hello(): control_period must be a positive number of seconds, got {self.control_period}")
+        if isinstance(self.features, str):
+            raise ControllerError(f"hello(): features must be a list of names, got the string {self.features!r}")
+        for feature in self.features:
+            if not isinstance(feature, str) or not feature:
+                raise ControllerError(f"hello(): features must be non-empty names, got {list(self.features)!r}")
+        if len(set(self.features)) != len(self.features):
+            raise ControllerError(f"hello(): features repeat: {list(self.features)}")
 
     def header_fields(self) -> Dict[str, Any]:
         """The ``hello`` reply's header fields."""
@@ -92,6 +113,8 @@ class Hello:
         }
         if self.control_period is not None:
             fields["control_period"] = float(self.control_period)
+        if self.features:
+            fields["features"] = list(self.features)
         return fields
 
 
@@ -101,7 +124,10 @@ class ResetRequest:
 
     ``params`` holds every task parameter (ttad fills in defaults and draws missing ones);
     ``dynamics`` every declared dynamics factor (1 = nominal). ``seed`` is the task's seed: the
-    same for all of a task's attempts, so they can face the same start.
+    same for all of a task's attempts, so they can face the same start. ``demonstration``
+    (protocol 1.2): a person drives this attempt, every step; only sent to a controller whose
+    ``hello`` announces :data:`DEMONSTRATION`, and every :class:`StepResult` of the attempt must
+    then carry ``executed_action``.
     """
 
     task: str
@@ -109,17 +135,28 @@ class ResetRequest:
     dynamics: Dict[str, float] = field(default_factory=dict)
     seed: int = 0
     index: int = 0
+    demonstration: bool = False
 
 
 @dataclass
 class StepResult:
     """What ``step`` returns: the new observation and state, whether the goal is reached, and
-    optionally how far toward it the robot is (0 at the start to 1 at the goal)."""
+    optionally how far toward it the robot is (0 at the start to 1 at the goal).
+
+    ``executed_action`` (protocol 1.1 interventions): ``None`` when ttad's action was executed;
+    otherwise a person drove this step and this is the action actually executed, one value per
+    action component in ttad's units and order. The reply then says ``intervened: true`` and
+    carries it as a third frame; ttad never trains on its own action of that step as a sample of
+    its own. Report what was executed, not clamped to the ``hello`` bounds: ttad counts the
+    intervened steps its safety envelope would have clamped. A wrong size or a non-finite value
+    is refused (:class:`ControllerError`), never sent.
+    """
 
     observation: Floats
     state: Floats = ()
     success: bool = False
     progress: Optional[float] = None
+    executed_action: Optional[Floats] = None
 
 
 class Controller:
@@ -142,6 +179,7 @@ class Controller:
         self._shutdown = threading.Event()
         self._hello: Optional[Hello] = None
         self._running = False           # an attempt is running: step is allowed
+        self._demonstration = False     # the running attempt is a demonstration: every step is intervened
         self._seq_floor = 0             # the newest request handled: older ones are stale
         self._epoch = 0                 # bumped by stop/estop: a reset finishing after one does not start the attempt
         self._reset: Optional[_PendingReset] = None
@@ -168,7 +206,11 @@ class Controller:
 
     def step(self, action: np.ndarray) -> StepResult:
         """Applies ``action`` (float32, already clamped and rate limited by ttad; clamp it to
-        your own limits too) for one control period; returns the :class:`StepResult`."""
+        your own limits too) for one control period; returns the :class:`StepResult`.
+
+        When a person drives this step, execute their action instead and return it as
+        ``StepResult.executed_action``; in a demonstration attempt (:attr:`demonstrating`) that is
+        required on every step."""
         raise NotImplementedError("a Controller must implement step()")
 
     def stop(self, emergency: bool) -> None:
@@ -212,6 +254,11 @@ class Controller:
     def running(self) -> bool:
         """Whether an attempt is running (a reset succeeded and no stop came since)."""
         return self._running
+
+    @property
+    def demonstrating(self) -> bool:
+        """Whether the running attempt is a demonstration (its reset said ``demonstration: true``)."""
+        return self._running and self._demonstration
 
     # -- the protocol ----------------------------------------------------------------------
 
@@ -276,15 +323,25 @@ class Controller:
             self._send(peer, "error", seq, message=f"busy: reset seq {self._reset.seq} is still running")
             return
         try:
+            demonstration = header.get("demonstration", False)
+            if not isinstance(demonstration, bool):
+                raise ValueError(f"demonstration is {json.dumps(demonstration)}, expected true or false")
             request = ResetRequest(
                 task=str(header.get("task", "")), params=_numbers(header.get("params"), "params"),
                 dynamics=_numbers(header.get("dynamics"), "dynamics"), seed=int(header.get("seed") or 0),
-                index=int(header.get("index") or 0))
+                index=int(header.get("index") or 0), demonstration=demonstration)
         except (ValueError, TypeError) as error:
             self._send(peer, "error", seq, message=f"reset request unusable: {error}")
             return
+        assert self._hello is not None
+        if request.demonstration and DEMONSTRATION not in self._hello.features:
+            # ttad refuses such a task before sending anything; answer a stray one by name anyway.
+            self._send(peer, "error", seq, message="reset asks for a demonstration attempt, but this controller's "
+                                                   f"hello() does not announce the {DEMONSTRATION!r} feature")
+            return
         self._running = False
-        pending = _PendingReset(peer, seq, self._epoch, time.monotonic() + self.heartbeat_interval)
+        pending = _PendingReset(peer, seq, self._epoch, time.monotonic() + self.heartbeat_interval,
+                                request.demonstration)
         self._reset = pending
 
         def work() -> None:
@@ -326,6 +383,7 @@ class Controller:
             self._refuse(pending.peer, "reset", pending.seq, error)
             return
         self._running = True
+        self._demonstration = pending.demonstration
         self._send(pending.peer, "reset", pending.seq, frames=frames)
 
     def _step(self, peer: bytes, seq: int, data: List[bytes]) -> None:
@@ -357,6 +415,13 @@ class Controller:
                 if not math.isfinite(progress):
                     raise ControllerError(f"step(): progress is {progress}; only finite numbers may be sent")
                 fields["progress"] = progress
+            if result.executed_action is not None:
+                frames.append(_frame(result.executed_action, hello.action_size, "step()", "executed_action",
+                                     "one per action component, as hello()'s action_low"))
+                fields["intervened"] = True
+            elif self._demonstration:
+                raise ControllerError("step(): this is a demonstration attempt (its reset said demonstration: true): "
+                                      "the person drives every step, so executed_action must be set")
         except Exception as error:  # noqa: BLE001
             self._refuse(peer, "step", seq, error)
             return
@@ -396,10 +461,11 @@ class Controller:
 class _PendingReset:
     """A reset running on the worker thread."""
 
-    def __init__(self, peer: bytes, seq: int, epoch: int, next_heartbeat: float) -> None:
+    def __init__(self, peer: bytes, seq: int, epoch: int, next_heartbeat: float, demonstration: bool) -> None:
         self.peer = peer
         self.seq = seq
         self.epoch = epoch
+        self.demonstration = demonstration
         self.next_heartbeat = next_heartbeat
         self.cancelled = False
         self.done = threading.Event()
@@ -429,7 +495,8 @@ def _frame(values: Floats, size: int, source: str, what: str, layout: str = "") 
     if not finite.all():
         bad = int(np.flatnonzero(~finite)[0])
         raise ControllerError(f"{source}: {what}[{bad}] is {array[bad]}; only finite numbers may be sent")
-    as32 = array.astype("<f4")
+    with np.errstate(over="ignore"):  # an overflow is refused just below, by name
+        as32 = array.astype("<f4")
     if not np.isfinite(as32).all():
         bad = int(np.flatnonzero(~np.isfinite(as32))[0])
         raise ControllerError(f"{source}: {what}[{bad}] is {array[bad]}, too large for float32")

@@ -12,10 +12,23 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .controller import Controller, ControllerError, Hello, ResetRequest, StepResult
+from .controller import DEMONSTRATION, Controller, ControllerError, Hello, ResetRequest, StepResult
 
 __all__ = ["GymnasiumController", "Transition", "EnvSpaces", "SpaceError", "env_spaces", "flatten_observation",
-           "serve_gymnasium"]
+           "serve_gymnasium", "Intervene", "Demonstrator", "INTERVENTION_FLAG", "INTERVENTION_ACTION_KEYS"]
+
+#: ``intervene(observation, proposed_action, info) -> action or None``: a person who may take over
+#: a step (see :class:`GymnasiumController`).
+Intervene = Callable[[Any, np.ndarray, Dict[str, Any]], Optional[Any]]
+#: ``demonstrator(observation, info) -> action``: a person who drives a whole demonstration attempt.
+Demonstrator = Callable[[Any, Dict[str, Any]], Any]
+
+#: The step-info flag by which an env says a person drove the step (gym-hil's
+#: ``InputsControlWrapper``; LeRobot's teleoperator events use the same name).
+INTERVENTION_FLAG = "is_intervention"
+#: Where such an env puts the action it executed, looked up in this order (gym-hil 0.1.x writes
+#: ``teleop_action``; other HIL-SERL-style envs write ``action_intervention``).
+INTERVENTION_ACTION_KEYS = ("teleop_action", "action_intervention")
 
 
 class SpaceError(ValueError):
@@ -162,6 +175,29 @@ class GymnasiumController(Controller):
       the robot holds still: later steps return the last observation (ttad ends the attempt at its
       ``max_steps``), since stepping a finished Gymnasium env is undefined.
 
+    A person may drive (bridge protocol 1.1 interventions, 1.2 demonstrations):
+
+    - ``intervene(observation, proposed_action, info) -> action or None``: called before every
+      step with the env's last observation (as the env returned it: a dict for ``Dict`` spaces),
+      ttad's action (clipped to the bounds and in the action space's shape) and the last step's
+      info (the reset's before the first step). ``None`` executes ttad's action; an action is
+      executed instead and reported to ttad as the executed action (``intervened``).
+    - The env's own signal: when a step's info says ``info["is_intervention"]`` (gym-hil's
+      ``InputsControlWrapper``), the step is reported as intervened with the action in
+      ``info["teleop_action"]`` or ``info["action_intervention"]``, whatever ``intervene`` did
+      (the env knows what it executed); a flag without either key is refused naming them.
+      ``env_interventions=False`` ignores the signal.
+    - ``demonstrator(observation, info) -> action``: the controller announces the
+      ``demonstration`` feature, and in a demonstration attempt (``reset`` with
+      ``demonstration: true``) ttad's action is ignored and the demonstrator's executed and
+      reported on every step. After the env finished without success the person holds still:
+      the held steps report the zero action clipped into the bounds.
+
+    A person's action must have one finite number per action component, else the step is refused
+    (``ControllerError`` naming the callable and what was wrong) before the env sees it; it is
+    clipped to the env's own ``action_space`` (what stepping a Gymnasium env allows), not to
+    narrower ``action_low``/``action_high``, so ttad counts the intervened steps past its limits.
+
     ``success``: required; a callable, e.g. ``lambda t: -t.info["reward_dist"] < 0.02`` for
     Reacher, or the name of the env's own success flag in ``info`` (``"is_success"`` for
     gymnasium-robotics' Fetch, ``"success"`` for its Adroit and maze tasks): a step whose info
@@ -178,8 +214,13 @@ class GymnasiumController(Controller):
                  robot: Optional[str] = None, action_low: Optional[Sequence[float]] = None,
                  action_high: Optional[Sequence[float]] = None, joints: Optional[Sequence[str]] = None,
                  state: Optional[Callable[[Any], Tuple[Sequence[float], Sequence[float], Optional[Sequence[float]]]]] = None,
-                 end_effector: bool = False, heartbeat_interval: float = 0.25) -> None:
+                 end_effector: bool = False, heartbeat_interval: float = 0.25,
+                 intervene: Optional[Intervene] = None, demonstrator: Optional[Demonstrator] = None,
+                 env_interventions: bool = True) -> None:
         super().__init__(heartbeat_interval=heartbeat_interval)
+        for name, hook in (("intervene", intervene), ("demonstrator", demonstrator)):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{name} must be a callable, got {type(hook).__name__}")
         if isinstance(success, str):
             success = _info_flag(success)
         if not callable(success):
@@ -200,7 +241,16 @@ class GymnasiumController(Controller):
         else:
             self._joints, self._state = _mujoco_state(self.env)
             self._end_effector = False
+        self._intervene = intervene
+        self._demonstrator = demonstrator
+        self._env_interventions = bool(env_interventions)
+        space = self.env.action_space
+        self._env_low = np.broadcast_to(np.asarray(space.low, dtype=np.float64), space.shape).reshape(-1)
+        self._env_high = np.broadcast_to(np.asarray(space.high, dtype=np.float64), space.shape).reshape(-1)
         self._last: Optional[Tuple[np.ndarray, List[float]]] = None
+        self._raw: Any = None                     # the env's last observation, as it returned it
+        self._info: Dict[str, Any] = {}           # the last reset's or step's info
+        self._demonstration = False               # the running attempt is a demonstration
         self._finished = False
 
     @property
@@ -216,7 +266,8 @@ class GymnasiumController(Controller):
             period = float(dt)
         return Hello(robot=self.robot, observation_size=self.spaces.observation_size,
                      action_low=self.spaces.action_low, action_high=self.spaces.action_high,
-                     joints=self._joints, end_effector=self._end_effector, control_period=period)
+                     joints=self._joints, end_effector=self._end_effector, control_period=period,
+                     features=[DEMONSTRATION] if self._demonstrator is not None else [])
 
     def reset(self, request: ResetRequest) -> Tuple[np.ndarray, List[float]]:
         factors = {k: v for k, v in request.dynamics.items()}
@@ -227,27 +278,89 @@ class GymnasiumController(Controller):
             if shifted:
                 raise ControllerError(f"the task asks for dynamics {shifted}, but this controller applies none "
                                       "(serve_gymnasium(apply_dynamics=None))")
+        if request.demonstration and self._demonstrator is None:
+            raise ControllerError("reset asks for a demonstration attempt, but this controller has no demonstrator "
+                                  "(serve_gymnasium(demonstrator=None))")
         observation, info = self.env.reset(seed=int(request.seed), options=dict(request.params) or None)
         obs = flatten_observation(self.env.observation_space, observation)
         self._finished = False
+        self._raw, self._info = observation, dict(info)
+        self._demonstration = request.demonstration
         self._last = (obs, self._state_vector())
         return self._last
 
     def step(self, action: np.ndarray) -> StepResult:
         assert self._last is not None
         if self._finished:
-            return StepResult(self._last[0], self._last[1], success=False)
-        act = np.clip(action.astype(np.float64), self.spaces.action_low, self.spaces.action_high)
-        act = act.astype(self.env.action_space.dtype).reshape(self.spaces.action_shape)
-        observation, reward, terminated, truncated, info = self.env.step(act)
+            held = StepResult(self._last[0], self._last[1], success=False)
+            if self._demonstration:
+                # Every reply of a demonstration is intervened; the person holds still.
+                held.executed_action = np.clip(np.zeros(len(self.spaces.action_low)), self.spaces.action_low,
+                                               self.spaces.action_high)
+            return held
+        dtype, shape = self.env.action_space.dtype, self.spaces.action_shape
+        proposed = np.clip(action.astype(np.float64), self.spaces.action_low, self.spaces.action_high)
+        person: Optional[np.ndarray] = None
+        if self._demonstration:
+            assert self._demonstrator is not None
+            chosen = self._demonstrator(self._raw, dict(self._info))
+            if chosen is None:
+                raise ControllerError("demonstrator() returned None: in a demonstration attempt the person drives "
+                                      "every step, so it must return an action")
+            person = self._person_action(chosen, "demonstrator()")
+        elif self._intervene is not None:
+            chosen = self._intervene(self._raw, proposed.astype(dtype).reshape(shape), dict(self._info))
+            if chosen is not None:
+                person = self._person_action(chosen, "intervene()")
+        act = person if person is not None else proposed
+        observation, reward, terminated, truncated, info = self.env.step(act.astype(dtype).reshape(shape))
         obs = flatten_observation(self.env.observation_space, observation)
         transition = Transition(self.env, obs, float(reward), bool(terminated), bool(truncated), dict(info),
                                 observation)
         success = bool(self._success(transition))
         progress = float(self._progress(transition)) if self._progress is not None else None
+        executed = self._env_intervention(info) if self._env_interventions else None
+        if executed is None:
+            executed = person
+        self._raw, self._info = observation, dict(info)
         self._last = (obs, self._state_vector())
         self._finished = (terminated or truncated) and not success
-        return StepResult(self._last[0], self._last[1], success=success, progress=progress)
+        return StepResult(self._last[0], self._last[1], success=success, progress=progress,
+                          executed_action=executed)
+
+    def _person_action(self, value: Any, source: str) -> np.ndarray:
+        """A person's action, checked (:meth:`_checked_action`) and clipped to the env's action space."""
+        return np.clip(self._checked_action(value, source), self._env_low, self._env_high)
+
+    def _checked_action(self, value: Any, source: str) -> np.ndarray:
+        """``value`` as a flat float64 action; refuses (naming ``source``) one of the wrong size
+        or with a non-finite number."""
+        try:
+            array = np.asarray(value, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError) as error:
+            raise ControllerError(f"{source} returned {type(value).__name__}, not an action of numbers: {error}") from error
+        n = len(self.spaces.action_low)
+        if array.size != n:
+            raise ControllerError(f"{source} returned an action of {array.size} values; the action_space has {n} "
+                                  f"components {tuple(self.spaces.action_shape)}")
+        finite = np.isfinite(array)
+        if not finite.all():
+            bad = int(np.flatnonzero(~finite)[0])
+            raise ControllerError(f"{source} returned an action whose [{bad}] is {array[bad]}; only finite numbers "
+                                  "can be executed and reported")
+        return array
+
+    def _env_intervention(self, info: Mapping[str, Any]) -> Optional[np.ndarray]:
+        """The action the env says a person executed this step (``info["is_intervention"]``), or None."""
+        if not bool(np.all(info.get(INTERVENTION_FLAG, False))):
+            return None
+        for key in INTERVENTION_ACTION_KEYS:
+            if key in info:
+                # Reported as the env executed it (unclipped: it already happened).
+                return self._checked_action(info[key], f"the env (step info[{key!r}])")
+        raise ControllerError(f"{_env_name(self.env)}: step info says {INTERVENTION_FLAG!r} but carries no executed "
+                              f"action under {' or '.join(repr(k) for k in INTERVENTION_ACTION_KEYS)} "
+                              "(pass env_interventions=False to ignore the flag)")
 
     def stop(self, emergency: bool) -> None:
         # A simulated env has no motors to zero; the next reset starts afresh.
@@ -266,16 +379,22 @@ class GymnasiumController(Controller):
 def serve_gymnasium(make_env: Callable[[], Any], endpoint: str, *, success: Union[str, Callable[[Transition], bool]],
                     progress: Optional[Callable[[Transition], float]] = None,
                     apply_dynamics: Optional[Callable[[Any, Dict[str, float]], None]] = None,
+                    intervene: Optional[Intervene] = None, demonstrator: Optional[Demonstrator] = None,
                     **options: Any) -> None:
     """Serves ``make_env()`` as a ttad robot on ``endpoint`` until the controller is shut down
     (SIGINT/SIGTERM in the caller, or :meth:`Controller.shutdown`).
 
-    ``options`` go to :class:`GymnasiumController` (``robot``, ``action_low``, ``action_high``,
-    ``joints`` with ``state``, ``heartbeat_interval``). Write the matching robot-config with
-    :func:`ttad.bridge.robot_config`.
+    ``intervene(observation, proposed_action, info) -> action or None`` lets a person take over
+    single steps; ``demonstrator(observation, info) -> action`` drives demonstration attempts
+    (and makes ``hello`` announce the ``demonstration`` feature); an env that reports
+    ``info["is_intervention"]`` itself (gym-hil) is read without either. See
+    :class:`GymnasiumController`. ``options`` go to :class:`GymnasiumController` (``robot``,
+    ``action_low``, ``action_high``, ``joints`` with ``state``, ``heartbeat_interval``,
+    ``env_interventions``). Write the matching robot-config with :func:`ttad.bridge.robot_config`.
     """
     controller = GymnasiumController(make_env, success=success, progress=progress,
-                                     apply_dynamics=apply_dynamics, **options)
+                                     apply_dynamics=apply_dynamics, intervene=intervene,
+                                     demonstrator=demonstrator, **options)
     controller.serve(endpoint)
 
 
