@@ -57,6 +57,14 @@ struct DaemonDemonstrationTests {
         #expect(info.updates.isEmpty, "no update after a demonstration: \(info.updates)")
         #expect(info.attempts.allSatisfy { $0.intervenedSteps == $0.steps }, "the person drove every step: \(info.attempts)")
 
+        // `ttactl report` counts the demonstrations per task family and charts none of them.
+        let reportFile = daemon.directory + "/report.html"
+        let report = try TTACtlRunner.run(["report", "--endpoint", daemon.endpoint, "--output", reportFile, "--json"])
+        #expect(report.status == 0, "\(report.errors)")
+        let summary = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [String: Any]
+        #expect(summary?["demonstrations"] as? [String: Int] == ["reach": 3], "\(report.output)")
+        #expect(summary?["tasks"] as? Int == 0, "a demonstration is not a training point: \(report.output)")
+
         let removed = try TTACtlRunner.run(["demos", "remove", "--endpoint", daemon.endpoint, set.id])
         #expect(removed.status == 0, "\(removed.output)\(removed.errors)")
         #expect(try Self.demos(daemon).sets.isEmpty)
