@@ -61,9 +61,12 @@ let package = Package(
             name: "Robots",
             dependencies: ["MuJoCo", "ZeroMQ", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
+        // The scripted demonstrators (pure functions of an observation): cloned by ttad-lab, and
+        // played as the person of demonstration attempts by ttad-controller.
+        .target(name: "Demonstrators", swiftSettings: swiftSettings),
         .executableTarget(
             name: "ttad-controller",
-            dependencies: ["Robots", "ZeroMQ", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Robots", "ZeroMQ", "Demonstrators", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
 
         // MARK: Adaptation: N attempts, scoring, the update, the gate and rollback
@@ -75,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "ttad-lab",
             dependencies: [
-                "Adaptation", "Policy", "Learning", "Robots", "Checkpoints", "BLAS",
+                "Adaptation", "Policy", "Learning", "Robots", "Checkpoints", "BLAS", "Demonstrators",
                 // LabController starts a real ttad-controller the way the tests do.
                 "TTADTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -142,7 +145,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "BLAS"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Policy"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Policy", "Learning"]),
-        .testTarget(name: "RobotsTests", dependencies: ["Robots", "MuJoCo", "ZeroMQ", "TTADTesting"]),
+        .testTarget(name: "RobotsTests", dependencies: ["Robots", "MuJoCo", "ZeroMQ", "TTADTesting", "Demonstrators"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "HistoryTests", dependencies: ["History"]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Policy", "Learning", "Robots", "Checkpoints", "TTADTesting"]),

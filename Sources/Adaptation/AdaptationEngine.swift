@@ -27,7 +27,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
     private let robotConfigDirectory: String
     private let checkpointDirectory: String
     private let defaultRobot: String
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
     var lineages: [String: PolicyLineage] = [:]
     private var adapting = true
     /// Every degraded-health cause (the hardware-fault pause among them); its own small lock so
@@ -39,6 +39,8 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         set { issues.withLock { $0[.hardwareFaultPause] = newValue } }
     }
     private let onceGood: [String]
+    /// `<state>/demonstrations`: the sets `demo` records and updates clone (AdaptationEngine+Demonstrations).
+    let demonstrationStore: DemonstrationStore
     private let startup = Mutex<[CheckpointEvent]>([])
     /// Where operator labels are posted and the update waits for them (a lab's simulated person
     /// posts into the same board).
@@ -59,6 +61,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         self.labels = labels
         self.robotConfigDirectory = robotConfigDirectory
         self.checkpointDirectory = "\(stateDirectory)/checkpoints"
+        self.demonstrationStore = DemonstrationStore(directory: "\(stateDirectory)/demonstrations")
         self.defaultRobot = defaultRobot
         self.onceGood = onceGoodCheckpoints
         self.log = log
@@ -158,6 +161,9 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             }
             return lineage.profile.config
         }
+        if plan.demonstration, case .mujoco = config.backend {
+            throw AdaptationError(.invalid, field: "args.robot", MuJoCoRobot.noPerson(plan.robot))
+        }
         do {
             try config.validate(TaskRequest(name: plan.task, params: plan.params, dynamics: plan.dynamics, seed: plan.seed))
         } catch {
@@ -182,17 +188,20 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         let (lineage, policy, checkpoint, step, generation, temperatures) = try withLock {
             () throws -> (PolicyLineage, Policy, String, Int, Int, [Double]) in
             guard let lineage = lineages[plan.robot] else { throw AdaptationError(.notFound, field: "robot", "robot \(plan.robot) is gone (reloaded?)") }
-            // An evaluation is greedy: T=0 for every attempt, whatever the adaptive shift.
-            let temperatures = plan.evaluation ? Array(repeating: 0.0, count: plan.attempts)
+            // An evaluation is greedy: T=0 for every attempt, whatever the adaptive shift (and so
+            // is what ttad sends in a demonstration, which the person's action replaces).
+            let temperatures = plan.evaluation || plan.demonstration ? Array(repeating: 0.0, count: plan.attempts)
                 : Self.temperatures(for: plan, shift: lineage.temperatureShift)
             return (lineage, lineage.policy, lineage.live, lineage.liveStep, lineage.generation, temperatures)
         }
+        if plan.demonstration { try checkDemonstrationFeature(lineage) }
         let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: lineage.profile.settings.rewardWeights)
         var rng = PolicyRNG(seed: plan.seed)
         var runner = AttemptRunner(robot: lineage.profile.robot, policy: policy, reward: reward, checkpoint: checkpoint)
-        // An evaluation is judged by the robot (it measures the policy, it teaches nothing).
+        // An evaluation is judged by the robot (it measures the policy, it teaches nothing); so is
+        // a demonstration (the person drove it; nothing waits for their label).
         let settings = lineage.profile.settings
-        let operatorJudged = settings.successJudgedBy == .operator && !plan.evaluation
+        let operatorJudged = settings.successJudgedBy == .operator && !plan.evaluation && !plan.demonstration
         if operatorJudged {
             labels.begin(task: plan.id, attempts: plan.attempts)
             runner.labels = (labels, plan.id, settings.labelDeadlineSeconds)
@@ -216,14 +225,25 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         if plan.evaluation {
             return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: .skipped(reason: "evaluation"), cancelled: cancelled)
         }
+        // Nor does a demonstration: its episodes are stored, and later updates clone them.
+        if plan.demonstration {
+            let stored = try storeDemonstrations(plan, results: results)
+            log("task \(plan.id): \(stored)")
+            observer.updateFinished(plan, .skipped(reason: stored))
+            return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: .skipped(reason: stored), cancelled: cancelled)
+        }
         if let labelShortfall {
             let update = UpdateSummary.skipped(reason: labelShortfall)
             observer.updateFinished(plan, update)
             return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
         }
+        // The stored demonstrations of this robot and task family join the update (read here,
+        // outside the lock; nil when there are none, so the step is then exactly as without).
+        let demonstrations = plan.adapt ? demonstrationTrajectory(plan, lineage: lineage) : nil
 
         // The step decides in memory (under the lock, no I/O): gate verdict, which attempts train.
-        let decision = withLock { decideLocked(plan, lineage: lineage, results: results, checkpoint: checkpoint, generation: generation, cancelled: cancelled) }
+        let decision = withLock { decideLocked(plan, lineage: lineage, results: results, checkpoint: checkpoint, generation: generation,
+                                               cancelled: cancelled, demonstrations: demonstrations != nil) }
         // Then its effects, outside the lock: the update, checkpoint files, events.
         var events: [CheckpointEvent] = []
         if decision.step.promote, withLock({ lineage.generation == generation }) {
@@ -250,7 +270,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         case .train(let chosen, let advantages):
             (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, parentStep: step, generation: generation,
                                      reports: results.map(\.report), trajectories: results.map(\.trajectory), chosen: chosen,
-                                     advantages: advantages, events: events)
+                                     advantages: advantages, demonstrations: demonstrations, events: events)
         }
         observer.updateFinished(plan, update)
         for event in events { observer.checkpointEvent(event, taskId: plan.id) }
@@ -312,7 +332,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
     /// temperature shift, the gate's record and verdict, whether and on which attempts to train).
     /// Caller holds the lock; no I/O happens here.
     private func decideLocked(_ plan: TaskPlan, lineage: PolicyLineage, results: [AttemptRunner.Result], checkpoint: String,
-                              generation: Int, cancelled: Bool) -> Decision {
+                              generation: Int, cancelled: Bool, demonstrations: Bool) -> Decision {
         defer { publishLocked() }
         let reports = results.map(\.report)
         // Hardware faults are the robot's, not the policy's: they pause learning, not judge it.
@@ -325,7 +345,8 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         }
         let lastGood = lineage.lastGood
         let context = AdaptationStep.Context(adapt: plan.adapt, adapting: adapting, degraded: degraded, cancelled: cancelled,
-                                             policyChanged: generation != lineage.generation, ranOnLastGood: checkpoint == lastGood)
+                                             policyChanged: generation != lineage.generation, ranOnLastGood: checkpoint == lastGood,
+                                             demonstrations: demonstrations)
         var gate: CheckpointGate? = lineage.gate
         let step = AdaptationStep(settings: lineage.profile.settings).decide(reports, context: context,
                                                                             temperatureShift: &lineage.temperatureShift, gate: &gate)
@@ -343,11 +364,12 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
     /// unless a rollback changed the live policy in the meantime.
     private func train(_ plan: TaskPlan, lineage: PolicyLineage, trainer: PPOTrainer, parent: String, parentStep: Int, generation: Int,
                        reports: [AttemptReport], trajectories: [Trajectory], chosen: [Int], advantages: [Double],
-                       events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
+                       demonstrations: Trajectory?, events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
         var events = events
         let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
         let (report, written, learningRate) = lineage.training.withLock { () -> (UpdateReport, Result<String, any Error>?, Double) in
-            let report = AdaptationStep.update(trainer, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages)
+            let report = AdaptationStep.update(trainer, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
+                                               demonstrations: demonstrations)
             guard report.accepted else { return (report, nil, trainer.learningRate) }
             let written = Result { try lineage.writeCandidate(parent: parent, parentStep: parentStep, metrics: [
                 "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),

@@ -40,6 +40,9 @@ struct AdaptationStep {
         var policyChanged = false
         /// The attempts ran on the last good checkpoint (the gate's reference side), not a candidate.
         var ranOnLastGood = false
+        /// Stored demonstrations of this robot and task family join the update: a group with no
+        /// informative advantage still trains (on them alone).
+        var demonstrations = false
     }
 
     /// The temperatures a plan's attempts run at: the schedule from its base and range, shifted by
@@ -91,11 +94,16 @@ struct AdaptationStep {
         if !reports.contains(where: \.success), let advantages = progressAdvantages(reports) {
             return .train(chosen: Self.selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
         }
+        // No informative advantage, but demonstrations to clone: train on them alone (a random
+        // policy must be able to learn from its demonstrations).
+        let demonstrationsOnly = Decision.Next.train(chosen: [], advantages: Array(repeating: 0, count: reports.count))
         guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization,
                                                          stdFloor: settings.advantageStdFloor) else {
+            if context.demonstrations { return demonstrationsOnly }
             return .skip("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
         }
         if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
+            if context.demonstrations { return demonstrationsOnly }
             return .skip("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
         }
         return .train(chosen: Self.selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
@@ -114,11 +122,28 @@ struct AdaptationStep {
             .map { $0 * settings.zeroSuccessProgressWeight }
     }
 
-    /// The PPO update on the chosen attempts. Its minibatch shuffling draws from the task's seed
-    /// (offset from the attempts' own stream), so the same task updates alike in the daemon and offline.
-    static func update(_ trainer: PPOTrainer, plan: TaskPlan, trajectories: [Trajectory], chosen: [Int], advantages: [Double]) -> UpdateReport {
+    /// The PPO update on the chosen attempts, plus the stored demonstrations' steps (behaviour
+    /// cloning only, advantage 0) when there are any. Its minibatch shuffling draws from the task's
+    /// seed (offset from the attempts' own stream), so the same task updates alike in the daemon and offline.
+    static func update(_ trainer: PPOTrainer, plan: TaskPlan, trajectories: [Trajectory], chosen: [Int], advantages: [Double],
+                       demonstrations: Trajectory? = nil) -> UpdateReport {
         var rng = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
-        return trainer.update(group: chosen.map { trajectories[$0] }, advantages: chosen.map { advantages[$0] }, rng: &rng)
+        var group = chosen.map { trajectories[$0] }, groupAdvantages = chosen.map { advantages[$0] }
+        if let demonstrations {
+            group.append(demonstrations)
+            groupAdvantages.append(0)
+        }
+        return trainer.update(group: group, advantages: groupAdvantages, rng: &rng)
+    }
+
+    /// At most `limit` of `steps` step indices, drawn without replacement from `seed` (a partial
+    /// Fisher-Yates), in ascending order; all of them when there are no more than `limit`.
+    static func demonstrationDraw(steps: Int, limit: Int, seed: UInt64) -> [Int] {
+        guard steps > limit else { return Array(0..<steps) }
+        var rng = PolicyRNG(seed: seed &+ 0xD1B5_4A32_D192_ED03)
+        var order = Array(0..<steps)
+        for i in 0..<limit { order.swapAt(i, i + Int(rng.next() % UInt64(steps - i))) }
+        return order.prefix(limit).sorted()
     }
 
     /// Selective training: the indices of the `topK` attempts with the largest |advantage| (all

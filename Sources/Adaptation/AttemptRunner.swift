@@ -26,7 +26,8 @@ struct AttemptRunner {
 
     func run(_ plan: TaskPlan, temperatures: [Double], observer: any AdaptationObserver,
              cancellation: Cancellation, rng: inout PolicyRNG) throws -> [Result] {
-        let task = TaskRequest(name: plan.task, params: plan.params, dynamics: plan.dynamics, seed: plan.seed)
+        let task = TaskRequest(name: plan.task, params: plan.params, dynamics: plan.dynamics, seed: plan.seed,
+                               demonstration: plan.demonstration)
         let width = robot.supportsParallelAttempts ? temperatures.count : 1
         var results: [Result] = []
         var start = 0

@@ -30,6 +30,8 @@ extension PPOConfig {
             case .learningRateMin: learningRateMin = try value.double()
             case .learningRateMax: learningRateMax = try value.double()
             case .interventionWeight: interventionWeight = try value.double()
+            case .demonstrationWeight: demonstrationWeight = try value.double()
+            case .demonstrationSteps: demonstrationSteps = try value.int()
             }
         }
         if node.isNull(Key.targetKL.rawValue) { targetKL = nil }

@@ -22,11 +22,16 @@ public struct TaskPlan: Sendable, Equatable {
     /// An evaluation: `attempts` is K, attempt k is one greedy (T=0) attempt on evaluation task k
     /// (seed `evaluationTaskSeed(seed, k)`), and nothing is learned or judged from it.
     public var evaluation: Bool
+    /// A demonstration (`demo`): `attempts` demonstration attempts, a person driving every step
+    /// (bridge protocol 1.2); their episodes are stored as one set, and nothing is learned or
+    /// judged from them at this task.
+    public var demonstration: Bool
 
     public init(id: String, robot: String, task: String, params: [String: Double], dynamics: [String: Double],
                 attempts: Int, temperatureBase: Double, temperatureRange: Double, rewardMode: RewardMode,
-                adapt: Bool, priority: Int, seed: UInt64, evaluation: Bool = false) {
+                adapt: Bool, priority: Int, seed: UInt64, evaluation: Bool = false, demonstration: Bool = false) {
         self.evaluation = evaluation
+        self.demonstration = demonstration
         self.id = id; self.robot = robot; self.task = task; self.params = params; self.dynamics = dynamics
         self.attempts = attempts; self.temperatureBase = temperatureBase; self.temperatureRange = temperatureRange
         self.rewardMode = rewardMode; self.adapt = adapt; self.priority = priority; self.seed = seed

@@ -160,6 +160,17 @@ public final class Daemon: @unchecked Sendable {
             let position = try enqueue(plan)
             return Reply.success(EvaluateResult(taskId: plan.id, position: position, tasks: plan.attempts, seed: plan.seed,
                                                 checkpoint: adaptation.liveCheckpoint(robot: plan.robot)), id: id).encoded()
+        case (.demo, .demo(let args)):
+            let plan = try demonstrationPlan(args, defaultRobot: config.defaultRobot, adaptation: adaptation)
+            return Reply.success(DemoResult(taskId: plan.id, position: try enqueue(plan), count: plan.attempts), id: id).encoded()
+        case (.demos, .demos(let query)):
+            return Reply.success(demonstrations(query, adaptation: adaptation), id: id).encoded()
+        case (.removeDemonstrations, .demonstration(let ref)):
+            try adaptation.removeDemonstrations(id: ref.id)
+            logger.notice("demonstration set \(ref.id) removed", metadata: ["event": "demonstrations_removed", "demonstrations": "\(ref.id)"])
+            return Reply.success(AckResult(message: "demonstration set \(ref.id) removed"), id: id).encoded()
+        case (.addDemonstrations, .addDemonstrations(let args)):
+            return Reply.success(try addDemonstrations(args, file: request.attachment ?? [], adaptation: adaptation), id: id).encoded()
         case (.task, .task(let ref)):
             guard let info = try taskInfo(ref.taskId) else { throw WireError(.notFound, field: "args.task_id", "no task \"\(ref.taskId)\"") }
             return Reply.success(info, id: id).encoded()
@@ -264,7 +275,7 @@ public final class Daemon: @unchecked Sendable {
         // subscriber must hear `task_queued` before that task's `task_started`.
         logger.info("\(plan.evaluation ? "evaluation" : "task") \(plan.id) accepted: \(plan.task) on \(plan.robot), \(plan.attempts) \(plan.evaluation ? "greedy tasks" : "attempts")", metadata: [
             "event": "task_queued", "task_id": "\(plan.id)", "robot": "\(plan.robot)", "task": "\(plan.task)",
-            "kind": "\(plan.evaluation ? TaskRow.evaluation : TaskRow.training)",
+            "kind": "\(plan.kind)",
         ])
         var event = Event(kind: .taskQueued, taskId: plan.id)
         event.attempts = plan.attempts

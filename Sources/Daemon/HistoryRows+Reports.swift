@@ -40,6 +40,6 @@ extension TaskRow {
                   dynamicsJSON: String(decoding: try encoder.encode(plan.dynamics), as: UTF8.self),
                   attempts: plan.attempts, temperatureBase: plan.temperatureBase, temperatureRange: plan.temperatureRange,
                   rewardMode: plan.rewardMode.rawValue, adapt: plan.adapt, priority: plan.priority, seed: Int64(bitPattern: plan.seed),
-                  state: .queued, submittedAt: submittedAt, kind: plan.evaluation ? TaskRow.evaluation : TaskRow.training)
+                  state: .queued, submittedAt: submittedAt, kind: plan.kind)
     }
 }

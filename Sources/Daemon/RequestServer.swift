@@ -101,8 +101,9 @@ final class RequestServer: Service, CustomStringConvertible, @unchecked Sendable
     static func lane(for operation: Wire.Operation) -> Lane {
         switch operation {
         case .ping, .status, .estop: .inline
-        case .history, .task, .checkpoints, .exportCheckpoint: .reads
+        case .history, .task, .checkpoints, .exportCheckpoint, .demos: .reads
         case .submit, .evaluate, .cancel, .rollback, .pause, .resume, .reload, .import, .label: .changes
+        case .demo, .removeDemonstrations, .addDemonstrations: .changes
         }
     }
 
@@ -217,7 +218,7 @@ final class RequestServer: Service, CustomStringConvertible, @unchecked Sendable
         if body.count == 1 || body.count == 2 {
             return .success((prefix, body[body.startIndex], body.count == 2 ? body[body.startIndex + 1] : nil))
         }
-        let reply = Reply<Empty>.failure(WireError(.badFrames, "expected one request frame after the envelope (two for import), got \(max(0, frames.count - 2))"), id: nil)
+        let reply = Reply<Empty>.failure(WireError(.badFrames, "expected one request frame after the envelope (two for import and add_demonstrations), got \(max(0, frames.count - 2))"), id: nil)
         return .failure(EnvelopeError(reply: (frames.count >= 2 && frames[1].isEmpty ? [identity, []] : [identity]) + [reply.encoded()]))
     }
 

@@ -57,6 +57,8 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         if let abort = attempt.abortReason { metadata["abort_reason"] = "\(abort)" }
         if let n = attempt.intervenedSteps { metadata["intervened_steps"] = "\(n)" }
         if let n = attempt.interventionsPastLimits { metadata["interventions_past_limits"] = "\(n)" }
+        // A demonstration's attempt is the person's, not the policy's: say so (TTAD_KIND).
+        if plan.demonstration { metadata["kind"] = "\(TaskRow.demonstration)" }
         let line = "task \(plan.id) attempt \(attempt.index + 1)/\(plan.attempts) T=\(Self.format(attempt.temperature)): "
             + (attempt.success ? "success in \(attempt.steps) steps" : "failed after \(attempt.steps) steps")
             + ", reward \(Self.format(attempt.reward))" + (attempt.abortReason.map { " (\($0))" } ?? "")
@@ -100,7 +102,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
     func updateFinished(_ plan: TaskPlan, _ summary: UpdateSummary) {
         metrics?.updateFinished(summary)
         // One row, one wire copy: the `update_finished` event carries what `task` will reply.
-        let update: UpdateInfo
+        var update: UpdateInfo
         if let row = UpdateRow(summary: summary, taskId: plan.id, at: Date().timeIntervalSince1970) {
             do {
                 try history.record(row)
@@ -109,6 +111,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
             }
             activity.update(accepted: row.accepted)
             update = UpdateInfo(row)
+            update.demonstrationSamples = summary.report?.demonstrationSamples
         } else {
             update = .skipped(summary.skipReason ?? "")
         }
@@ -123,6 +126,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         if let kl = update.klToReference { metadata["kl_to_reference"] = "\(Self.format(kl))" }
         if let earlyStopped = update.earlyStopped { metadata["early_stopped"] = "\(earlyStopped)" }
         if let samples = update.samples { metadata["samples"] = "\(samples)" }
+        if let samples = update.demonstrationSamples { metadata["demonstration_samples"] = "\(samples)" }
         let line: String
         if let skipped = update.skipped {
             line = "task \(plan.id): no update (\(skipped))"

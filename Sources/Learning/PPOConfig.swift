@@ -56,6 +56,13 @@ public struct PPOConfig: Sendable, Equatable {
     /// PPO loss; intervened steps never take a PPO ratio. Default 1.0 (the NLL of one step is on
     /// the scale of a PPO step's surrogate); 0 ignores interventions in updates.
     public var interventionWeight: Double = 1.0
+    /// Weight of the behaviour-cloning term on the steps of stored demonstrations (`ttactl demo`,
+    /// `add_demonstrations`), which each update of the robot on the task family adds as intervened
+    /// steps (advantage 0, never a PPO ratio). Default 1.0; 0 leaves demonstrations out of updates.
+    public var demonstrationWeight: Double = 1.0
+    /// At most this many stored demonstration steps join one update (a draw seeded by the task;
+    /// all of them when there are fewer). Default 512 (about one group's own steps).
+    public var demonstrationSteps: Int = 512
 
     /// The defaults.
     public init() {}
@@ -76,6 +83,7 @@ public struct PPOConfig: Sendable, Equatable {
         case adaptiveLearningRate = "adaptive_learning_rate", desiredKL = "desired_kl"
         case learningRateMin = "learning_rate_min", learningRateMax = "learning_rate_max"
         case interventionWeight = "intervention_weight"
+        case demonstrationWeight = "demonstration_weight", demonstrationSteps = "demonstration_steps"
     }
 
     /// The first hyperparameter outside its range, as (key, what is expected), or nil when every
@@ -101,6 +109,8 @@ public struct PPOConfig: Sendable, Equatable {
             (positive(learningRateMin), .learningRateMin, "a number > 0"),
             (positive(learningRateMax) && learningRateMax >= learningRateMin, .learningRateMax, "a number >= learning_rate_min"),
             (nonNegative(interventionWeight), .interventionWeight, "a number >= 0"),
+            (nonNegative(demonstrationWeight), .demonstrationWeight, "a number >= 0"),
+            ((1...1_000_000).contains(demonstrationSteps), .demonstrationSteps, "an integer from 1 to 1000000"),
         ]
         return checks.first { !$0.0 }.map { ($0.1.rawValue, $0.2) }
     }

@@ -15,6 +15,9 @@ import Glibc
 ///     bc_loss    = mean_intervened(-new_logprob(executed action))   (at T = 1)
 ///     loss       = pg_loss - entropy_coef * entropy + kl_coef * kl_ref + intervention_weight * bc_loss
 ///
+/// (Steps of a stored demonstration are behaviour-cloning steps too, weighted by
+/// `demonstration_weight` instead of `intervention_weight`; `bc_loss` is the mean over both.)
+///
 /// The first five terms are means over the policy's own steps of the minibatch (GRPO's
 /// token-mean); `bc_loss` is a mean over its intervened steps, where a person drove and the
 /// "action" is the one they executed: behaviour cloning, never a ratio (ttad did not choose it, so
@@ -41,9 +44,14 @@ struct PPOLoss {
     let entropyCoef: Double
     let klCoef: Double
     let interventionWeight: Double
+    let demonstrationWeight: Double
+
+    /// The marker of a stored demonstration's step in `evaluate`'s `intervened` (1: an intervention).
+    static let demonstrationMarker: Float = 2
 
     init(config: PPOConfig) {
         interventionWeight = config.interventionWeight
+        demonstrationWeight = config.demonstrationWeight
         clipLow = config.clipLow
         clipHigh = config.clipHigh
         entropyCoef = config.entropyCoef
@@ -53,7 +61,8 @@ struct PPOLoss {
     /// Evaluates the loss of `count` steps and writes d(loss)/d(new_logprob_i) to `dLogProb` and
     /// d(loss)/d(entropy_i) to `dEntropy` (both include the 1/count of the mean).
     /// `refLogProb` nil means no reference policy: kl_ref is 0 and has no gradient.
-    /// `intervened[i]` nonzero marks an intervened step (its old log-prob and advantage are unused).
+    /// `intervened[i]` nonzero marks an intervened step (its old log-prob and advantage are unused):
+    /// 1 a person's intervention, `demonstrationMarker` a stored demonstration's step.
     func evaluate(
         count m: Int,
         newLogProb: UnsafePointer<Float>, oldLogProb: UnsafePointer<Float>, advantages: UnsafePointer<Float>,
@@ -67,7 +76,15 @@ struct PPOLoss {
         let invM = t.ownSteps > 0 ? 1 / Double(t.ownSteps) : 0
         let invBC = t.intervenedSteps > 0 ? 1 / Double(t.intervenedSteps) : 0
         let lower = 1 - clipLow, upper = 1 + clipHigh
+        // The demonstrations' part of the summed NLL (0 without any: the loss is then as before).
+        var demonstrationNLL = 0.0
         for i in 0..<m {
+            if intervened[i] == Self.demonstrationMarker {
+                demonstrationNLL -= Double(newLogProb[i])
+                dLogProb[i] = Float(-demonstrationWeight * invBC)
+                dEntropy[i] = 0
+                continue
+            }
             if intervened[i] != 0 {
                 // Behaviour cloning of the executed action: d(-w * logprob)/d logprob = -w.
                 t.bcLoss -= Double(newLogProb[i])
@@ -100,8 +117,10 @@ struct PPOLoss {
             dEntropy[i] = Float(-entropyCoef * invM)
         }
         t.pgLoss *= invM; t.approxKL *= invM; t.clipFrac *= invM; t.entropy *= invM; t.klRef *= invM
-        t.bcLoss *= invBC
-        t.loss = t.pgLoss - entropyCoef * t.entropy + (refLogProb == nil ? 0 : klCoef * t.klRef) + interventionWeight * t.bcLoss
+        let interventionLoss = t.bcLoss * invBC
+        t.bcLoss = (t.bcLoss + demonstrationNLL) * invBC
+        t.loss = t.pgLoss - entropyCoef * t.entropy + (refLogProb == nil ? 0 : klCoef * t.klRef) + interventionWeight * interventionLoss
+            + demonstrationWeight * (demonstrationNLL * invBC)
         return t
     }
 }

@@ -114,13 +114,14 @@ public final class PPOTrainer: @unchecked Sendable {
         for (t, a) in zip(group, advantages) {
             for (i, s) in t.samples.enumerated() {
                 let bc = t.isIntervened(i)
-                guard bc ? config.interventionWeight > 0 : t.temperature > 0 else { continue }
+                let weight = t.demonstration ? config.demonstrationWeight : config.interventionWeight
+                guard bc ? weight > 0 : t.temperature > 0 else { continue }
                 obs += t.observations[(i * obsSize)..<((i + 1) * obsSize)]
                 raw += s.raw
                 oldLogProb.append(bc ? 0 : s.logProb)
                 temps.append(bc ? 1 : t.temperature)
                 adv.append(bc ? 0 : Float(a))
-                isBC.append(bc ? 1 : 0)
+                isBC.append(bc ? (t.demonstration ? PPOLoss.demonstrationMarker : 1) : 0)
             }
         }
         let total = temps.count
@@ -159,6 +160,8 @@ public final class PPOTrainer: @unchecked Sendable {
 
         var report = UpdateReport(accepted: true, samples: total - bcTotal)
         if bcTotal > 0 { report.interventionSamples = bcTotal; report.interventionLoss = 0 }
+        let demonstrationTotal = isBC.reduce(0) { $0 + ($1 == PPOLoss.demonstrationMarker ? 1 : 0) }
+        if demonstrationTotal > 0 { report.demonstrationSamples = demonstrationTotal }
         let loss = PPOLoss(config: config)
         var mbObs = [Float](repeating: 0, count: capacity * obsSize)
         var mbRaw = [Float](repeating: 0, count: capacity * actSize)

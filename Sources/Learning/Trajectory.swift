@@ -18,14 +18,33 @@ public struct Trajectory: Sendable {
     /// (a bridge intervention). Such a step's sample is the executed action, which ttad did not
     /// choose: it never takes a PPO ratio, only the behaviour-cloning term (`PPOLoss`).
     public var intervened: [Bool]
+    /// Steps of stored demonstrations, not of an attempt of this task: every intervened step here
+    /// is cloned with `demonstration_weight` (not `intervention_weight`).
+    public var demonstration: Bool
 
     /// A trajectory.
-    public init(observations: [Float], samples: [ActionSample], temperature: Float, reward: Double, intervened: [Bool] = []) {
+    public init(observations: [Float], samples: [ActionSample], temperature: Float, reward: Double, intervened: [Bool] = [],
+                demonstration: Bool = false) {
         self.observations = observations
         self.samples = samples
         self.temperature = temperature
         self.reward = reward
         self.intervened = intervened
+        self.demonstration = demonstration
+    }
+
+    /// Stored demonstration steps as one trajectory to clone: `observations` (`steps *
+    /// observationSize`, raw) and the `actions` executed (`steps * actionSize`, environment units),
+    /// every step intervened, reward 0.
+    public static func demonstration(observations: [Float], actions: [Float], policy: PolicyConfig) -> Trajectory {
+        let size = policy.actionSize
+        let steps = size > 0 ? actions.count / size : 0
+        let samples = (0..<steps).map { i -> ActionSample in
+            let action = Array(actions[(i * size)..<((i + 1) * size)])
+            return ActionSample(action: action, raw: raw(action, policy: policy), logProb: 0)
+        }
+        return Trajectory(observations: observations, samples: samples, temperature: 1, reward: 0,
+                          intervened: Array(repeating: true, count: steps), demonstration: true)
     }
 
     /// Number of steps.

@@ -30,6 +30,9 @@ public struct UpdateReport: Codable, Sendable, Equatable {
     public var interventionSamples: Int?
     /// Mean -log pi(executed action) over the intervened steps of the minibatches run; nil when none.
     public var interventionLoss: Double?
+    /// Of the intervened steps, those from stored demonstrations (`learning.demonstration_weight`);
+    /// nil when there were none.
+    public var demonstrationSamples: Int?
 
     /// A report.
     public init(
@@ -49,5 +52,6 @@ public struct UpdateReport: Codable, Sendable, Equatable {
         case gradNorm = "grad_norm", klToReference = "kl_to_reference", earlyStopped = "early_stopped"
         case learningRate = "learning_rate"
         case interventionSamples = "intervention_samples", interventionLoss = "intervention_loss"
+        case demonstrationSamples = "demonstration_samples"
     }
 }

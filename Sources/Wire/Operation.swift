@@ -26,11 +26,21 @@ public enum Operation: String, Codable, Sendable, CaseIterable {
     /// Re-read the config and robot-configs (as SIGHUP does).
     case reload
     /// Put a checkpoint file on a robot (verified against its robot-config), live and good at once.
-    /// The only two-frame request: the JSON, then the file (`Request.attachment`).
+    /// A two-frame request (as `add_demonstrations`): the JSON, then the file (`Request.attachment`).
     case `import`
     /// Hand out a robot's live or last good checkpoint file with its model card
     /// (see `ExportCheckpointArgs`); the file rides base64 in the one reply frame.
     case exportCheckpoint = "export_checkpoint"
+    /// Queue demonstrations: `count` attempts a person drives over the bridge (protocol 1.2), stored
+    /// as one set (see `DemoArgs`); recorded as a task of kind `demonstration`.
+    case demo
+    /// The stored demonstration sets (see `DemosQuery`).
+    case demos
+    /// Delete a stored demonstration set (see `DemonstrationRef`).
+    case removeDemonstrations = "remove_demonstrations"
+    /// Store a demonstration set file (see `AddDemonstrationsArgs`); the file is the request's
+    /// second frame, as for `import`.
+    case addDemonstrations = "add_demonstrations"
     /// A person's success label on an operator-judged attempt (see `LabelArgs`).
     case label
     /// Abort the running attempt at once, stop the robot, and refuse tasks until `resume`.

@@ -20,6 +20,10 @@ public struct Request: Sendable, Equatable {
         case rollback(RollbackArgs)
         case `import`(ImportArgs)
         case exportCheckpoint(ExportCheckpointArgs)
+        case demo(DemoArgs)
+        case demos(DemosQuery)
+        case demonstration(DemonstrationRef)
+        case addDemonstrations(AddDemonstrationsArgs)
         case label(LabelArgs)
     }
 
@@ -34,17 +38,19 @@ public struct Request: Sendable, Equatable {
     /// failure names what was wrong and where.
     public static func decode(_ bytes: [UInt8], attachment: [UInt8]?) throws(WireError) -> Request {
         var request = try decode(bytes)
-        if request.operation == .import {
+        if request.operation == .import || request.operation == .addDemonstrations {
+            let op = request.operation.rawValue
             guard let attachment else {
-                throw WireError(.badFrames, "import needs the checkpoint file as a second frame after the JSON")
+                throw WireError(.badFrames, request.operation == .import ? "import needs the checkpoint file as a second frame after the JSON"
+                                : "\(op) needs the demonstration file as a second frame after the JSON")
             }
             if attachment.count > WireVersion.maxAttachmentBytes {
-                throw WireError(.tooLarge, "the file is \(attachment.count) bytes; import takes at most \(WireVersion.maxAttachmentBytes)")
+                throw WireError(.tooLarge, "the file is \(attachment.count) bytes; \(op) takes at most \(WireVersion.maxAttachmentBytes)")
             }
             if attachment.isEmpty { throw WireError(.invalidField, field: "file", "the file frame is empty") }
             request.attachment = attachment
         } else if attachment != nil {
-            throw WireError(.badFrames, "\(request.operation.rawValue) is one frame; only import sends a second (the file)")
+            throw WireError(.badFrames, "\(request.operation.rawValue) is one frame; only import and add_demonstrations send a second (the file)")
         }
         return request
     }
@@ -125,6 +131,22 @@ public struct Request: Sendable, Equatable {
             let args: ExportCheckpointArgs = try decodeArgs()
             try args.validate()
             parsed = .exportCheckpoint(args)
+        case .demo:
+            let args: DemoArgs = try decodeArgs()
+            try args.validate()
+            parsed = .demo(args)
+        case .demos:
+            parsed = .demos(try decodeArgs())
+        case .removeDemonstrations:
+            let ref: DemonstrationRef = try decodeArgs()
+            if ref.id.isEmpty || ref.id.utf8.count > 64 {
+                throw WireError(.invalidField, field: "args.id", "must be 1 to 64 characters")
+            }
+            parsed = .demonstration(ref)
+        case .addDemonstrations:
+            let args: AddDemonstrationsArgs = try decodeArgs()
+            try args.validate()
+            parsed = .addDemonstrations(args)
         case .label:
             let args: LabelArgs = try decodeArgs()
             try args.validate()
@@ -150,6 +172,10 @@ public struct Request: Sendable, Equatable {
         case .rollback(let a): frame(a)
         case .import(let a): frame(a)
         case .exportCheckpoint(let a): frame(a)
+        case .demo(let a): frame(a)
+        case .demos(let a): frame(a)
+        case .demonstration(let a): frame(a)
+        case .addDemonstrations(let a): frame(a)
         case .label(let a): frame(a)
         }
     }

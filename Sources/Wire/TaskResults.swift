@@ -72,6 +72,8 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     public var candidate: String?
     /// The learning rate the update used (the adaptive rate moves it; absent when unknown).
     public var learningRate: Double?
+    /// Steps of stored demonstrations the update cloned (events only; absent when none).
+    public var demonstrationSamples: Int?
 
     public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKL: Double, clipFraction: Double,
                 gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, parent: String?, candidate: String?,
@@ -92,7 +94,7 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     // name here; the JSON says `approx_kl` either way.
     enum CodingKeys: String, CodingKey {
         case accepted, refusal, skipped, policyLoss, clipFraction, gradNorm, entropy, klToReference, epochs, samples
-        case earlyStopped, seconds, parent, candidate, learningRate
+        case earlyStopped, seconds, parent, candidate, learningRate, demonstrationSamples
         case approxKL = "approxKl"
     }
 }

@@ -19,9 +19,11 @@ struct Report: ParsableCommand {
         // A page stops at 1 MiB: follow the cursors up to `limit`.
         let history = try TTACtl.run { try HistoryPages.fetch(connection.client(), query, upTo: limit) }
         let done = history.tasks.filter { $0.state == "done" }.sorted { $0.submittedAt < $1.submittedAt }
-        // Evaluations are measurements, not training: their own table, never a point of the charts.
-        let tasks = done.filter { $0.kind != "evaluation" }
-        let analysis = ReportAnalysis(tasks: tasks, untasked: history.untaskedEvents ?? [], evaluations: EvaluationRow.grouped(done))
+        // Evaluations are measurements, not training: their own table, never a point of the charts;
+        // demonstrations are a person's episodes: counted per task family, never a point either.
+        let tasks = done.filter { $0.kind != "evaluation" && $0.kind != "demonstration" }
+        var analysis = ReportAnalysis(tasks: tasks, untasked: history.untaskedEvents ?? [], evaluations: EvaluationRow.grouped(done))
+        analysis.summary.demonstrations = ReportAnalysis.demonstrations(done)
         try ReportPage(analysis: analysis, title: "ttad report", xAxis: xAxis).html().write(toFile: output, atomically: true, encoding: .utf8)
         if connection.json { printJSON(analysis.summary); return }
         print(analysis.terminalSummary())
@@ -50,6 +52,13 @@ struct ReportAnalysis {
         var byTemperature: [TemperatureRow]
         /// Finished evaluations by robot, task and dynamics, oldest first in each.
         var evaluations: [EvaluationRow]
+        /// Demonstration episodes recorded (`ttactl demo`, tasks of kind `demonstration`) by task family.
+        var demonstrations: [String: Int] = [:]
+    }
+
+    /// Attempts of finished demonstration tasks by task family (the "demos" count).
+    static func demonstrations(_ tasks: [TaskInfo]) -> [String: Int] {
+        tasks.filter { $0.kind == "demonstration" }.reduce(into: [:]) { $0[$1.task, default: 0] += $1.attempts.count }
     }
 
     /// A checkpoint event no task caused (a person's rollback, a start-up fallback), placed after
@@ -59,7 +68,7 @@ struct ReportAnalysis {
     let points: [Point]
     let untasked: [UntaskedEvent]
     let byTemperature: [TemperatureRow]
-    let summary: Summary
+    var summary: Summary
     let evaluations: [EvaluationRow]
 
     /// `tasks` oldest first; `untasked` as the history's first page carries them.
@@ -140,6 +149,9 @@ struct ReportAnalysis {
                                 row.meanReward, row.meanStepsToSuccess.map { String(format: "%.1f", $0) } ?? "-"))
         }
         lines += EvaluationRow.lines(evaluations)
+        if !summary.demonstrations.isEmpty {
+            lines.append("demos by task family: " + summary.demonstrations.keys.sorted().map { "\($0) \(summary.demonstrations[$0]!)" }.joined(separator: ", "))
+        }
         return lines.joined(separator: "\n")
     }
 }

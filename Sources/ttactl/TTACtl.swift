@@ -17,7 +17,7 @@ struct TTACtl: ParsableCommand {
             """,
         subcommands: [Ping.self, Status.self, Submit.self, Evaluate.self, TaskCommand.self, Cancel.self, History.self, Checkpoints.self,
                       Rollback.self, Import.self, ExportCheckpoint.self, Label.self, Pause.self, Resume.self, EStop.self, Reload.self, Watch.self,
-                      Report.self, Export.self, Keygen.self])
+                      Report.self, Export.self, Keygen.self, Demo.self, Demos.self])
 }
 
 /// Options every subcommand that talks to the daemon takes.

@@ -7,8 +7,8 @@ struct ControllerServer {
     let robot: MuJoCoRobot
     let socket: ZMQSocket
     let fault: Fault?
-    /// The steps of every attempt a scripted person drives, and the action they execute.
-    let intervention: (steps: ClosedRange<Int>, action: [Float])?
+    /// Who besides ttad may drive: the scripted person.
+    let person: Person
     let resetWait: Duration
     let heartbeat: Duration
     let verbose: Bool
@@ -21,13 +21,15 @@ struct ControllerServer {
     private var attemptStep = 0
     /// Between a stop/estop and the next reset, steps are refused.
     private var halted = true
+    /// The current attempt is a demonstration (its reset said so): the person drives every step.
+    private var demonstrating = false
 
-    init(robot: MuJoCoRobot, socket: ZMQSocket, fault: Fault?, intervention: (steps: ClosedRange<Int>, action: [Float])?,
+    init(robot: MuJoCoRobot, socket: ZMQSocket, fault: Fault?, person: Person,
          resetWait: Duration, heartbeat: Duration, verbose: Bool) {
         self.robot = robot
         self.socket = socket
         self.fault = fault
-        self.intervention = intervention
+        self.person = person
         self.resetWait = resetWait
         self.heartbeat = heartbeat
         self.verbose = verbose
@@ -68,8 +70,12 @@ struct ControllerServer {
             reply.joints = robot.jointNames
             reply.endEffector = config.safety.workspace?.point != nil
             reply.controlPeriod = robot.controlPeriod
+            if person.announcesDemonstration { reply.features = [BridgeProtocol.demonstrationFeature] }
             return [BridgeProtocol.encode(reply)]
         case .reset:
+            if header.demonstration == true, !person.announcesDemonstration {
+                return errorReply(header, "a demonstration needs a person (start with --person scripted)")
+            }
             let task = ResolvedTask(
                 name: header.task ?? "", params: header.params ?? [:], dynamics: header.dynamics ?? [:], seed: header.seed ?? 0)
             let sim: MuJoCoSimulation
@@ -84,6 +90,7 @@ struct ControllerServer {
             waitForScene(header, identity: identity)
             halted = false
             attemptStep = 0
+            demonstrating = header.demonstration == true
             return [BridgeProtocol.encode(reply)] + dataFrames(sim)
         case .step:
             guard let simulation, !halted else { return errorReply(header, "no attempt running (reset first; stopped or e-stopped)") }
@@ -95,9 +102,10 @@ struct ControllerServer {
                 exit(3)
             }
             // A person driving this step: ttad's action is ignored, theirs goes to the motors as given.
-            var person: [Float]?
-            if let intervention, intervention.steps.contains(attemptStep + 1) { person = intervention.action }
-            if case .badIntervention(_, let step) = fault, step == attemptStep + 1 { person = person ?? intervention?.action ?? Array(repeating: 0, count: config.actionSize) }
+            var person = self.person.action(step: attemptStep + 1, observation: simulation.observation(), demonstration: demonstrating)
+            if case .badIntervention(_, let step) = fault, step == attemptStep + 1 {
+                person = person ?? self.person.takeover?.action ?? Array(repeating: 0, count: config.actionSize)
+            }
             // The controller clamps ttad's actions too: it never trusts its client with the motors.
             let clamped = action.enumerated().map { min(max($0.element, config.actionLow[$0.offset]), config.actionHigh[$0.offset]) }
             simulation.apply(person ?? clamped)
@@ -119,6 +127,10 @@ struct ControllerServer {
             if case .nanProgress(let step) = fault, step == attemptStep {
                 log("sending progress NaN at step \(attemptStep)")
                 reply.progress = .nan
+            }
+            if case .demonstrationNotIntervened(let step) = fault, demonstrating, step == attemptStep {
+                log("answering step \(attemptStep) of a demonstration as an ordinary step")
+                return [Self.encodeAllowingNaN(reply)] + dataFrames(simulation)
             }
             guard let person else { return [Self.encodeAllowingNaN(reply)] + dataFrames(simulation) }
             reply.intervened = true

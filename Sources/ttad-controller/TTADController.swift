@@ -1,4 +1,5 @@
 import ArgumentParser
+import Demonstrators
 import Foundation
 import Robots
 import ZeroMQ
@@ -20,7 +21,7 @@ struct TTADController: ParsableCommand {
     var endpoint: String
 
     @Option(help: """
-        Misbehave: late:<ms> (answer steps late), late-once:<ms> (only the first step), silent-after:<n>,         garbage-after:<n>, die-after:<n> (n = steps served); nan-observation:<k>@<s>, inf-observation:<k>@<s>,         nan-state:<k>@<s> (that value of the reply to step s of every attempt, s = 0: the reset reply),         nan-progress:<s> (progress NaN, written as Python's json writes it); intervene-short:<s>,         intervene-nan:<s>, intervene-no-frame:<s>, intervene-no-flag:<s>, intervene-not-bool:<s>         (a malformed intervention in the reply to step s).
+        Misbehave: late:<ms> (answer steps late), late-once:<ms> (only the first step), silent-after:<n>,         garbage-after:<n>, die-after:<n> (n = steps served); nan-observation:<k>@<s>, inf-observation:<k>@<s>,         nan-state:<k>@<s> (that value of the reply to step s of every attempt, s = 0: the reset reply),         nan-progress:<s> (progress NaN, written as Python's json writes it); intervene-short:<s>,         intervene-nan:<s>, intervene-no-frame:<s>, intervene-no-flag:<s>, intervene-not-bool:<s>         (a malformed intervention in the reply to step s); demo-no-intervene:<s> (in a demonstration         attempt, step s answered as an ordinary step).
         """)
     var fault: Fault?
 
@@ -32,6 +33,13 @@ struct TTADController: ParsableCommand {
 
     @Option(name: .customLong("intervene-action"), help: "The person's action while intervening, comma-separated (default: all zeros).")
     var interveneAction: String?
+
+    @Option(help: """
+        Play a person who can demonstrate: `scripted` announces the `demonstration` feature (bridge \
+        protocol 1.2) and drives every step of a demonstration attempt with the robot's scripted \
+        demonstrator (reacher2, pusher).
+        """)
+    var person: PersonKind?
 
     @Option(name: .customLong("reset-wait-ms"), help: "Wait this long at every reset (as if a person set the scene), sending heartbeats.")
     var resetWaitMs: Int = 0
@@ -53,17 +61,24 @@ struct TTADController: ParsableCommand {
         try socket.setMaxMessageSize(16 << 20)
         try socket.bind(endpoint)
         log("serving \(robotConfig.name) on \(endpoint)\(fault.map { " with fault \($0)" } ?? "")")
-        var person: [Float] = Array(repeating: 0, count: robotConfig.actionSize)
+        var personAction: [Float] = Array(repeating: 0, count: robotConfig.actionSize)
         if let interveneAction {
             let values = interveneAction.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
             guard values.count == robotConfig.actionSize, let parsed = values as? [Float] else {
                 throw ValidationError("--intervene-action needs \(robotConfig.actionSize) comma-separated numbers, got \"\(interveneAction)\"")
             }
-            person = parsed
+            personAction = parsed
+        }
+        var scripted: (any Demonstrator)?
+        if person == .scripted {
+            guard let demonstrator = Demonstrators.make(for: robotConfig.name) else {
+                throw ValidationError("--person scripted: no scripted demonstrator for robot \(robotConfig.name) (there is one for reacher2 and pusher)")
+            }
+            scripted = demonstrator
         }
         var server = ControllerServer(
             robot: robot, socket: socket, fault: fault,
-            intervention: interveneSteps.map { ($0.range, person) }, resetWait: .milliseconds(resetWaitMs),
+            person: Person(demonstrator: scripted, takeover: interveneSteps.map { ($0.range, personAction) }), resetWait: .milliseconds(resetWaitMs),
             heartbeat: .milliseconds(heartbeatMs), verbose: verbose)
         try server.serve()
     }
@@ -89,6 +104,10 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
     /// the flag, or `"intervened": "yes"`.
     case badIntervention(BadIntervention, step: Int)
 
+    /// In a demonstration attempt, the reply to step `step` is an ordinary one (no `intervened`):
+    /// a controller breaking the demonstration contract.
+    case demonstrationNotIntervened(step: Int)
+
     /// How `badIntervention` is malformed.
     enum BadIntervention: String, CaseIterable {
         case shortFrame = "intervene-short", nanFrame = "intervene-nan", noFrame = "intervene-no-frame"
@@ -111,6 +130,7 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
         guard let n = Int(parts[1]), n >= 0 else { return nil }
         switch parts[0] {
         case "nan-progress": self = .nanProgress(step: n)
+        case "demo-no-intervene": self = .demonstrationNotIntervened(step: n)
         case let name where BadIntervention(rawValue: name) != nil: self = .badIntervention(BadIntervention(rawValue: name)!, step: n)
         case "late": self = .late(milliseconds: n)
         case "late-once": self = .lateOnce(milliseconds: n)
@@ -132,8 +152,15 @@ enum Fault: ExpressibleByArgument, CustomStringConvertible {
         case .badState(let k, let step): "nan-state:\(k)@\(step)"
         case .nanProgress(let step): "nan-progress:\(step)"
         case .badIntervention(let kind, let step): "\(kind.rawValue):\(step)"
+        case .demonstrationNotIntervened(let step): "demo-no-intervene:\(step)"
         }
     }
+}
+
+/// Who `--person` plays.
+enum PersonKind: String, ExpressibleByArgument {
+    /// The robot's scripted demonstrator (Sources/Demonstrators).
+    case scripted
 }
 
 /// `A-B`: the steps of every attempt (1-based, inclusive) the scripted person drives.

@@ -1,6 +1,7 @@
 import Adaptation
 import ArgumentParser
 import Checkpoints
+import Demonstrators
 import Foundation
 import Policy
 import Robots

@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func anyOtherOperationWithASecondFrameIsBadFrames() {
-        #expect(throws: WireError(.badFrames, "ping is one frame; only import sends a second (the file)")) {
+        #expect(throws: WireError(.badFrames, "ping is one frame; only import and add_demonstrations send a second (the file)")) {
             try Request.decode(Array(#"{"v":1,"op":"ping"}"#.utf8), attachment: [0])
         }
     }

@@ -311,6 +311,46 @@ class Client:
             args["card"] = dict(card)
         return self._call("import", args, timeout=timeout, attachment=data)
 
+    def demo(self, task: str, *, robot: Optional[str] = None, count: int = 1, params: Optional[Mapping[str, float]] = None,
+             dynamics: Optional[Mapping[str, float]] = None, seed: Optional[int] = None, priority: Optional[int] = None,
+             timeout: Optional[float] = None) -> JSON:
+        """Queues ``count`` demonstration attempts a person drives over the bridge (protocol 1.2);
+        their whole episodes are stored as one set. Returns ``task_id``, ``position``, ``count``."""
+        args = {"task": task, "robot": robot, "count": count, "params": dict(params) if params else None,
+                "dynamics": dict(dynamics) if dynamics else None, "seed": seed, "priority": priority}
+        return self.call("demo", {k: v for k, v in args.items() if v is not None}, timeout=timeout)
+
+    def demos(self, *, robot: Optional[str] = None, task: Optional[str] = None, timeout: Optional[float] = None) -> JSON:
+        """The stored demonstration sets (``sets``: id, robot, task, episodes, steps, successes,
+        source, created_at) and any ``damaged`` file (path, reason; never trained on)."""
+        args = {k: v for k, v in (("robot", robot), ("task", task)) if v is not None}
+        return self.call("demos", args, timeout=timeout)
+
+    def remove_demonstrations(self, set_id: str, *, timeout: Optional[float] = None) -> JSON:
+        """Deletes stored demonstration set ``set_id``."""
+        return self.call("remove_demonstrations", {"id": set_id}, timeout=timeout)
+
+    def add_demonstrations(self, robot: str, task: str, path: Union[str, "os.PathLike[str]"], *,
+                           timeout: Optional[float] = None) -> JSON:
+        """Stores the demonstrations in ``path`` for ``robot`` and task family ``task``: a ``.npz``
+        (arrays ``observations``, ``actions``, and ``episode_lengths`` or ``episode_starts`` or
+        neither for one episode; optional ``success``) or a LeRobot-style ``.parquet``
+        (``observation.state``, ``action``, ``episode_index``; needs ``pip install 'ttad[parquet]'``).
+        Observations are raw, as the robot sends them; actions the executed ones.
+
+        Builds the set file (docs/demonstration-format.md) and sends it with its SHA-256; the daemon
+        checks it against the robot-config and stores it; every later update of the robot on the
+        task family clones it (docs/learning.md). Returns the stored set's entry (``id``, ...).
+        Bad arrays raise ``ValueError`` here, or :class:`~ttad.errors.InvalidField` from the
+        daemon (e.g. ``file: observations`` for the wrong width).
+        """
+        from . import demonstrations
+        path = os.fspath(path)
+        observations, actions, lengths, success = demonstrations.read(path)
+        data = demonstrations.encode(observations, actions, lengths, success, where=path)
+        args = {"robot": robot, "task": task, "file_name": os.path.basename(path), "sha256": hashlib.sha256(data).hexdigest()}
+        return self._call("add_demonstrations", args, timeout=timeout, attachment=data)
+
     def export_checkpoint(self, robot: str, out: Union[str, "os.PathLike[str]"], *, which: str = "live",
                           timeout: Optional[float] = None) -> JSON:
         """Writes ``robot``'s ``live`` (or last ``good``) checkpoint file to the folder ``out``

@@ -67,7 +67,7 @@ final class DaemonMetrics: Sendable {
 
         // Every series a dashboard plots exists from the start, at its count from the history.
         for state in ["done", "failed", "cancelled", "interrupted"] {
-            for kind in [TaskRow.training, TaskRow.evaluation] {
+            for kind in [TaskRow.training, TaskRow.evaluation, TaskRow.demonstration] {
                 counter("ttad_tasks_total", [("kind", kind), ("state", state)]).increment(by: Int64(counts.tasks[.init(kind: kind, state: state)] ?? 0))
             }
         }
@@ -94,8 +94,8 @@ final class DaemonMetrics: Sendable {
 
     /// A task ended (`state` as recorded); a finished training task's result joins its window.
     func taskFinished(_ plan: TaskPlan, state: TaskState, outcome: TaskOutcome?) {
-        counter("ttad_tasks_total", [("kind", plan.evaluation ? TaskRow.evaluation : TaskRow.training), ("state", state.rawValue)]).increment()
-        if !plan.evaluation, state == .done, let outcome {
+        counter("ttad_tasks_total", [("kind", plan.kind), ("state", state.rawValue)]).increment()
+        if !plan.evaluation, !plan.demonstration, state == .done, let outcome {
             record(robot: plan.robot, task: plan.task, successRate: outcome.successRate, meanReward: outcome.meanReward)
         }
         lastStep.withLock { $0 = nil }

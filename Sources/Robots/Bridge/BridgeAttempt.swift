@@ -31,6 +31,11 @@ public final class BridgeAttempt: RobotAttempt {
     }
 
     public var smallestSafetyMargin: Double { envelope?.smallestMargin ?? 1 }
+
+    /// Why a demonstration cannot run on `robot`: its controller did not announce the feature.
+    public static func noDemonstrationFeature(_ robot: String) -> String {
+        "controller of robot \(robot) does not announce the `demonstration` feature (bridge protocol 1.2, hello.features)"
+    }
     /// The best `progress` the controller reported during the attempt (nil: it reports none).
     public private(set) var progress: Double?
 
@@ -46,7 +51,13 @@ public final class BridgeAttempt: RobotAttempt {
             config: robot.config.safety, joints: jointNames, actionLow: robot.config.actionLow, actionHigh: robot.config.actionHigh)
         joints = jointNames.count
         endEffector = hello.endEffector ?? false
+        // A demonstration needs a person at the controller: refused, before the reset is sent, by
+        // a controller that does not say it has one (also one that restarted without the feature).
+        if task.demonstration, !(hello.features ?? []).contains(BridgeProtocol.demonstrationFeature) {
+            throw RobotError.bridge(Self.noDemonstrationFeature(robot.config.name))
+        }
         var header = BridgeProtocol.Header(type: .reset, seq: 0)
+        if task.demonstration { header.demonstration = true }
         header.task = task.name
         header.params = task.params
         header.dynamics = task.dynamics
@@ -153,6 +164,12 @@ public final class BridgeAttempt: RobotAttempt {
             ?? executed.flatMap({ NonFinite.describe($0, name: "executed action") }) {
             self.envelope = envelope
             return end(.hardwareFault("step \(steps): \(bad)"))
+        }
+        // In a demonstration the person drives every step: an ordinary reply is not what the
+        // controller agreed to, and its step is no demonstration to learn from.
+        if task.demonstration, executed == nil {
+            self.envelope = envelope
+            return end(.hardwareFault("step \(steps): demonstration attempt, but the step reply does not say intervened (a person drives every step of a demonstration, bridge protocol 1.2)"))
         }
         observation = next
         if let executed {

@@ -10,6 +10,10 @@ public enum BridgeProtocol {
     /// The protocol version in every header (`v`).
     public static let version = 1
 
+    /// The feature a controller announces in its hello (`features`) when a person can drive whole
+    /// attempts (protocol 1.2, docs/bridge-protocol.md "Demonstrations").
+    public static let demonstrationFeature = "demonstration"
+
     /// The message kinds (`type` in the header).
     public enum Kind: String, Codable, Sendable {
         /// Capabilities: request from ttad, reply from the controller with robot name, sizes, limits, joints.
@@ -42,12 +46,18 @@ public enum BridgeProtocol {
         public var joints: [String]?
         public var endEffector: Bool?
         public var controlPeriod: Double?
+        /// Optional (protocol 1.2): what the controller can do beyond 1.0, e.g. `demonstration`
+        /// (a person can drive whole attempts). Absent: nothing.
+        public var features: [String]?
         // reset request
         public var task: String?
         public var params: [String: Double]?
         public var dynamics: [String: Double]?
         public var seed: UInt64?
         public var index: Int?
+        /// Protocol 1.2: this attempt is a demonstration, a person drives every step (only sent
+        /// to a controller whose hello announced the `demonstration` feature; absent otherwise).
+        public var demonstration: Bool?
         // step reply
         public var success: Bool?
         /// Optional: how far toward the goal the robot is now, 0 (at the start) to 1 (reached).
@@ -65,6 +75,7 @@ public enum BridgeProtocol {
 
         enum CodingKeys: String, CodingKey {
             case v, type, seq, robot, joints, task, params, dynamics, seed, index, success, progress, intervened, message
+            case features, demonstration
             case observationSize = "observation_size", actionSize = "action_size", actionLow = "action_low"
             case actionHigh = "action_high", endEffector = "end_effector", controlPeriod = "control_period"
         }

@@ -60,6 +60,6 @@ extension RobotConfig {
         }
         var dynamics: [String: Double] = [:]
         for (key, d) in self.dynamics { dynamics[key] = task.dynamics[key] ?? d.defaultValue ?? 1 }
-        return ResolvedTask(name: task.name, params: params, dynamics: dynamics, seed: task.seed)
+        return ResolvedTask(name: task.name, params: params, dynamics: dynamics, seed: task.seed, demonstration: task.demonstration)
     }
 }

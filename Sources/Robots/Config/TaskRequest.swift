@@ -8,12 +8,17 @@ public struct TaskRequest: Sendable, Equatable {
     public var dynamics: [String: Double]
     /// Seeds parameter sampling and each attempt's reset noise.
     public var seed: UInt64
+    /// A demonstration attempt: a person drives every step (bridge protocol 1.2); a robot with no
+    /// person to ask refuses it.
+    public var demonstration: Bool
 
-    public init(name: String, params: [String: Double] = [:], dynamics: [String: Double] = [:], seed: UInt64) {
+    public init(name: String, params: [String: Double] = [:], dynamics: [String: Double] = [:], seed: UInt64,
+                demonstration: Bool = false) {
         self.name = name
         self.params = params
         self.dynamics = dynamics
         self.seed = seed
+        self.demonstration = demonstration
     }
 }
 
@@ -23,11 +28,14 @@ public struct ResolvedTask: Sendable, Equatable {
     public var params: [String: Double]
     public var dynamics: [String: Double]
     public var seed: UInt64
+    /// A demonstration attempt (see `TaskRequest.demonstration`).
+    public var demonstration: Bool
 
-    public init(name: String, params: [String: Double], dynamics: [String: Double], seed: UInt64) {
+    public init(name: String, params: [String: Double], dynamics: [String: Double], seed: UInt64, demonstration: Bool = false) {
         self.name = name
         self.params = params
         self.dynamics = dynamics
         self.seed = seed
+        self.demonstration = demonstration
     }
 }

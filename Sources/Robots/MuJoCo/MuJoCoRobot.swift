@@ -42,8 +42,15 @@ public final class MuJoCoRobot: Robot, @unchecked Sendable {
     public var controlPeriod: Double { baseModel.timestep * Double(settings.frameSkip) }
 
     public func makeAttempt(task: TaskRequest, index: Int) throws -> any RobotAttempt {
+        // Nobody drives a simulation in-process: demonstrations come over a bridge, or from a file.
+        if task.demonstration { throw RobotError.invalidTask(Self.noPerson(config.name)) }
         let resolved = try config.resolve(task)
         return try MuJoCoAttempt(robot: self, simulation: try makeSimulation(resolved), task: resolved, index: index)
+    }
+
+    /// Why robot `name` (in-process MuJoCo) cannot record a demonstration.
+    public static func noPerson(_ name: String) -> String {
+        "robot \(name) is simulated in-process (MuJoCo): there is no person to demonstrate; use a bridge controller, or add demonstrations from a file (the `add_demonstrations` operation)"
     }
 
     /// A raw simulation (no envelope) of a resolved task, on the model shifted by its dynamics factors.

@@ -15,35 +15,38 @@ import Foundation
 /// approach point a little behind the block, stepping around it if it is on the goal's side
 /// (pushing it the wrong way otherwise), then pushes through along u, steering sideways to keep
 /// the contact on the block-goal line (an off-centre push turns the block away from the goal).
-struct PusherDemonstrator: Demonstrator {
+public struct PusherDemonstrator: Demonstrator {
     /// Gain on the joint step toward the waypoint (rad), and damping on joint velocity (rad/s).
-    var kp: Float = 5
-    var kd: Float = 0.1
+    public var kp: Float = 5
+    public var kd: Float = 0.1
     /// Damping of the least-squares inverse (m): keeps the joint step bounded near the
     /// straight-arm singularity.
-    var lambda: Float = 0.03
+    public var lambda: Float = 0.03
     /// The error is clipped to this length (m): far waypoints pull at a bounded force, so the
     /// fingertip moves at a bounded speed and arrives without a large overshoot.
-    var maxError: Float = 0.07
+    public var maxError: Float = 0.07
     /// How far behind the block's centre the approach point lies (m); contact is at 0.035
     /// (half the block's 0.04 m side plus the fingertip's 0.015 m radius).
-    var approach: Float = 0.065
+    public var approach: Float = 0.065
     /// Sideways clearance (m) from the block's centre when stepping around it.
-    var clearance: Float = 0.065
+    public var clearance: Float = 0.065
     /// Lead of the push waypoint past the block's centre (m), at most the distance left to the goal.
-    var lead: Float = 0.05
+    public var lead: Float = 0.05
     /// Gain of the sideways correction while pushing (per metre of lateral offset).
-    var steer: Float = 1.5
+    public var steer: Float = 1.5
     /// Over the top: the elbow angle to fold to (rad, the model's limit is 2.6), the window of
     /// shoulder angles past the block's bearing (rad) where the swing hands over to the
     /// waypoint control, and the joint gain of the fold.
-    var fold: Float = 2.3
-    var swingFrom: Float = 0.6
-    var swingTo: Float = 2.0
-    var swingGain: Float = 3
-    let l1: Float = 0.15, l2: Float = 0.15
+    public var fold: Float = 2.3
+    public var swingFrom: Float = 0.6
+    public var swingTo: Float = 2.0
+    public var swingGain: Float = 3
+    public let l1: Float = 0.15, l2: Float = 0.15
 
-    func action(_ o: [Float]) -> [Float] {
+    /// The demonstrator with its default gains.
+    public init() {}
+
+    public func action(_ o: [Float]) -> [Float] {
         let (c1, c2, s1, s2) = (o[0], o[1], o[2], o[3])
         let c12 = c1 * c2 - s1 * s2, s12 = s1 * c2 + c1 * s2
         let (fx, fy, bx, by, gx, gy) = (o[6], o[7], o[8], o[9], o[10], o[11])
@@ -82,12 +85,12 @@ struct PusherDemonstrator: Demonstrator {
     /// clockwise of the fingertip's direction, which is behind it when the goal lies
     /// counter-clockwise of the block as seen from the shoulder; q2 < 0 (elbow up) pushes from
     /// the far side of the block's bearing.
-    func elbowSide(block b: (Float, Float), goal g: (Float, Float)) -> Float {
+    public func elbowSide(block b: (Float, Float), goal g: (Float, Float)) -> Float {
         (-b.1 * (g.0 - b.0) + b.0 * (g.1 - b.1)) >= 0 ? 1 : -1
     }
 
     /// The fingertip's waypoint for this observation.
-    func waypoint(fingertip f: (Float, Float), block b: (Float, Float), goal g: (Float, Float)) -> (Float, Float) {
+    public func waypoint(fingertip f: (Float, Float), block b: (Float, Float), goal g: (Float, Float)) -> (Float, Float) {
         var ux = g.0 - b.0, uy = g.1 - b.1
         let distance = max((ux * ux + uy * uy).squareRoot(), 1e-6)
         ux /= distance; uy /= distance

@@ -3,13 +3,16 @@ import Foundation
 /// A scripted demonstrator for reacher2 (docs/experiment.md): Jacobian-transpose control of the
 /// fingertip toward the target with joint damping. It reads reacher2's observation layout
 /// [cos q (2), sin q (2), q' (2), target xy (2), fingertip - target xy (2)] and link lengths.
-struct ReacherDemonstrator: Demonstrator {
+public struct ReacherDemonstrator: Demonstrator {
     /// Proportional gain on the fingertip error (m), and damping on joint velocity (rad/s).
-    var kp: Float = 60
-    var kd: Float = 0.08
-    let l1: Float = 0.1, l2: Float = 0.11
+    public var kp: Float = 60
+    public var kd: Float = 0.08
+    public let l1: Float = 0.1, l2: Float = 0.11
 
-    func action(_ o: [Float]) -> [Float] {
+    /// The demonstrator with its default gains.
+    public init() {}
+
+    public func action(_ o: [Float]) -> [Float] {
         let (c1, c2, s1, s2) = (o[0], o[1], o[2], o[3])
         let c12 = c1 * c2 - s1 * s2, s12 = s1 * c2 + c1 * s2
         let ex = -o[8], ey = -o[9]  // target - fingertip
