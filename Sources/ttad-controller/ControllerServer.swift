@@ -8,7 +8,7 @@ struct ControllerServer {
     let socket: ZMQSocket
     let fault: Fault?
     /// Who besides ttad may drive: the scripted person.
-    let person: Person
+    var person: Person
     let resetWait: Duration
     let heartbeat: Duration
     let verbose: Bool
@@ -90,6 +90,7 @@ struct ControllerServer {
             waitForScene(header, identity: identity)
             halted = false
             attemptStep = 0
+            person.reset()
             demonstrating = header.demonstration == true
             return [BridgeProtocol.encode(reply)] + dataFrames(sim)
         case .step:
@@ -124,6 +125,7 @@ struct ControllerServer {
                 reply.progress = start.distance > start.tolerance
                     ? min(1, max(0, (start.distance - now.distance) / (start.distance - start.tolerance))) : 1
             }
+            if let progress = reply.progress { self.person.observe(progress: progress) }
             if case .nanProgress(let step) = fault, step == attemptStep {
                 log("sending progress NaN at step \(attemptStep)")
                 reply.progress = .nan

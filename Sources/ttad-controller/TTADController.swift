@@ -41,6 +41,19 @@ struct TTADController: ParsableCommand {
         """)
     var person: PersonKind?
 
+    @Option(name: .customLong("takeover-stall"), help: """
+        With --person scripted: the person also takes over an ordinary attempt that has made no progress \
+        (the step reply's progress rising by --takeover-min-gain) for this many steps, and drives \
+        --takeover-hold steps with the robot's scripted demonstrator before handing back.
+        """)
+    var takeoverStall: Int?
+
+    @Option(name: .customLong("takeover-hold"), help: "Steps the person drives once they take over (with --takeover-stall).")
+    var takeoverHold: Int = 10
+
+    @Option(name: .customLong("takeover-min-gain"), help: "The rise in progress (0 to 1) that counts as progress (with --takeover-stall).")
+    var takeoverMinGain: Double = 0.01
+
     @Option(name: .customLong("reset-wait-ms"), help: "Wait this long at every reset (as if a person set the scene), sending heartbeats.")
     var resetWaitMs: Int = 0
 
@@ -76,9 +89,18 @@ struct TTADController: ParsableCommand {
             }
             scripted = demonstrator
         }
+        var stall: StallTakeover?
+        if let takeoverStall {
+            guard scripted != nil else { throw ValidationError("--takeover-stall needs --person scripted (who takes over)") }
+            guard takeoverStall >= 1, takeoverHold >= 1, takeoverMinGain >= 0, takeoverMinGain.isFinite else {
+                throw ValidationError("--takeover-stall and --takeover-hold must be at least 1, --takeover-min-gain at least 0")
+            }
+            stall = StallTakeover(stallSteps: takeoverStall, holdSteps: takeoverHold, minimumGain: takeoverMinGain)
+        }
         var server = ControllerServer(
             robot: robot, socket: socket, fault: fault,
-            person: Person(demonstrator: scripted, takeover: interveneSteps.map { ($0.range, personAction) }), resetWait: .milliseconds(resetWaitMs),
+            person: Person(demonstrator: scripted, takeover: interveneSteps.map { ($0.range, personAction) }, stall: stall),
+            resetWait: .milliseconds(resetWaitMs),
             heartbeat: .milliseconds(heartbeatMs), verbose: verbose)
         try server.serve()
     }
