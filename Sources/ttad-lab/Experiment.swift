@@ -233,10 +233,12 @@ struct Experiment: ParsableCommand {
             let source = "\(robots)/\(robot).yaml"
             let yaml = try String(contentsOfFile: source, encoding: .utf8)
             let simulatedConfig = try RobotConfig.load(path: "\(robotPath)/\(robot).yaml")
-            let simulated = "\(dir)/\(robot)-simulated.yaml"
+            // Its own folder, so the robot keeps its name (the controller's person is chosen by it).
+            let simulatedFolder = "\(dir)/simulated", simulated = "\(simulatedFolder)/\(robot).yaml"
+            try FileManager.default.createDirectory(atPath: simulatedFolder, withIntermediateDirectories: true)
             try yaml.write(toFile: simulated, atomically: true, encoding: .utf8)
             if FileManager.default.fileExists(atPath: "\(robotPath)/models") {
-                try? FileManager.default.createSymbolicLink(atPath: "\(dir)/models", withDestinationPath: "\(robotPath)/models")
+                try FileManager.default.createSymbolicLink(atPath: "\(simulatedFolder)/models", withDestinationPath: "\(robotPath)/models")
             }
             let started = try LabController(robotConfig: simulated, arguments: controller.split(separator: " ").map(String.init))
             lab = started

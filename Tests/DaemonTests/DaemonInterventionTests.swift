@@ -57,6 +57,19 @@ struct DaemonInterventionTests {
         #expect(seen.allSatisfy { $0.intervenedSteps == 3 && $0.interventionsPastLimits == 3 }, "\(seen)")
     }
 
+    /// The experiments' person (`--person scripted --takeover-stall K`): takes over attempts that
+    /// stall with the robot's scripted demonstrator, and the daemon records the steps it drove.
+    @Test func aScriptedPersonTakesOverStalledAttemptsAndTheDaemonRecordsIt() throws {
+        let attempts = try withBridgedDaemon(controllerArguments: ["--person", "scripted", "--takeover-stall", "2", "--takeover-hold", "3",
+                                                                   "--takeover-min-gain", "0.5"]) { try runTask($0, attempts: 4).attempts }
+        // A gain of half the way in 2 steps is more than reacher2 makes: every attempt stalls
+        // early, and the person drives in blocks of 3 after each 2 steps of the policy's.
+        for attempt in attempts {
+            let driven = try #require(attempt.intervenedSteps, "\(attempt)")
+            #expect(driven >= 3 && driven < attempt.steps, "\(attempt)")
+        }
+    }
+
     @Test func aControllerThatNeverIntervenesLeavesTheCountsOut() throws {
         let attempts = try attempts(controllerArguments: [])
         #expect(attempts.count == 2 && attempts.allSatisfy { $0.intervenedSteps == nil && $0.interventionsPastLimits == nil })
