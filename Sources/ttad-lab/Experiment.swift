@@ -30,6 +30,11 @@ struct Experiment: ParsableCommand {
         controller's person does reaches the engine as it would on a robot. The greedy evaluation after the \
         run stays in-process (no person).
         """) var controller: String?
+    @Option(help: """
+        Before the tasks, record this many demonstrations through the controller's person (needs \
+        --controller with --person scripted): one demonstration task, stored like `ttactl demo` stores it, \
+        which every later update clones (learning.demonstration_weight).
+        """) var demos: Int = 0
     @Option(help: "The labels-noisy arm's simulated person labels this fraction of attempts wrongly (0 to 1).") var labelError: Double = 0.1
 
     func validate() throws {
@@ -260,6 +265,17 @@ struct Experiment: ParsableCommand {
         }
         let clock = ContinuousClock()
         let started = clock.now
+        if demos > 0 {
+            guard controller != nil else { throw ValidationError("--demos needs --controller with a person who demonstrates (--person scripted)") }
+            // Demonstration tasks draw their targets from their own seeds, apart from the held-out tasks.
+            let plan = TaskPlan(id: "demo", robot: robot, task: task, params: [:], dynamics: dynamics, attempts: demos,
+                                temperatureBase: 0, temperatureRange: 0, rewardMode: arm.reward, adapt: false,
+                                priority: 0, seed: 5_000_000 + UInt64(seed), demonstration: true)
+            let outcome = try engine.run(plan, observer: observer, cancellation: Cancellation())
+            guard outcome.attempts.count == demos, !outcome.attempts.contains(where: { $0.abortReason != nil }) else {
+                throw ValidationError("the demonstrations did not all run: \(outcome.attempts.map { $0.abortReason ?? "ok" })")
+            }
+        }
         for i in 0..<tasks {
             // Held-out tasks: the same sequence for every arm of a seed, never used in pretraining.
             let plan = TaskPlan(id: "x\(i)", robot: robot, task: task, params: [:], dynamics: dynamics, attempts: attempts,
