@@ -36,6 +36,9 @@ python3 -c "import tensorboard" 2>/dev/null || python3 -m pip install -q 'tensor
   || echo "setup: tensorboard could not be installed; the TensorBoard export tests will skip"
 python3 -c "import onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q onnx onnxruntime \
   || echo "setup: onnx could not be installed; the ONNX export test will skip"
+# The ttad[parquet] extra: Client.add_demonstrations reads LeRobot-style parquet datasets with it.
+python3 -c "import pyarrow" 2>/dev/null || python3 -m pip install -q pyarrow \
+  || echo "setup: pyarrow could not be installed; the parquet demonstration test will skip"
 # Optional: gymnasium-robotics (Adroit, PointMaze and Fetch tasks that report success themselves,
 # python/tests/test_gymnasium_envs.py). It takes the mujoco that gymnasium[mujoco] brought; a
 # failed install only makes those tests skip, saying so. (metaworld pins an older mujoco, so it
