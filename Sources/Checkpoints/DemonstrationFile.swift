@@ -73,7 +73,7 @@ public enum DemonstrationFile {
                 throw bad(name, "has a malformed header entry")
             }
             let (begin, end) = (offsets[0], offsets[1])
-            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin, end - begin == shape.reduce(1, *) * 4 else {
+            guard begin >= 0, end >= begin, let bytes = SafeTensorsFile.byteCount(shape: shape), end - begin == bytes else {
                 throw bad(name, "offsets \(offsets) do not match its shape \(shape) (4-byte values)")
             }
             guard end <= dataSize else { throw bad(name, "ends at byte \(end) of the data, which has \(dataSize): truncated") }

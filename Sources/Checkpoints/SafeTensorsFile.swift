@@ -52,6 +52,20 @@ enum SafeTensorsFile {
 
     /// The header alone: metadata and tensor table, checked for internal consistency and the header
     /// checksum. `fileSize` bounds the offsets. Throws `CheckpointError.damaged`.
+    /// The bytes of an F32 tensor of `shape`, or nil for a negative dimension or a size that
+    /// overflows: a header is input (a client's `import`, a file on disk), and a product that
+    /// overflows must be refused, not trapped on.
+    static func byteCount(shape: [Int]) -> Int? {
+        var count = 4
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
+    }
+
     static func decodeHeader(prefix: [UInt8], fileSize: Int, path: String) throws
         -> (metadata: [String: String], table: [(name: String, shape: [Int], begin: Int, end: Int)], dataStart: Int) {
         func damaged(_ why: String) -> CheckpointError { .damaged(path: path, reason: why) }
@@ -78,7 +92,7 @@ enum SafeTensorsFile {
             else { throw damaged("tensor \"\(name)\" has a malformed header entry") }
             guard dtype == "F32" else { throw damaged("tensor \"\(name)\" has dtype \(dtype), expected F32") }
             let (begin, end) = (offsets[0], offsets[1])
-            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin, end - begin == shape.reduce(1, *) * 4 else {
+            guard begin >= 0, end >= begin, let bytes = Self.byteCount(shape: shape), end - begin == bytes else {
                 throw damaged("tensor \"\(name)\" offsets \(offsets) do not match its shape \(shape)")
             }
             guard end <= dataSize else {
