@@ -25,8 +25,8 @@ struct Experiment: ParsableCommand {
     @Option(help: "Starting checkpoint (default: <robot-configs>/checkpoints/<robot>.safetensors), e.g. a cold start from `pretrain --demos 16`.") var start: String?
     @Option(help: "Write the results as JSON here.") var json: String?
     @Option(help: """
-        Serve the robot through a real ttad-controller started with these extra arguments (one string, \
-        e.g. "--intervene-steps 3-5"): every training step then crosses the bridge protocol, and what the \
+        Serve the robot through a real ttad-controller started with these extra arguments (one string \
+        after an `=`, since it starts with a dash: --controller="--person scripted --takeover-stall 10"): every training step then crosses the bridge protocol, and what the \
         controller's person does reaches the engine as it would on a robot. The greedy evaluation after the \
         run stays in-process (no person).
         """) var controller: String?
