@@ -158,11 +158,7 @@ struct AttemptRunner {
             // Operator-judged: an attempt that ran to its end waits for a person's word, and counts
             // as a failure until then; a safety abort, a fault or a cancel is a failure needing none.
             let pending = labels != nil && outcome.abort == nil && !cancelled[slot]
-            // A success a person helped to is not the policy's (the gate counts it a failure too):
-            // its own steps score the failure reward, so they are never reinforced for what the
-            // person then did; the person's steps are learned by the behaviour-cloning term.
-            let helped = trajectories[slot].intervenedSteps > 0
-            let score = value(success && !pending && !helped)
+            let score = value(success && !pending)
             trajectories[slot].reward = score
             let interruption = outcome.abort.map(AttemptInterruption.aborted) ?? (cancelled[slot] ? .cancelled : nil)
             var report = AttemptReport(index: indices[slot], temperature: temperatures[indices[slot]], steps: steps,
@@ -179,7 +175,7 @@ struct AttemptRunner {
                 // that answers the announcement finds its slot.
                 if let deadline = report.labelDeadline {
                     labels.board.open(task: labels.task, attempt: report.index, slot: .init(
-                        deadline: deadline, robotSuccess: success, rewardIfSuccess: value(!helped), rewardIfFailure: value(false)))
+                        deadline: deadline, robotSuccess: success, rewardIfSuccess: value(true), rewardIfFailure: value(false)))
                     observer.attemptNeedsLabel(plan, report)
                 } else {
                     labels.board.settle(task: labels.task, attempt: report.index, why: report.abortReason ?? "a cut-short attempt")

@@ -39,23 +39,6 @@ struct InterventionRecordingTests {
         #expect(outcome.update.report?.interventionSamples == nil)
     }
 
-    /// The policy is never credited with a person's success: an attempt the scripted person took
-    /// over and brought home is a success in its report, but scores the failure reward (0 under the
-    /// efficiency reward), so the update never reinforces the steps before the takeover.
-    @Test func aSuccessAPersonHelpedToScoresTheFailureRewardForThePolicy() throws {
-        let controller = try ControllerProcess.reference(["--person", "scripted", "--takeover-stall", "2", "--takeover-hold", "100",
-                                                          "--takeover-min-gain", "0.5"])
-        defer { controller.terminate() }
-        let dir = try AttemptSafetyBridgeTests.folder(endpoint: controller.endpoint)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
-        let outcome = try engine.run(AttemptSafetyBridgeTests.bridgePlan(0, attempts: 4), observer: AdaptationEngineTests.Recorder(),
-                                     cancellation: Cancellation())
-        let helped = outcome.attempts.filter { $0.success && $0.wasIntervened }
-        #expect(!helped.isEmpty, "the scripted person reaches the target: \(outcome.attempts)")
-        #expect(helped.allSatisfy { $0.reward == 0 }, "\(helped)")
-    }
-
     @Test func anIntervenedSuccessIsAFailureForTheGate() {
         #expect(!CheckpointGate.Sample(success: true, reward: 0.9, safetyAbort: false, intervened: true).success)
         #expect(CheckpointGate.Sample(success: true, reward: 0.9, safetyAbort: false, intervened: false).success)
