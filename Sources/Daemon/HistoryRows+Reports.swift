@@ -14,7 +14,8 @@ extension UpdateRow {
                   policyLoss: report.policyLoss, approxKL: report.approxKL, clipFraction: report.clipFraction,
                   gradNorm: report.gradNorm, entropy: report.entropy, epochs: report.epochs, seconds: report.seconds,
                   createdAt: at, learningRate: report.learningRate, klToReference: report.klToReference,
-                  earlyStopped: report.earlyStopped, samples: report.samples)
+                  earlyStopped: report.earlyStopped, samples: report.samples,
+                  interventionSamples: report.interventionSamples, demonstrationSamples: report.demonstrationSamples)
     }
 }
 

@@ -111,7 +111,6 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
             }
             activity.update(accepted: row.accepted)
             update = UpdateInfo(row)
-            update.demonstrationSamples = summary.report?.demonstrationSamples
         } else {
             update = .skipped(summary.skipReason ?? "")
         }
@@ -126,6 +125,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         if let kl = update.klToReference { metadata["kl_to_reference"] = "\(Self.format(kl))" }
         if let earlyStopped = update.earlyStopped { metadata["early_stopped"] = "\(earlyStopped)" }
         if let samples = update.samples { metadata["samples"] = "\(samples)" }
+        if let samples = update.interventionSamples { metadata["intervention_samples"] = "\(samples)" }
         if let samples = update.demonstrationSamples { metadata["demonstration_samples"] = "\(samples)" }
         let line: String
         if let skipped = update.skipped {

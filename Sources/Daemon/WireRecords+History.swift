@@ -12,6 +12,8 @@ extension UpdateInfo {
                   clipFraction: row.clipFraction, gradNorm: row.gradNorm, entropy: row.entropy, epochs: row.epochs,
                   seconds: row.seconds, parent: row.parent, candidate: row.candidate, learningRate: row.learningRate,
                   klToReference: row.klToReference, samples: row.samples, earlyStopped: row.earlyStopped)
+        interventionSamples = row.interventionSamples
+        demonstrationSamples = row.demonstrationSamples
     }
 }
 

@@ -139,16 +139,23 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var klToReference: Double?
     public var earlyStopped: Bool?
     public var samples: Int?
+    /// Steps a person drove that the update cloned (its attempts' intervened steps and the stored
+    /// demonstrations' steps), and the demonstrations' share of them; nil when none, and in rows
+    /// written before these columns existed (v9).
+    public var interventionSamples: Int?
+    public var demonstrationSamples: Int?
     /// Unix seconds.
     public var createdAt: Double
 
     public init(taskId: String, parent: String?, candidate: String?, accepted: Bool, refusal: String?, policyLoss: Double,
                 approxKL: Double, clipFraction: Double, gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, createdAt: Double,
-                learningRate: Double? = nil, klToReference: Double? = nil, earlyStopped: Bool? = nil, samples: Int? = nil) {
+                learningRate: Double? = nil, klToReference: Double? = nil, earlyStopped: Bool? = nil, samples: Int? = nil,
+                interventionSamples: Int? = nil, demonstrationSamples: Int? = nil) {
         self.taskId = taskId; self.parent = parent; self.candidate = candidate; self.accepted = accepted; self.refusal = refusal
         self.policyLoss = policyLoss; self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm
         self.entropy = entropy; self.epochs = epochs; self.seconds = seconds; self.createdAt = createdAt
         self.learningRate = learningRate; self.klToReference = klToReference; self.earlyStopped = earlyStopped; self.samples = samples
+        self.interventionSamples = interventionSamples; self.demonstrationSamples = demonstrationSamples
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -158,6 +165,7 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
         case taskId = "task_id", policyLoss = "policy_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
         case gradNorm = "grad_norm", createdAt = "created_at", learningRate = "learning_rate"
         case klToReference = "kl_to_reference", earlyStopped = "early_stopped"
+        case interventionSamples = "intervention_samples", demonstrationSamples = "demonstration_samples"
     }
 }
 

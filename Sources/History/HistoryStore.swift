@@ -132,6 +132,14 @@ public final class HistoryStore: Sendable {
                 t.add(column: "label_late", .boolean)
             }
         }
+        // How much of an update cloned a person's steps (interventions and stored
+        // demonstrations): nil in updates without any and in rows recorded before they were kept.
+        migrator.registerMigration("v9-update-intervention-samples") { db in
+            try db.alter(table: "updates") { t in
+                t.add(column: "intervention_samples", .integer)
+                t.add(column: "demonstration_samples", .integer)
+            }
+        }
         return migrator
     }
 

@@ -72,7 +72,10 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     public var candidate: String?
     /// The learning rate the update used (the adaptive rate moves it; absent when unknown).
     public var learningRate: Double?
-    /// Steps of stored demonstrations the update cloned (events only; absent when none).
+    /// Steps a person drove that the update cloned: its attempts' intervened steps plus the
+    /// stored demonstrations' (absent when none, from older daemons and older rows).
+    public var interventionSamples: Int?
+    /// Of those, steps of stored demonstrations (absent when none, from older daemons and older rows).
     public var demonstrationSamples: Int?
 
     public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKL: Double, clipFraction: Double,
@@ -94,7 +97,7 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     // name here; the JSON says `approx_kl` either way.
     enum CodingKeys: String, CodingKey {
         case accepted, refusal, skipped, policyLoss, clipFraction, gradNorm, entropy, klToReference, epochs, samples
-        case earlyStopped, seconds, parent, candidate, learningRate, demonstrationSamples
+        case earlyStopped, seconds, parent, candidate, learningRate, interventionSamples, demonstrationSamples
         case approxKL = "approxKl"
     }
 }

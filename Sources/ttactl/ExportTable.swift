@@ -13,10 +13,10 @@ enum ExportTable {
                               "attempts", "temperature_base", "temperature_range", "reward_mode", "adapt", "priority", "checkpoint",
                               "candidate", "success_rate", "mean_reward", "params", "dynamics"]
     static let attemptColumns = ["task_id", "robot", "task", "index", "temperature", "steps", "success", "reward", "abort_reason", "checkpoint",
-                                 "outcome", "label", "labelled_at", "labelled_by", "label_late"]
+                                 "outcome", "label", "labelled_at", "labelled_by", "label_late", "intervened_steps", "interventions_past_limits"]
     static let updateColumns = ["task_id", "robot", "task", "accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "grad_norm",
                                 "entropy", "kl_to_reference", "epochs", "samples", "early_stopped", "seconds", "learning_rate", "parent",
-                                "candidate"]
+                                "candidate", "intervention_samples", "demonstration_samples"]
     static let eventColumns = ["at", "kind", "robot", "checkpoint", "from_checkpoint", "reason", "task_id"]
 
     /// The columns of `kind`.
@@ -42,14 +42,15 @@ enum ExportTable {
             return t.attempts.map { a in
                 [.text(t.taskId), .text(t.robot), .text(t.task), .integer(a.index), .number(a.temperature), .integer(a.steps), .flag(a.success),
                  .number(a.reward), text(a.abortReason), text(a.checkpoint),
-                 text(a.outcome), text(a.label), number(a.labelledAt), text(a.labelledBy), a.labelLate.map { .flag($0) } ?? .null]
+                 text(a.outcome), text(a.label), number(a.labelledAt), text(a.labelledBy), a.labelLate.map { .flag($0) } ?? .null,
+                 integer(a.intervenedSteps), integer(a.interventionsPastLimits)]
             }
         case .updates:
             return t.updates.map { u in
                 [.text(t.taskId), .text(t.robot), .text(t.task), .flag(u.accepted), text(u.refusal), .number(u.policyLoss), .number(u.approxKL),
                  .number(u.clipFraction), .number(u.gradNorm), .number(u.entropy), number(u.klToReference), .integer(u.epochs),
-                 u.samples.map { .integer($0) } ?? .null, u.earlyStopped.map { .flag($0) } ?? .null, .number(u.seconds),
-                 number(u.learningRate), text(u.parent), text(u.candidate)]
+                 integer(u.samples), u.earlyStopped.map { .flag($0) } ?? .null, .number(u.seconds),
+                 number(u.learningRate), text(u.parent), text(u.candidate), integer(u.interventionSamples), integer(u.demonstrationSamples)]
             }
         case .checkpointEvents:
             return (t.checkpointEvents ?? []).map { event(t.taskId, $0) }
@@ -63,6 +64,7 @@ enum ExportTable {
 
     private static func text(_ s: String?) -> Value { s.map { .text($0) } ?? .null }
     private static func number(_ x: Double?) -> Value { x.map { .number($0) } ?? .null }
+    private static func integer(_ n: Int?) -> Value { n.map { .integer($0) } ?? .null }
 
     /// `{"name":value,...}`, keys sorted, as the task's params and dynamics column.
     private static func json(_ values: [String: Double]) -> String {

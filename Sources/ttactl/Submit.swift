@@ -109,9 +109,12 @@ struct Submit: ParsableCommand {
             let samples = update.samples.map { " over \($0) steps" } ?? ""
             let reference = update.klToReference.map { String(format: ", KL to reference %.4f", $0) } ?? ""
             let stopped = update.earlyStopped == true ? " (stopped early at target_kl)" : ""
-            return String(format: "update accepted: approx KL %.4f, clip fraction %.2f, grad norm %.3f%@, %d epochs%@ in %.1f ms%@ -> %@",
-                          update.approxKL, update.clipFraction, update.gradNorm, reference, update.epochs, samples, update.seconds * 1000,
-                          stopped, update.candidate ?? "-")
+            let person = update.interventionSamples.map { cloned in
+                ", cloning \(cloned) steps a person drove" + (update.demonstrationSamples.map { " (\($0) from stored demonstrations)" } ?? "")
+            } ?? ""
+            return String(format: "update accepted: approx KL %.4f, clip fraction %.2f, grad norm %.3f%@, %d epochs%@%@ in %.1f ms%@ -> %@",
+                          update.approxKL, update.clipFraction, update.gradNorm, reference, update.epochs, samples, person,
+                          update.seconds * 1000, stopped, update.candidate ?? "-")
         }
         return "update refused: \(update.refusal ?? "?")"
     }

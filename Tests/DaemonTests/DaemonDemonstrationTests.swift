@@ -149,6 +149,15 @@ struct DaemonDemonstrationTests {
         let update = try #require(seen.last { $0.kind == .updateFinished }?.update, "\(seen.map(\.kind))\n\(daemon.log)")
         #expect(update.skipped == nil, "an update ran (the demonstrations make it run even without informative advantages): \(update)")
         #expect(update.demonstrationSamples == min(40, sets[0].steps), "\(update)")
+        #expect(update.interventionSamples == update.demonstrationSamples, "the person drove no step of the task itself: \(update)")
+        // The history keeps both counts: a later `task` reply says what the event said.
+        let recorded = try #require(try daemon.waitForTask(task.taskId).updates.first)
+        #expect(recorded.demonstrationSamples == update.demonstrationSamples && recorded.interventionSamples == update.interventionSamples,
+                "\(recorded)")
+        if recorded.accepted, let cloned = recorded.interventionSamples {
+            let shown = try TTACtlRunner.run(["task", task.taskId, "--endpoint", daemon.endpoint])
+            #expect(shown.output.contains("cloning \(cloned) steps a person drove (\(cloned) from stored demonstrations)"), "\(shown.output)")
+        }
         #expect(daemon.log.contains("demonstration file \(path) skipped, not trained on"), "\(daemon.log)")
     }
 

@@ -32,7 +32,9 @@ import Wire
         #expect(first["index"] as? Int == 0 && first["success"] as? Bool == true && first["reward"] as? Double == 0.8)
         #expect(first["abort_reason"] is NSNull)
         #expect(Set(first.keys) == ["task_id", "robot", "task", "index", "temperature", "steps", "success", "reward", "abort_reason", "checkpoint",
-                                    "outcome", "label", "labelled_at", "labelled_by", "label_late"])
+                                    "outcome", "label", "labelled_at", "labelled_by", "label_late", "intervened_steps",
+                                    "interventions_past_limits"])
+        #expect(first["intervened_steps"] is NSNull, "no person drove a step of these attempts")
         #expect(daemon.terminate() == 0)
     }
 

@@ -277,8 +277,8 @@ def test_a_real_daemon_records_the_steps_an_intervene_hook_drove(daemon_factory,
     assert len(updates) == 1 and updates[0].get("skipped") is None, updates
     own = sum(a["steps"] - a["intervened_steps"] for a in attempts)
     assert updates[0]["samples"] == own, (updates[0], [a["steps"] for a in attempts])
-    if "intervention_samples" in updates[0]:  # daemons that report it on the wire
-        assert updates[0]["intervention_samples"] == 3 * len(attempts)
+    assert updates[0]["intervention_samples"] == 3 * len(attempts), updates[0]
+    assert "demonstration_samples" not in updates[0], "nothing stored was cloned"
 
 
 def test_a_malformed_person_action_never_reaches_the_daemon(daemon_factory, serve, workdir):
