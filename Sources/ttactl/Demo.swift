@@ -68,11 +68,12 @@ struct Demo: ParsableCommand {
     }
 }
 
-/// `ttactl demos`: the stored demonstration sets; `ttactl demos remove ID` deletes one.
+/// `ttactl demos`: the stored demonstration sets; `ttactl demos add` stores one from a file,
+/// `ttactl demos remove ID` deletes one.
 struct Demos: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List stored demonstration sets, or remove one.",
-        subcommands: [List.self, Remove.self], defaultSubcommand: List.self)
+        abstract: "List stored demonstration sets, add one from a file, or remove one.",
+        subcommands: [List.self, Add.self, Remove.self], defaultSubcommand: List.self)
 
     /// `ttactl demos [list]`.
     struct List: ParsableCommand {
@@ -98,6 +99,48 @@ struct Demos: ParsableCommand {
             }
             if result.sets.isEmpty { print("(no demonstrations)") }
             for d in result.damaged { print("DAMAGED \(d.path): \(d.reason) (never trained on)") }
+        }
+    }
+
+    /// `ttactl demos add --robot R --task T FILE`.
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store a demonstration set file for a robot and task family; later updates clone it.",
+            discussion: """
+                FILE is a demonstration set (safetensors, docs/demonstration-format.md): one a daemon \
+                stored (<state>/demonstrations/<robot>/<id>.safetensors) or one the Python SDK wrote \
+                (ttad.demonstrations.encode; Client.add_demonstrations also reads .npz and LeRobot-style \
+                parquet). The daemon checks its sizes against the robot, every number and length, and \
+                its checksums when it states them, and refuses it naming the field (exit 1, nothing stored).
+                """)
+        @OptionGroup var connection: Connection
+        @Option(help: "The robot (robot-config name) the episodes are of.") var robot: String
+        @Option(help: "The task family the episodes are of.") var task: String
+        @Argument(help: "The demonstration set file.") var file: String
+
+        func validate() throws {
+            guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("\(file): no readable file") }
+        }
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                warn("cannot read \(file)")
+                throw Exit.usage
+            }
+            let bytes = [UInt8](data)
+            guard bytes.count <= WireVersion.maxAttachmentBytes else {
+                warn("\(file) is \(bytes.count) bytes; add_demonstrations takes at most \(WireVersion.maxAttachmentBytes)")
+                throw Exit.usage
+            }
+            // No sha256: a ZeroMQ frame arrives whole, and the file's own checksums are checked.
+            let args = AddDemonstrationsArgs(robot: robot, task: task, fileName: (file as NSString).lastPathComponent)
+            let added = try TTACtl.run {
+                try connection.client().call(Request(operation: .addDemonstrations, args: .addDemonstrations(args), attachment: bytes),
+                                             as: DemonstrationEntry.self)
+            }
+            if connection.json { printJSON(added); return }
+            print("stored demonstration set \(added.id): \(added.episodes) episode(s), \(added.steps) steps of \(added.task) on \(added.robot) "
+                  + "from \(added.source)")
         }
     }
 

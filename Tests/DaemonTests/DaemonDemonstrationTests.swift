@@ -65,6 +65,27 @@ struct DaemonDemonstrationTests {
         #expect(summary?["demonstrations"] as? [String: Int] == ["reach": 3], "\(report.output)")
         #expect(summary?["tasks"] as? Int == 0, "a demonstration is not a training point: \(report.output)")
 
+        // `ttactl demos add`: the stored file, copied out as a person would carry it to another robot.
+        let copy = daemon.directory + "/recorded.safetensors"
+        try FileManager.default.copyItem(atPath: "\(daemon.stateDirectory)/demonstrations/bridge-example/\(set.id).safetensors", toPath: copy)
+        let added = try TTACtlRunner.run(["demos", "add", "--endpoint", daemon.endpoint, "--robot", "bridge-example", "--task", "reach", copy])
+        #expect(added.status == 0, "\(added.output)\(added.errors)")
+        #expect(added.output.contains("3 episode(s), \(set.steps) steps of reach on bridge-example from recorded.safetensors"), "\(added.output)")
+        let both = try Self.demos(daemon).sets
+        #expect(both.count == 2 && both.last?.source == "recorded.safetensors" && both.last?.steps == set.steps, "\(both)")
+        // A damaged file is refused by name, and nothing is stored.
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: copy)))
+        bytes[bytes.count - 3] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: copy))
+        let refused = try TTACtlRunner.run(["demos", "add", "--endpoint", daemon.endpoint, "--robot", "bridge-example", "--task", "reach", copy])
+        #expect(refused.status == 1 && refused.errors.contains("recorded.safetensors") && refused.errors.contains("checksum"),
+                "\(refused.output)\(refused.errors)")
+        let unknownTask = try TTACtlRunner.run(["demos", "add", "--endpoint", daemon.endpoint, "--robot", "bridge-example", "--task", "juggle", copy])
+        #expect(unknownTask.status == 1 && unknownTask.errors.contains("unknown task family \"juggle\""), "\(unknownTask.errors)")
+        #expect(try Self.demos(daemon).sets.count == 2)
+        let removedCopy = try TTACtlRunner.run(["demos", "remove", "--endpoint", daemon.endpoint, both[1].id])
+        #expect(removedCopy.status == 0, "\(removedCopy.errors)")
+
         let removed = try TTACtlRunner.run(["demos", "remove", "--endpoint", daemon.endpoint, set.id])
         #expect(removed.status == 0, "\(removed.output)\(removed.errors)")
         #expect(try Self.demos(daemon).sets.isEmpty)
