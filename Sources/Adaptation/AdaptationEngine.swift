@@ -88,7 +88,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             issues.withLock { $0[.robotSkipped(robot: name)] = reason }
             log(reason)
         }
-        withLock { publishLocked() }
+        _ = withLock { publishLocked() }
     }
 
     /// Every robot-config in `directory` that loads, and for each one that does not (by name, the

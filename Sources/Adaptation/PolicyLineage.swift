@@ -200,7 +200,7 @@ final class PolicyLineage {
         // The trainer changes its policy in place: the reference must be another object.
         reference = policy.copy()
         referenceId = info.id
-        install((policy, [], info))
+        _ = install((policy, [], info))
         gate.reset()
         temperatureShift = 0
     }

@@ -10,7 +10,7 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("robot-configs").path
 
     /// A robot-config folder holding reacher2 with `adaptation` overrides appended.
-    static func robotFolder(adaptation: String = "", learning: String = "") throws -> String {
+    static func robotFolder(adaptation: String = "", learning: String = "", edits: [(String, String)] = []) throws -> String {
         let dir = NSTemporaryDirectory() + "ttad-engine-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir + "/robots", withIntermediateDirectories: true)
         var yaml = try String(contentsOfFile: repoRobots + "/reacher2.yaml", encoding: .utf8)
@@ -23,6 +23,7 @@ import Testing
                 .filter { !(learning.contains("trainable:") && $0.hasPrefix("  trainable:")) }.joined(separator: "\n")
             yaml = yaml.replacingOccurrences(of: "\nlearning:\n", with: "\nlearning:\n" + learning)
         }
+        for (from, to) in edits { yaml = yaml.replacingOccurrences(of: from, with: to) }
         try yaml.write(toFile: dir + "/robots/reacher2.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: dir + "/robots/models", withDestinationPath: repoRobots + "/models")
         return dir

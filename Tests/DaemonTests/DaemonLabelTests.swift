@@ -49,7 +49,13 @@ import Wire
         #expect(announced.allSatisfy { ($0.labelDeadline ?? 0) > Date().timeIntervalSince1970 && $0.steps != nil })
 
         // The update waits: the task still runs, its attempts are pending, and status says what is missing.
-        let status = try client.call(Request(operation: .status), as: StatusResult.self)
+        // (The last attempt's event goes out just before the wait begins: ask until status shows it.)
+        var status = try client.call(Request(operation: .status), as: StatusResult.self)
+        let clock = ContinuousClock(), asked = clock.now
+        while status.awaitingLabels == nil, clock.now < asked + .seconds(10) {
+            Thread.sleep(forTimeInterval: 0.05)
+            status = try client.call(Request(operation: .status), as: StatusResult.self)
+        }
         #expect(status.runningTask == id)
         #expect(status.awaitingLabels?.task == id)
         #expect(status.awaitingLabels?.missing == [0, 1, 2, 3])

@@ -48,6 +48,7 @@ import Policy
         let ra = PPOTrainer(policy: a, reference: nil, config: PPOConfig()).update(group: group, advantages: [1, -1], rng: &rngA)
         let rb = PPOTrainer(policy: b, reference: nil, config: PPOConfig()).update(group: group, advantages: [-1, 1], rng: &rngB)
         #expect(ra.accepted && ra.samples == 0 && ra.interventionSamples == 8, "\(ra)")
+        #expect(rb.accepted && rb.interventionSamples == 8, "\(rb)")
         #expect(ra.approxKL == 0, "no own steps: no ratio, so no approx-KL")
         // No PPO ratio: the advantages (the only thing the two updates differ in) changed nothing.
         #expect(a.parameterSnapshot().map(\.bitPattern) == b.parameterSnapshot().map(\.bitPattern))
