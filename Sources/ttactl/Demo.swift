@@ -123,15 +123,7 @@ struct Demos: ParsableCommand {
         }
 
         func run() throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                warn("cannot read \(file)")
-                throw Exit.usage
-            }
-            let bytes = [UInt8](data)
-            guard bytes.count <= WireVersion.maxAttachmentBytes else {
-                warn("\(file) is \(bytes.count) bytes; add_demonstrations takes at most \(WireVersion.maxAttachmentBytes)")
-                throw Exit.usage
-            }
+            let bytes = try AttachmentFile.read(file, for: "add_demonstrations")
             // No sha256: a ZeroMQ frame arrives whole, and the file's own checksums are checked.
             let args = AddDemonstrationsArgs(robot: robot, task: task, fileName: (file as NSString).lastPathComponent)
             let added = try TTACtl.run {

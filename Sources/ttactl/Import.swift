@@ -45,15 +45,7 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            warn("cannot read \(file)")
-            throw Exit.usage
-        }
-        let bytes = [UInt8](data)
-        guard bytes.count <= WireVersion.maxAttachmentBytes else {
-            warn("\(file) is \(bytes.count) bytes; import takes at most \(WireVersion.maxAttachmentBytes)")
-            throw Exit.usage
-        }
+        let bytes = try AttachmentFile.read(file, for: "import")
         let environment = ProcessInfo.processInfo.environment
         let user = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
         var modelCard: ModelCard?

@@ -14,19 +14,8 @@ import Testing
             try store.record(AttemptRow(taskId: "old", attemptIndex: 0, temperature: 0.6, steps: 20, success: true, reward: 0.7,
                                         abortReason: nil, checkpoint: "ck-0", finishedAt: 2))
         }
-        let downgrade = Process()
-        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        downgrade.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            for column in ["judged_by", "label_deadline", "label", "labelled_at", "labelled_by", "label_late"]:
-                db.execute(f"ALTER TABLE attempts DROP COLUMN {column}")
-            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v8-attempt-labels'")
-            db.commit()
-            """, path]
-        try downgrade.run()
-        downgrade.waitUntilExit()
-        try #require(downgrade.terminationStatus == 0, "python3 could not rewrite the database")
+        try OlderDatabase.downgrade(path, table: "attempts", dropping: ["judged_by", "label_deadline", "label", "labelled_at", "labelled_by", "label_late"],
+                                         migration: "v8-attempt-labels")
 
         let store = try HistoryStore(path: path)
         let old = try #require(try store.attempts(taskId: "old").first)

@@ -43,18 +43,7 @@ import Testing
             try store.record(UpdateRow(taskId: "old", parent: "ck-0", candidate: "ck-1", accepted: true, refusal: nil, policyLoss: 0,
                                        approxKL: 0.01, clipFraction: 0, gradNorm: 0.1, entropy: 1, epochs: 4, seconds: 0.01, createdAt: 2))
         }
-        let downgrade = Process()
-        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        downgrade.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            db.execute("ALTER TABLE updates DROP COLUMN learning_rate")
-            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v2-update-learning-rate'")
-            db.commit()
-            """, path]
-        try downgrade.run()
-        downgrade.waitUntilExit()
-        try #require(downgrade.terminationStatus == 0, "python3 could not rewrite the database")
+        try OlderDatabase.downgrade(path, table: "updates", dropping: ["learning_rate"], migration: "v2-update-learning-rate")
 
         let store = try HistoryStore(path: path)
         #expect(try store.updates(taskId: "old").first?.learningRate == nil, "rows from before the column have no rate")

@@ -13,19 +13,8 @@ import Testing
             try store.record(AttemptRow(taskId: "old", attemptIndex: 0, temperature: 0.6, steps: 20, success: true, reward: 0.7,
                                         abortReason: nil, checkpoint: "ck-0", finishedAt: 2))
         }
-        let downgrade = Process()
-        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        downgrade.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            db.execute("ALTER TABLE attempts DROP COLUMN intervened_steps")
-            db.execute("ALTER TABLE attempts DROP COLUMN interventions_past_limits")
-            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v7-attempt-interventions'")
-            db.commit()
-            """, path]
-        try downgrade.run()
-        downgrade.waitUntilExit()
-        try #require(downgrade.terminationStatus == 0, "python3 could not rewrite the database")
+        try OlderDatabase.downgrade(path, table: "attempts", dropping: ["intervened_steps", "interventions_past_limits"],
+                                         migration: "v7-attempt-interventions")
 
         let store = try HistoryStore(path: path)
         let old = try #require(try store.attempts(taskId: "old").first)

@@ -14,19 +14,8 @@ struct InterventionSamplesMigrationTests {
             try store.record(UpdateColumnsMigrationTests.update("old", at: 2, samples: 96))
         }
         // Take the v9 columns and their migration record back out, as a v8 daemon left them.
-        let downgrade = Process()
-        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        downgrade.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            for column in ("intervention_samples", "demonstration_samples"):
-                db.execute(f"ALTER TABLE updates DROP COLUMN {column}")
-            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v9-update-intervention-samples'")
-            db.commit()
-            """, path]
-        try downgrade.run()
-        downgrade.waitUntilExit()
-        try #require(downgrade.terminationStatus == 0, "python3 could not rewrite the database")
+        try OlderDatabase.downgrade(path, table: "updates", dropping: ["intervention_samples", "demonstration_samples"],
+                                         migration: "v9-update-intervention-samples")
 
         let store = try HistoryStore(path: path)
         let old = try #require(try store.updates(taskId: "old").first)

@@ -13,18 +13,7 @@ struct TaskKindMigrationTests {
             try store.insert(UpdateColumnsMigrationTests.task("old", at: 1))
         }
         // Take the kind column and its migration record back out, as a v5 daemon left them.
-        let downgrade = Process()
-        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        downgrade.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            db.execute("ALTER TABLE tasks DROP COLUMN kind")
-            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v6-task-kind'")
-            db.commit()
-            """, path]
-        try downgrade.run()
-        downgrade.waitUntilExit()
-        try #require(downgrade.terminationStatus == 0, "python3 could not rewrite the database")
+        try OlderDatabase.downgrade(path, table: "tasks", dropping: ["kind"], migration: "v6-task-kind")
 
         let store = try HistoryStore(path: path)
         #expect(try store.task(id: "old")?.kind == TaskRow.training)

@@ -25,19 +25,8 @@ struct UpdateColumnsMigrationTests {
             try store.record(Self.update("old", at: 2))
         }
         // Take the v5 columns and their migration record back out, as a v4 daemon left them.
-        let downgrade = Process()
-        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        downgrade.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            for column in ("kl_to_reference", "early_stopped", "samples"):
-                db.execute(f"ALTER TABLE updates DROP COLUMN {column}")
-            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v5-update-reference-kl-early-stop-samples'")
-            db.commit()
-            """, path]
-        try downgrade.run()
-        downgrade.waitUntilExit()
-        try #require(downgrade.terminationStatus == 0, "python3 could not rewrite the database")
+        try OlderDatabase.downgrade(path, table: "updates", dropping: ["kl_to_reference", "early_stopped", "samples"],
+                                         migration: "v5-update-reference-kl-early-stop-samples")
 
         let store = try HistoryStore(path: path)
         let old = try #require(try store.updates(taskId: "old").first)
