@@ -9,11 +9,19 @@ public protocol Demonstrator: Sendable {
 /// The scripted controllers, by robot.
 public enum Demonstrators {
     /// The scripted controller for a robot, by the robot-config's name; nil when there is none.
-    public static func make(for robot: String) -> (any Demonstrator)? {
+    /// `gain` multiplies its proportional gain: a person who pushes harder (under a shift that
+    /// weakens the motors, the default gains fall short; `ttad-lab probe` shows by how much).
+    public static func make(for robot: String, gain: Float = 1) -> (any Demonstrator)? {
         switch robot {
-        case "reacher2": ReacherDemonstrator()
-        case "pusher": PusherDemonstrator()
-        default: nil
+        case "reacher2":
+            var reacher = ReacherDemonstrator()
+            reacher.kp *= gain
+            return reacher
+        case "pusher":
+            var pusher = PusherDemonstrator()
+            pusher.kp *= gain
+            return pusher
+        default: return nil
         }
     }
 }

@@ -41,6 +41,12 @@ struct TTADController: ParsableCommand {
         """)
     var person: PersonKind?
 
+    @Option(name: .customLong("person-gain"), help: """
+        With --person scripted: multiply the scripted demonstrator's proportional gain by this (a person \
+        who pushes harder; under a shift that weakens the motors the default gains fall short).
+        """)
+    var personGain: Double = 1
+
     @Option(name: .customLong("takeover-stall"), help: """
         With --person scripted: the person also takes over an ordinary attempt that has made no progress \
         (the step reply's progress rising by --takeover-min-gain) for this many steps, and drives \
@@ -84,11 +90,13 @@ struct TTADController: ParsableCommand {
         }
         var scripted: (any Demonstrator)?
         if person == .scripted {
-            guard let demonstrator = Demonstrators.make(for: robotConfig.name) else {
+            guard personGain > 0, personGain.isFinite else { throw ValidationError("--person-gain must be a number > 0, got \(personGain)") }
+            guard let demonstrator = Demonstrators.make(for: robotConfig.name, gain: Float(personGain)) else {
                 throw ValidationError("--person scripted: no scripted demonstrator for robot \(robotConfig.name) (there is one for reacher2 and pusher)")
             }
             scripted = demonstrator
         }
+        if personGain != 1, scripted == nil { throw ValidationError("--person-gain needs --person scripted (whose gain it is)") }
         var stall: StallTakeover?
         if let takeoverStall {
             guard scripted != nil else { throw ValidationError("--takeover-stall needs --person scripted (who takes over)") }
