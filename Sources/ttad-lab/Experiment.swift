@@ -35,6 +35,11 @@ struct Experiment: ParsableCommand {
         --controller with --person scripted): one demonstration task, stored like `ttactl demo` stores it, \
         which every later update clones (learning.demonstration_weight).
         """) var demos: Int = 0
+    @Option(help: """
+        Before the tasks, store this demonstration set file (docs/demonstration-format.md; repeatable) as \
+        `ttactl demos add` does, for every run: every update clones it (learning.demonstration_weight). \
+        Works without --controller.
+        """) var demosFile: [String] = []
     @Option(help: "The labels-noisy arm's simulated person labels this fraction of attempts wrongly (0 to 1).") var labelError: Double = 0.1
 
     func validate() throws {
@@ -275,6 +280,14 @@ struct Experiment: ParsableCommand {
             guard outcome.attempts.count == demos, !outcome.attempts.contains(where: { $0.abortReason != nil }) else {
                 throw ValidationError("the demonstrations did not all run: \(outcome.attempts.map { $0.abortReason ?? "ok" })")
             }
+        }
+        for path in demosFile {
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--demos-file \(path): cannot read it") }
+            let added: DemonstrationSummary
+            do { added = try engine.addDemonstrations(robot: robot, task: task, fileName: path, file: [UInt8](data)) } catch {
+                throw ValidationError("--demos-file \(path): \(error)")
+            }
+            print("\(arm.name) seed \(seed): demonstrations from \(path): set \(added.id), \(added.episodes) episode(s), \(added.steps) steps")
         }
         for i in 0..<tasks {
             // Held-out tasks: the same sequence for every arm of a seed, never used in pretraining.
