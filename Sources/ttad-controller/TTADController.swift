@@ -75,11 +75,6 @@ struct TTADController: ParsableCommand {
         signal(SIGINT, SIG_DFL)
         let robotConfig = try RobotConfig.load(path: config)
         let robot = try MuJoCoRobot(config: robotConfig)
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context, .router)
-        try socket.setMaxMessageSize(16 << 20)
-        try socket.bind(endpoint)
-        log("serving \(robotConfig.name) on \(endpoint)\(fault.map { " with fault \($0)" } ?? "")")
         var personAction: [Float] = Array(repeating: 0, count: robotConfig.actionSize)
         if let interveneAction {
             let values = interveneAction.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
@@ -105,6 +100,13 @@ struct TTADController: ParsableCommand {
             }
             stall = StallTakeover(stallSteps: takeoverStall, holdSteps: takeoverHold, minimumGain: takeoverMinGain)
         }
+        // Bound only once every argument is checked: a controller that refuses them exits before
+        // anyone can connect to it.
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .router)
+        try socket.setMaxMessageSize(16 << 20)
+        try socket.bind(endpoint)
+        log("serving \(robotConfig.name) on \(endpoint)\(fault.map { " with fault \($0)" } ?? "")")
         var server = ControllerServer(
             robot: robot, socket: socket, fault: fault,
             person: Person(demonstrator: scripted, takeover: interveneSteps.map { ($0.range, personAction) }, stall: stall),

@@ -29,10 +29,6 @@ final class LabController {
             }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        // It binds before it checks the rest of its arguments: one that is about to refuse them
-        // has exited by now, and would otherwise cost every attempt a hello deadline.
-        Thread.sleep(forTimeInterval: 0.3)
-        guard process.isRunning else { throw LabControllerError("ttad-controller exited after binding \(endpoint): \(process.terminate())") }
     }
 
     var endpoint: String { process.endpoint }
