@@ -246,31 +246,60 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
                                                cancelled: cancelled, demonstrations: demonstrations != nil) }
         // Then its effects, outside the lock: the update, checkpoint files, events.
         var events: [CheckpointEvent] = []
-        if decision.step.promote, withLock({ lineage.generation == generation }) {
+        var promote = decision.step.promote
+        var promotion = "passed the gate over its attempts since the last promotion"
+        var probeRecord: GreedyProbe.Record?, probeFailure: String?, probed = false
+        // With `gate_probe_tasks`, a promotion must first match the last good checkpoint greedily.
+        if promote, settings.gateProbeTasks > 0, withLock({ lineage.generation == generation }) {
+            probed = true
+            promote = false
+            switch probeBeforePromotion(plan, lineage: lineage, policy: policy, checkpoint: checkpoint, lastGood: decision.lastGood,
+                                        observer: observer, cancellation: cancellation) {
+            case .pass(let record, let text):
+                (promote, probeRecord) = (true, record)
+                promotion += "; " + text
+                log("task \(plan.id): candidate \(checkpoint) \(text)")
+            case .fail(let text):
+                probeFailure = text
+                log("task \(plan.id): candidate \(checkpoint) \(text)")
+            case .inconclusive(let why):
+                log("task \(plan.id): candidate \(checkpoint) not promoted yet: \(why)")
+            }
+        }
+        if promote, withLock({ lineage.generation == generation }) {
             do {
                 try lineage.store.markGood(id: checkpoint)
                 withLock {
                     lineage.gate.promoted()
+                    if let probeRecord { lineage.gate.probe = probeRecord }
                     lineage.onPromoted?()
                     publishLocked()
                 }
                 events.append(CheckpointEvent(kind: .promoted, robot: plan.robot, checkpoint: checkpoint, from: decision.lastGood,
-                                              reason: "passed the gate over its attempts since the last promotion"))
+                                              reason: promotion))
             } catch {
                 events.append(CheckpointEvent(kind: .skipped, robot: plan.robot, checkpoint: checkpoint, from: nil, reason: "could not mark good: \(error)"))
             }
         }
         let update: UpdateSummary
-        switch decision.step.next {
-        case .skip(let why):
-            update = .skipped(reason: why)
-        case .rollback(let why):
-            events += rollBack(lineage, generation: generation, reason: why, learningRate: nil)
-            update = .skipped(reason: "rolled back: \(why)")
-        case .train(let chosen, let advantages):
-            (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, parentStep: step, generation: generation,
-                                     reports: results.map(\.report), trajectories: results.map(\.trajectory), chosen: chosen,
-                                     advantages: advantages, demonstrations: demonstrations, events: events)
+        if let probeFailure {
+            events += rollBack(lineage, generation: generation, reason: probeFailure, learningRate: nil)
+            update = .skipped(reason: "rolled back: \(probeFailure)")
+        } else if probed, cancellation.reason != nil {
+            // The probe was cut short (its attempts ran after the task's): so is the update.
+            update = .skipped(reason: "the task was cut short")
+        } else {
+            switch decision.step.next {
+            case .skip(let why):
+                update = .skipped(reason: why)
+            case .rollback(let why):
+                events += rollBack(lineage, generation: generation, reason: why, learningRate: nil)
+                update = .skipped(reason: "rolled back: \(why)")
+            case .train(let chosen, let advantages):
+                (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, parentStep: step, generation: generation,
+                                         reports: results.map(\.report), trajectories: results.map(\.trajectory), chosen: chosen,
+                                         advantages: advantages, demonstrations: demonstrations, events: events)
+            }
         }
         observer.updateFinished(plan, update)
         for event in events { observer.checkpointEvent(event, taskId: plan.id) }

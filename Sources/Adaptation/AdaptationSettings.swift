@@ -21,6 +21,11 @@ public struct AdaptationSettings: Sendable, Equatable {
     public var gateMargin = 0.15
     /// Attempts of the last good checkpoint the gate compares against (a sliding window). Default 32.
     public var gateWindow = 32
+    /// The greedy probe (`GreedyProbe`, opt-in): K > 0 makes every promotion first run K greedy
+    /// attempts of the candidate on fixed probe tasks, and roll it back unless it solves at least
+    /// as many as the last good checkpoint did. Costs K attempts of robot time per promotion.
+    /// Default 0 (off); at most 1000.
+    public var gateProbeTasks = 0
     /// Safety aborts per attempt a candidate may show above the good checkpoint's rate. Default 0.25.
     public var safetyAbortMargin = 0.25
     /// Consecutive hardware faults that pause adaptation and mark the daemon degraded. Default 3.
@@ -95,6 +100,7 @@ public struct AdaptationSettings: Sendable, Equatable {
         case attempts, reward, adapt
         case temperatureBase = "temperature_base", temperatureRange = "temperature_range"
         case gateMinAttempts = "gate_min_attempts", gateMargin = "gate_margin", gateWindow = "gate_window"
+        case gateProbeTasks = "gate_probe_tasks"
         case safetyAbortMargin = "safety_abort_margin", hardwareFaultLimit = "hardware_fault_limit"
         case keepRecent = "keep_recent", initSeed = "init_seed"
         case debugLearningRateMultiplier = "debug_learning_rate_multiplier"
@@ -123,6 +129,7 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .gateMinAttempts: gateMinAttempts = try v.int(in: 1...Int.max)
             case .gateMargin: gateMargin = try v.double(in: 0...1)
             case .gateWindow: gateWindow = try v.int(in: 1...Int.max)
+            case .gateProbeTasks: gateProbeTasks = try v.int(in: 0...1000)
             case .safetyAbortMargin: safetyAbortMargin = try v.double(in: 0...Double.infinity)
             case .hardwareFaultLimit: hardwareFaultLimit = try v.int(in: 1...Int.max)
             case .keepRecent: keepRecent = try v.int(in: 1...Int.max)

@@ -55,6 +55,9 @@ public struct CheckpointGate: Sendable, Equatable {
     /// `minAttempts`): candidates are held to it too, so a slow slide that each step stays within
     /// the margin of the last good checkpoint cannot add up over many promotions.
     public private(set) var bestTasks: [[Sample]] = []
+    /// The last good checkpoint's greedy probe, when `gate_probe_tasks` is on and it has been
+    /// probed (`GreedyProbe`): a candidate's probe is compared with it before a promotion.
+    public var probe: GreedyProbe.Record?
     /// Every attempt in `goodTasks`.
     public var good: [Sample] { goodTasks.flatMap { $0 } }
     /// Every attempt in `candidateTasks`.
@@ -194,7 +197,7 @@ public struct CheckpointGate: Sendable, Equatable {
     public mutating func rolledBack() { candidateTasks = [] }
 
     /// Starting over on a checkpoint with no record (start-up, a person's rollback to an old one).
-    public mutating func reset() { goodTasks = []; candidateTasks = []; bestTasks = [] }
+    public mutating func reset() { goodTasks = []; candidateTasks = []; bestTasks = []; probe = nil }
 
     static func rate(_ samples: [Sample], _ key: KeyPath<Sample, Bool>) -> Double {
         samples.isEmpty ? 0 : Double(samples.filter { $0[keyPath: key] }.count) / Double(samples.count)
