@@ -39,6 +39,7 @@ struct ReportPage {
             <div class="card"><b>\(String(format: "%.3f", s.meanReward))</b>mean reward</div>
             <div class="card"><b>\(s.updatesAccepted) / \(s.updatesRefused)</b>updates accepted / refused</div>
             <div class="card"><b>\(s.promotions) / \(s.rollbacks)</b>promotions / rollbacks</div>
+            \(demonstrationsCard(s.demonstrations))
             </div>
             \(success)\(reward)\(steps)\(interventions)
             <p class="legend">Vertical lines, after the task that caused them: <span style="color:#999">dotted grey</span>, a candidate checkpoint went live; <span style="color:#2a8a3a">dashed green</span>, a candidate was promoted to good; <span style="color:#c33">solid red</span>, a rollback to the last good checkpoint (hover for why). Red dots: a refused update.</p>
@@ -53,6 +54,13 @@ struct ReportPage {
             </table>
             </body></html>
             """
+    }
+
+    /// The demonstration episodes recorded, by task family; nothing when there are none.
+    private func demonstrationsCard(_ byTask: [String: Int]) -> String {
+        guard !byTask.isEmpty else { return "" }
+        let families = byTask.keys.sorted().map { "\(Self.escape($0)) \(byTask[$0]!)" }.joined(separator: ", ")
+        return "<div class=\"card\"><b>\(byTask.values.reduce(0, +))</b>demonstrations (\(families))</div>"
     }
 
     private let width = 900.0, height = 220.0, left = 50.0, right = 15.0, top = 15.0, bottom = 30.0

@@ -64,6 +64,8 @@ struct DaemonDemonstrationTests {
         let summary = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [String: Any]
         #expect(summary?["demonstrations"] as? [String: Int] == ["reach": 3], "\(report.output)")
         #expect(summary?["tasks"] as? Int == 0, "a demonstration is not a training point: \(report.output)")
+        let html = try String(contentsOfFile: reportFile, encoding: .utf8)
+        #expect(html.contains("<div class=\"card\"><b>3</b>demonstrations (reach 3)</div>"), "the page shows them too")
 
         // `ttactl demos add`: the stored file, copied out as a person would carry it to another robot.
         let copy = daemon.directory + "/recorded.safetensors"
