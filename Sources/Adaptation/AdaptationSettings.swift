@@ -151,6 +151,12 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .labelDeadlineSeconds: labelDeadlineSeconds = try v.double(in: 1...86_400)
             }
         }
+        // The probe's attempts are judged by the robot's own success flag, which a robot whose
+        // success a person judges does not have.
+        if gateProbeTasks > 0, successJudgedBy == .operator {
+            throw RobotConfigError(file: node.file, keyPath: node.path + ".gate_probe_tasks",
+                                   message: "needs success_judged_by: robot (a greedy probe is judged by the robot, and this robot's success is judged by a person)")
+        }
     }
 
     enum RewardWeightKey: String, CaseIterable {

@@ -37,13 +37,15 @@ import Testing
         #expect(GreedyProbe.solved(plain, expected: 4) == nil, "fewer attempts than asked: cut short")
     }
 
-    @Test("gate_probe_tasks is read from the adaptation section, 0 to 1000")
+    @Test("gate_probe_tasks is read from the adaptation section, 0 to 1000, and only where the robot judges success")
     func theSetting() throws {
         #expect(AdaptationSettings().gateProbeTasks == 0, "off by default")
         let sections = RobotConfigSectionTests()
         #expect(try sections.load(section: "adaptation", line: "gate_probe_tasks: 16") == "accepted")
         let message = try sections.load(section: "adaptation", line: "gate_probe_tasks: 1001")
         #expect(message.contains("reacher2.yaml: adaptation.gate_probe_tasks: expected an integer from 0 to 1000, found \"1001\""), "\(message)")
+        let judged = try sections.load(section: "adaptation", line: "gate_probe_tasks: 8\n  success_judged_by: operator")
+        #expect(judged.contains("reacher2.yaml: adaptation.gate_probe_tasks: needs success_judged_by: robot"), "\(judged)")
     }
 
     /// An engine whose gate promotes a candidate after one task (margin 1: never a rollback of its
