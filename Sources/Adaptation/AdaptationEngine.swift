@@ -255,13 +255,12 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             promote = false
             switch probeBeforePromotion(plan, lineage: lineage, policy: policy, checkpoint: checkpoint, lastGood: decision.lastGood,
                                         observer: observer, cancellation: cancellation) {
+            // A verdict is in the promotion's or the rollback's reason; only a probe that decided nothing is logged.
             case .pass(let record, let text):
                 (promote, probeRecord) = (true, record)
                 promotion += "; " + text
-                log("task \(plan.id): candidate \(checkpoint) \(text)")
             case .fail(let text):
                 probeFailure = text
-                log("task \(plan.id): candidate \(checkpoint) \(text)")
             case .inconclusive(let why):
                 log("task \(plan.id): candidate \(checkpoint) not promoted yet: \(why)")
             }
