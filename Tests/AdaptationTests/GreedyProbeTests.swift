@@ -121,4 +121,37 @@ import Testing
         #expect(engine.withLock { lineage.gate.probe?.checkpoint } == good, "the last good checkpoint's record stays")
         #expect(!messages.all.contains { $0.contains("greedy probe of the last good checkpoint") }, "it was not probed again")
     }
+
+    /// Presses the e-stop at the first heartbeat after the task's own attempts have all finished:
+    /// that is, inside the probe, whose attempts report nothing else.
+    final class EstopDuringProbe: AdaptationObserver {
+        let cancellation: Cancellation, attempts: Int
+        var finished = 0
+        var events: [CheckpointEvent] = []
+        init(_ cancellation: Cancellation, attempts: Int) { self.cancellation = cancellation; self.attempts = attempts }
+        func attemptStarted(_ plan: TaskPlan, index: Int, temperature: Double) {}
+        func attemptFinished(_ plan: TaskPlan, _ report: AttemptReport) { finished += 1 }
+        func updateFinished(_ plan: TaskPlan, _ update: UpdateSummary) {}
+        func checkpointEvent(_ event: CheckpointEvent, taskId: String?) { events.append(event) }
+        func heartbeat() { if finished == attempts { cancellation.cancel(.estop) } }
+    }
+
+    @Test("an e-stop during the probe stops it: no promotion, no rollback, and the task does not update")
+    func anEstopDuringTheProbeDecidesNothing() throws {
+        let messages = MessageBox()
+        let (engine, dir, good) = try Self.engine(probeTasks: 12, messages: messages)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let candidate = try #require(try EngineStartupTests.candidate(engine, seeds: 0..<40))
+        let cancellation = Cancellation()
+        let observer = EstopDuringProbe(cancellation, attempts: 8)
+        let outcome = try engine.run(AdaptationEngineTests.plan(40), observer: observer, cancellation: cancellation)
+        #expect(cancellation.reason == .estop, "the probe ran (its heartbeats reached the observer)")
+        #expect(outcome.attempts.count == 8 && outcome.attempts.allSatisfy { $0.interruption == nil }, "the task's own attempts had ended")
+        #expect(observer.finished == 8, "no probe attempt is reported as the task's")
+        #expect(observer.events.isEmpty, "\(observer.events)")
+        #expect(outcome.update == .skipped(reason: "the task was cut short"))
+        #expect(engine.liveCheckpoint == candidate && engine.lastGoodCheckpoint == good, "still on probation")
+        #expect(messages.all.contains { $0.contains("candidate \(candidate) not promoted yet: the probe of the last good checkpoint \(good) was cut short") },
+                "\(messages.all)")
+    }
 }
