@@ -15,15 +15,16 @@ extension AdaptationEngine {
     }
 
     /// Probes the candidate `checkpoint` (the live `policy`, which ran `plan`'s attempts) and, when
-    /// its record is missing or for another checkpoint or key, the last good checkpoint `lastGood`;
-    /// compares them. Runs on the robot, outside the engine's lock.
+    /// its record is missing or for another checkpoint, key or K, the last good checkpoint
+    /// `lastGood`; compares them. Runs on the robot, outside the engine's lock.
     func probeBeforePromotion(_ plan: TaskPlan, lineage: PolicyLineage, policy: Policy, checkpoint: String, lastGood: String?,
                               observer: any AdaptationObserver, cancellation: Cancellation) -> ProbeOutcome {
         let probePlan = GreedyProbe.plan(for: plan, tasks: lineage.profile.settings.gateProbeTasks)
         let key = GreedyProbe.Key(plan)
         guard let lastGood else { return .inconclusive("no last good checkpoint to compare with") }
         var reference = withLock { lineage.gate.probe }
-        if reference?.checkpoint != lastGood || reference?.key != key {
+        // Measured again when missing, or taken of another checkpoint, under another key, or of another size (a reload changed K).
+        if reference?.checkpoint != lastGood || reference?.key != key || reference?.solved.count != probePlan.attempts {
             let good: Policy
             do { good = try lineage.read(lastGood).policy } catch {
                 return .inconclusive("the last good checkpoint \(lastGood) could not be read: \(error)")

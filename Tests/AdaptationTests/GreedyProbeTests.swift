@@ -122,6 +122,27 @@ import Testing
         #expect(!messages.all.contains { $0.contains("greedy probe of the last good checkpoint") }, "it was not probed again")
     }
 
+    @Test("a last good record of another size (a reload changed gate_probe_tasks) or task is measured again, not compared", arguments: [
+        GreedyProbe.Record(checkpoint: "GOOD", key: key, solved: [true, true, true, true]),
+        GreedyProbe.Record(checkpoint: "GOOD", key: GreedyProbe.Key(task: "reach", params: [:], dynamics: ["damping_scale": 2]),
+                           solved: Array(repeating: true, count: 12)),
+    ])
+    func aStaleRecordIsMeasuredAgain(stale: GreedyProbe.Record) throws {
+        let messages = MessageBox()
+        let (engine, dir, good) = try Self.engine(probeTasks: 12, messages: messages)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try #require(try EngineStartupTests.candidate(engine, seeds: 0..<40))
+        let lineage = try #require(engine.lineages["reacher2"])
+        var record = stale
+        record.checkpoint = good
+        engine.withLock { lineage.gate.probe = record }
+        let recorder = AdaptationEngineTests.Recorder()
+        _ = try engine.run(AdaptationEngineTests.plan(40), observer: recorder, cancellation: Cancellation())
+        #expect(messages.all.contains { $0.contains("greedy probe of the last good checkpoint \(good)") }, "\(messages.all)")
+        let verdict = try #require(recorder.events.first { $0.reason.contains("greedy probe:") })
+        #expect(verdict.reason.contains(" of 12 probe tasks solved"), "\(verdict.reason)")
+    }
+
     /// Presses the e-stop at the first heartbeat after the task's own attempts have all finished:
     /// that is, inside the probe, whose attempts report nothing else.
     final class EstopDuringProbe: AdaptationObserver {
