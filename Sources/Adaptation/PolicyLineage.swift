@@ -210,13 +210,18 @@ final class PolicyLineage {
         install(try read(id))
     }
 
-    /// New hyperparameters after a reload (the policy's shape must not change).
+    /// New hyperparameters and gate settings after a reload (the policy's shape must not change).
+    /// Caller holds the engine's lock.
     func apply(_ profile: RobotProfile) throws {
         guard profile.policy == self.profile.policy else {
             throw AdaptationError(.invalid, field: "\(profile.config.path): policy",
                                   "the policy's shape changed; restart the daemon to start a new lineage")
         }
         self.profile = profile
+        // The gate's new settings judge from now on; its record of attempts (and probe) stays.
+        let settings = profile.settings
+        (gate.minAttempts, gate.margin, gate.window, gate.safetyAbortMargin) =
+            (settings.gateMinAttempts, settings.gateMargin, settings.gateWindow, settings.safetyAbortMargin)
         // Not while an update runs on this trainer.
         training.withLock {
             trainer.config = profile.learning

@@ -193,6 +193,27 @@ import Testing
         #expect(engine.liveCheckpoint != newest, "the damaged checkpoint is not loaded")
         #expect(messages.all.contains { $0.contains(newest!) && $0.contains("fell back") }, "\(messages.all)")
     }
+
+    @Test("a reload's new gate settings judge from then on, and the gate's record stays")
+    func aReloadAppliesTheGateSettings() throws {
+        let dir = try Self.robotFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+        _ = try engine.run(Self.plan(1), observer: Recorder(), cancellation: Cancellation())
+        let lineage = try #require(engine.lineages["reacher2"])
+        let record = engine.withLock { lineage.gate.goodTasks }
+        #expect(!record.isEmpty)
+        let path = dir + "/robots/reacher2.yaml"
+        let yaml = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+            of: "adaptation:\n", with: "adaptation:\n  gate_margin: 0.05\n  gate_min_attempts: 24\n  gate_window: 48\n  safety_abort_margin: 0.1\n")
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        try engine.reload()
+        engine.withLock {
+            let gate = lineage.gate
+            #expect(gate.margin == 0.05 && gate.minAttempts == 24 && gate.window == 48 && gate.safetyAbortMargin == 0.1, "\(gate)")
+            #expect(gate.goodTasks == record, "the record of attempts is kept")
+        }
+    }
 }
 
 extension AdaptationEngineTests {
