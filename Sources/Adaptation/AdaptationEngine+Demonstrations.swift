@@ -60,11 +60,11 @@ extension AdaptationEngine: DemonstrationLibrary {
         guard learning.demonstrationWeight > 0 else { return nil }
         let config = lineage.profile.config
         let (sets, damaged) = demonstrationStore.load(robot: plan.robot, task: plan.task)
-        for file in damaged { log("demonstration file \(file.path) skipped, not trained on: \(file.reason)") }
+        for file in damaged { log(.warning, "demonstration file \(file.path) skipped, not trained on: \(file.reason)") }
         var observations: [Float] = [], actions: [Float] = []
         for (id, set) in sets {
             if let problem = set.problem(observationSize: config.observationSize, actionSize: config.actionSize) {
-                log("demonstration set \(id) skipped, not trained on: \(problem.field) \(problem.message)")
+                log(.warning, "demonstration set \(id) skipped, not trained on: \(problem.field) \(problem.message)")
                 continue
             }
             observations += set.observations
@@ -120,7 +120,7 @@ extension AdaptationEngine: DemonstrationLibrary {
         do { id = try demonstrationStore.save(set) } catch {
             throw AdaptationError(.failed, field: "demonstrations", "could not store \(source): \(error)")
         }
-        log("demonstration set \(id) added from \(source): \(set.episodeLengths.count) episode(s), \(set.steps) steps of \(task) on \(robot)")
+        log(.info, "demonstration set \(id) added from \(source): \(set.episodeLengths.count) episode(s), \(set.steps) steps of \(task) on \(robot)")
         return DemonstrationSummary(id: id, set: set)
     }
 }

@@ -36,7 +36,7 @@ extension AdaptationEngine {
             let record = GreedyProbe.Record(checkpoint: lastGood, key: key, solved: solved)
             reference = record
             withLock { if lineage.lastGood == lastGood { lineage.gate.probe = record } }
-            log("task \(plan.id): greedy probe of the last good checkpoint \(lastGood): \(record.successes) of \(solved.count) probe tasks solved")
+            log(.info, "task \(plan.id): greedy probe of the last good checkpoint \(lastGood): \(record.successes) of \(solved.count) probe tasks solved")
         }
         guard let reference,
               let solved = runProbe(probePlan, lineage: lineage, policy: policy, checkpoint: checkpoint, observer: observer,

@@ -27,7 +27,8 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
     private let robotConfigDirectory: String
     private let checkpointDirectory: String
     private let defaultRobot: String
-    let log: @Sendable (String) -> Void
+    /// Where the engine's notes go (the daemon: journald at each note's severity).
+    let notes: @Sendable (AdaptationNote) -> Void
     var lineages: [String: PolicyLineage] = [:]
     private var adapting = true
     /// Every degraded-health cause (the hardware-fault pause among them); its own small lock so
@@ -57,14 +58,14 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
     /// whose `LAST_GOOD` is damaged finds a checkpoint to start on (see `PolicyLineage.init`).
     public init(robotConfigDirectory: String, stateDirectory: String, defaultRobot: String,
                 onceGoodCheckpoints: [String] = [], labels: LabelBoard = LabelBoard(),
-                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+                log: @escaping @Sendable (AdaptationNote) -> Void = { _ in }) throws {
         self.labels = labels
         self.robotConfigDirectory = robotConfigDirectory
         self.checkpointDirectory = "\(stateDirectory)/checkpoints"
         self.demonstrationStore = DemonstrationStore(directory: "\(stateDirectory)/demonstrations")
         self.defaultRobot = defaultRobot
         self.onceGood = onceGoodCheckpoints
-        self.log = log
+        self.notes = log
         let (profiles, failures) = try Self.loadProfiles(robotConfigDirectory)
         guard profiles[defaultRobot] != nil || failures[defaultRobot] != nil else {
             throw AdaptationError(.invalid, field: "default_robot",
@@ -86,7 +87,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         for (name, why) in skipped.sorted(by: { $0.key < $1.key }) {
             let reason = "robot \(name) skipped: \(why); the other robots are served; fix it, then `ttactl reload`"
             issues.withLock { $0[.robotSkipped(robot: name)] = reason }
-            log(reason)
+            self.log(.warning, reason)
         }
         _ = withLock { publishLocked() }
     }
@@ -127,11 +128,11 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         }
         let lineage = try PolicyLineage(profile: profile, directory: "\(checkpointDirectory)/\(name)", initial: initial, onceGood: onceGood)
         if !lineage.removedTempFiles.isEmpty {
-            log("\(name): removed \(lineage.removedTempFiles.count) temp file(s) an interrupted checkpoint write left in \(checkpointDirectory)/\(name): "
+            log(.notice, "\(name): removed \(lineage.removedTempFiles.count) temp file(s) an interrupted checkpoint write left in \(checkpointDirectory)/\(name): "
                 + lineage.removedTempFiles.joined(separator: ", "))
         }
         if let fallback = lineage.startupFallback {
-            log(fallback.message)
+            log(.warning, fallback.message)
             issues.withLock { $0[.startupFallback(robot: name)] = fallback.message + "; `ttactl resume` acknowledges" }
             startup.withLock {
                 $0.append(CheckpointEvent(kind: .rollback, robot: name, checkpoint: fallback.chosen, from: fallback.pointed, reason: "start-up: " + fallback.message))
@@ -140,6 +141,11 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         // A new promotion supersedes the warning about what the robot started on.
         lineage.onPromoted = { [weak self] in self?.issues.withLock { $0[.startupFallback(robot: name)] = nil } }
         return lineage
+    }
+
+    /// Hands the operator's log a note of `severity`.
+    func log(_ severity: AdaptationNote.Severity, _ message: String) {
+        notes(AdaptationNote(severity, message))
     }
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
@@ -228,7 +234,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         // Nor does a demonstration: its episodes are stored, and later updates clone them.
         if plan.demonstration {
             let stored = try storeDemonstrations(plan, results: results)
-            log("task \(plan.id): \(stored)")
+            log(.info, "task \(plan.id): \(stored)")
             observer.updateFinished(plan, .skipped(reason: stored))
             return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: .skipped(reason: stored), cancelled: cancelled)
         }
@@ -262,7 +268,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             case .fail(let text):
                 probeFailure = text
             case .inconclusive(let why):
-                log("task \(plan.id): candidate \(checkpoint) not promoted yet: \(why)")
+                log(.notice, "task \(plan.id): candidate \(checkpoint) not promoted yet: \(why)")
             }
         }
         if promote, withLock({ lineage.generation == generation }) {
@@ -321,7 +327,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             return status.adapting ? nil : "adaptation paused"
         })
         if case .interrupted(let why) = end, cancellation.reason != nil {
-            log("task \(plan.id): the wait for operator labels was cut short (\(why))")
+            log(.notice, "task \(plan.id): the wait for operator labels was cut short (\(why))")
             return (results, true, nil)
         }
         var judged: [AttemptRunner.Result] = []
@@ -369,7 +375,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         if lineage.consecutiveHardwareFaults >= lineage.profile.settings.hardwareFaultLimit, degraded == nil {
             degraded = "\(lineage.consecutiveHardwareFaults) consecutive hardware faults on \(plan.robot); adaptation paused (`ttactl resume` clears)"
             adapting = false
-            log(degraded!)
+            log(.warning, degraded!)
         }
         let lastGood = lineage.lastGood
         let context = AdaptationStep.Context(adapt: plan.adapt, adapting: adapting, degraded: degraded, cancelled: cancelled,

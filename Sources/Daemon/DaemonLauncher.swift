@@ -77,7 +77,14 @@ public struct DaemonLauncher: Sendable {
             return try AdaptationEngine(
                 robotConfigDirectory: config.robotConfigDirectory, stateDirectory: config.stateDirectory,
                 defaultRobot: config.defaultRobot, onceGoodCheckpoints: startup.onceGoodCheckpoints,
-                log: { logger.warning("\($0)", metadata: ["event": "adaptation"]) })
+                log: { note in
+                    let level: Logger.Level = switch note.severity {
+                    case .info: .info
+                    case .notice: .notice
+                    case .warning: .warning
+                    }
+                    logger.log(level: level, "\(note.message)", metadata: ["event": "adaptation"])
+                })
         } catch {
             logger.critical("cannot load the robots or their checkpoints: \(error)")
             throw ConfigurationError(description: "cannot load the robots or their checkpoints: \(error)")

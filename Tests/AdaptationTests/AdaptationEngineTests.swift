@@ -244,8 +244,12 @@ extension AdaptationEngineTests {
 }
 
 final class MessageBox: @unchecked Sendable {
-    private var items: [String] = []
+    private var items: [AdaptationNote] = []
     private let lock = NSLock()
-    func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    func append(_ note: AdaptationNote) { lock.lock(); items.append(note); lock.unlock() }
+    func append(_ s: String) { append(AdaptationNote(.info, s)) }
+    /// Every line, in order.
+    var all: [String] { notes.map(\.message) }
+    /// Every engine note (or line, as info), in order.
+    var notes: [AdaptationNote] { lock.lock(); defer { lock.unlock() }; return items }
 }

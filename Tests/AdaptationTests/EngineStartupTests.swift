@@ -57,6 +57,8 @@ import Testing
         #expect(events.count == 1 && events.first?.kind == .rollback && events.first?.checkpoint == base, "\(events)")
         #expect(engine.takeStartupEvents().isEmpty, "reported once")
         #expect(messages.all.contains { $0.contains("fell back to \(base)") }, "\(messages.all)")
+        #expect(messages.notes.filter { $0.message.contains("fell back") }.allSatisfy { $0.severity == .warning },
+                "a fallback needs a person: a warning in journald")
 
         // A candidate, then a task on it that the lenient gate promotes.
         _ = try #require(try Self.candidate(engine, seeds: 0..<40))

@@ -89,6 +89,8 @@ import Testing
         }
         #expect(recorder.attempts.count == 8 && outcome.attempts.count == 8, "the probe's attempts are not the task's")
         #expect(messages.all.filter { $0.contains("greedy probe of the last good checkpoint \(good)") }.count == 1, "\(messages.all)")
+        #expect(messages.notes.filter { $0.message.contains("greedy probe") }.allSatisfy { $0.severity == .info },
+                "a probe's record is routine, not a warning")
 
         // The next promotion compares with the record kept, without probing the last good checkpoint again.
         func verdicts() -> Int { recorder.events.filter { $0.reason.contains("greedy probe:") }.count }
