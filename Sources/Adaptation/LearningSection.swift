@@ -29,6 +29,7 @@ extension PPOConfig {
             case .desiredKL: desiredKL = try value.double()
             case .learningRateMin: learningRateMin = try value.double()
             case .learningRateMax: learningRateMax = try value.double()
+            case .klRefusalRetries: klRefusalRetries = try value.int()
             case .interventionWeight: interventionWeight = try value.double()
             case .demonstrationWeight: demonstrationWeight = try value.double()
             case .demonstrationSteps: demonstrationSteps = try value.int()

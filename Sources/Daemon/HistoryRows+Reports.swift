@@ -15,7 +15,8 @@ extension UpdateRow {
                   gradNorm: report.gradNorm, entropy: report.entropy, epochs: report.epochs, seconds: report.seconds,
                   createdAt: at, learningRate: report.learningRate, klToReference: report.klToReference,
                   earlyStopped: report.earlyStopped, samples: report.samples,
-                  interventionSamples: report.interventionSamples, demonstrationSamples: report.demonstrationSamples)
+                  interventionSamples: report.interventionSamples, demonstrationSamples: report.demonstrationSamples,
+                  klRetries: report.klRetries)
     }
 }
 

@@ -127,6 +127,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         if let samples = update.samples { metadata["samples"] = "\(samples)" }
         if let samples = update.interventionSamples { metadata["intervention_samples"] = "\(samples)" }
         if let samples = update.demonstrationSamples { metadata["demonstration_samples"] = "\(samples)" }
+        if let retries = update.klRetries { metadata["kl_retries"] = "\(retries)" }
         let line: String
         if let skipped = update.skipped {
             line = "task \(plan.id): no update (\(skipped))"

@@ -14,6 +14,7 @@ extension UpdateInfo {
                   klToReference: row.klToReference, samples: row.samples, earlyStopped: row.earlyStopped)
         interventionSamples = row.interventionSamples
         demonstrationSamples = row.demonstrationSamples
+        klRetries = row.klRetries
     }
 }
 

@@ -144,18 +144,22 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     /// written before these columns existed (v9).
     public var interventionSamples: Int?
     public var demonstrationSamples: Int?
+    /// Tries refused for their KL before this one (`kl_refusal_retries`); nil when the first try
+    /// counted, and in rows written before the column existed (v10).
+    public var klRetries: Int?
     /// Unix seconds.
     public var createdAt: Double
 
     public init(taskId: String, parent: String?, candidate: String?, accepted: Bool, refusal: String?, policyLoss: Double,
                 approxKL: Double, clipFraction: Double, gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, createdAt: Double,
                 learningRate: Double? = nil, klToReference: Double? = nil, earlyStopped: Bool? = nil, samples: Int? = nil,
-                interventionSamples: Int? = nil, demonstrationSamples: Int? = nil) {
+                interventionSamples: Int? = nil, demonstrationSamples: Int? = nil, klRetries: Int? = nil) {
         self.taskId = taskId; self.parent = parent; self.candidate = candidate; self.accepted = accepted; self.refusal = refusal
         self.policyLoss = policyLoss; self.approxKL = approxKL; self.clipFraction = clipFraction; self.gradNorm = gradNorm
         self.entropy = entropy; self.epochs = epochs; self.seconds = seconds; self.createdAt = createdAt
         self.learningRate = learningRate; self.klToReference = klToReference; self.earlyStopped = earlyStopped; self.samples = samples
         self.interventionSamples = interventionSamples; self.demonstrationSamples = demonstrationSamples
+        self.klRetries = klRetries
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -166,6 +170,7 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
         case gradNorm = "grad_norm", createdAt = "created_at", learningRate = "learning_rate"
         case klToReference = "kl_to_reference", earlyStopped = "early_stopped"
         case interventionSamples = "intervention_samples", demonstrationSamples = "demonstration_samples"
+        case klRetries = "kl_retries"
     }
 }
 

@@ -140,6 +140,11 @@ public final class HistoryStore: Sendable {
                 t.add(column: "demonstration_samples", .integer)
             }
         }
+        // Tries refused for their KL before the update that counts (`kl_refusal_retries`): nil when
+        // the first try counted and in rows recorded before it was kept.
+        migrator.registerMigration("v10-update-kl-retries") { db in
+            try db.alter(table: "updates") { t in t.add(column: "kl_retries", .integer) }
+        }
         return migrator
     }
 

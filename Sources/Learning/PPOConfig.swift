@@ -46,6 +46,14 @@ public struct PPOConfig: Sendable, Equatable {
     /// Bounds of the adaptive learning rate. Defaults 1e-5 and 1e-2.
     public var learningRateMin: Double = 1e-5
     public var learningRateMax: Double = 1e-2
+    /// With `adaptiveLearningRate`, an update refused for its KL (past `hardKL`) is tried again on
+    /// the same attempts at the rate divided by 1.5, at most this many times, before the task's
+    /// update is given up. Default 4: a fresh Adam state (an imported start) makes the first steps
+    /// about `lr` x sign(gradient) for every parameter, and the suite's gaussian heads then saw a
+    /// first KL of 0.2-1.5; each division cuts the KL about 2.25-fold, so 4 reach 0.1 from 2.5.
+    /// Without retries each of those divisions cost a task's update (robot time); a retry costs
+    /// only the CPU of a refused epoch. 0: a refused update is given up at once.
+    public var klRefusalRetries: Int = 4
     /// Which parameter tensors the update may change, by name prefix ("head" is `head.weight`,
     /// `head.bias` and `head.log_std`; "layers.1" the second hidden layer). nil (default): all.
     /// Adapting a few tensors instead of the whole network spends each update's KL budget on fewer
@@ -82,6 +90,7 @@ public struct PPOConfig: Sendable, Equatable {
         case adamEps = "adam_eps", trainable
         case adaptiveLearningRate = "adaptive_learning_rate", desiredKL = "desired_kl"
         case learningRateMin = "learning_rate_min", learningRateMax = "learning_rate_max"
+        case klRefusalRetries = "kl_refusal_retries"
         case interventionWeight = "intervention_weight"
         case demonstrationWeight = "demonstration_weight", demonstrationSteps = "demonstration_steps"
     }
@@ -108,6 +117,7 @@ public struct PPOConfig: Sendable, Equatable {
             (positive(desiredKL), .desiredKL, "a number > 0"),
             (positive(learningRateMin), .learningRateMin, "a number > 0"),
             (positive(learningRateMax) && learningRateMax >= learningRateMin, .learningRateMax, "a number >= learning_rate_min"),
+            ((0...20).contains(klRefusalRetries), .klRefusalRetries, "an integer from 0 to 20"),
             (nonNegative(interventionWeight), .interventionWeight, "a number >= 0"),
             (nonNegative(demonstrationWeight), .demonstrationWeight, "a number >= 0"),
             ((1...1_000_000).contains(demonstrationSteps), .demonstrationSteps, "an integer from 1 to 1000000"),

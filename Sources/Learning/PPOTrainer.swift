@@ -73,6 +73,18 @@ public final class PPOTrainer: @unchecked Sendable {
     public func update(group: [Trajectory], advantages: [Double], rng: inout PolicyRNG) -> UpdateReport {
         var report = step(group: group, advantages: advantages, rng: &rng)
         report.learningRate = learningRate
+        // Refused for its KL: the same attempts again at a smaller rate (`klRefusalRetries`), so
+        // finding the step size costs CPU, not the robot's tasks. Each try starts from the
+        // restored parameters and Adam state.
+        var retries = 0
+        while config.adaptiveLearningRate, !report.accepted, report.approxKL > config.hardKL, report.approxKL.isFinite,
+              retries < config.klRefusalRetries, learningRate > config.learningRateMin {
+            learningRate = max(config.learningRateMin, learningRate / 1.5)
+            retries += 1
+            report = step(group: group, advantages: advantages, rng: &rng)
+            report.learningRate = learningRate
+            report.klRetries = retries
+        }
         if config.adaptiveLearningRate, report.samples > 0 {
             // Refused for a KL past the hard limit, or too far: smaller steps. Barely moved: larger.
             if !report.accepted || report.approxKL > 2 * config.desiredKL {

@@ -26,6 +26,9 @@ public struct UpdateReport: Codable, Sendable, Equatable {
     public var seconds: Double
     /// The learning rate this update used (nil: refused before it ran).
     public var learningRate: Double?
+    /// Tries of this update refused for their KL before this one, each at the rate divided by 1.5
+    /// (`kl_refusal_retries`); nil when the first try is the report.
+    public var klRetries: Int?
     /// Intervened steps in the update (behaviour cloning, no PPO ratio); nil when there were none.
     public var interventionSamples: Int?
     /// Mean -log pi(executed action) over the intervened steps of the minibatches run; nil when none.
@@ -50,7 +53,7 @@ public struct UpdateReport: Codable, Sendable, Equatable {
         case accepted, refusal, epochs, samples, entropy, seconds
         case policyLoss = "policy_loss", approxKL = "approx_kl", clipFraction = "clip_fraction"
         case gradNorm = "grad_norm", klToReference = "kl_to_reference", earlyStopped = "early_stopped"
-        case learningRate = "learning_rate"
+        case learningRate = "learning_rate", klRetries = "kl_retries"
         case interventionSamples = "intervention_samples", interventionLoss = "intervention_loss"
         case demonstrationSamples = "demonstration_samples"
     }

@@ -77,6 +77,9 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     public var interventionSamples: Int?
     /// Of those, steps of stored demonstrations (absent when none, from older daemons and older rows).
     public var demonstrationSamples: Int?
+    /// Tries refused for their KL before this one, each at the rate / 1.5 (`kl_refusal_retries`;
+    /// absent when the first try counted, from older daemons and older rows).
+    public var klRetries: Int?
 
     public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKL: Double, clipFraction: Double,
                 gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, parent: String?, candidate: String?,
@@ -97,7 +100,7 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     // name here; the JSON says `approx_kl` either way.
     enum CodingKeys: String, CodingKey {
         case accepted, refusal, skipped, policyLoss, clipFraction, gradNorm, entropy, klToReference, epochs, samples
-        case earlyStopped, seconds, parent, candidate, learningRate, interventionSamples, demonstrationSamples
+        case earlyStopped, seconds, parent, candidate, learningRate, interventionSamples, demonstrationSamples, klRetries
         case approxKL = "approxKl"
     }
 }

@@ -109,14 +109,16 @@ struct Submit: ParsableCommand {
             let samples = update.samples.map { " over \($0) steps" } ?? ""
             let reference = update.klToReference.map { String(format: ", KL to reference %.4f", $0) } ?? ""
             let stopped = update.earlyStopped == true ? " (stopped early at target_kl)" : ""
+            let retried = update.klRetries.map { " after \($0) tr\($0 == 1 ? "y" : "ies") refused for KL (rate / 1.5 each)" } ?? ""
             let person = update.interventionSamples.map { cloned in
                 ", cloning \(cloned) steps a person drove" + (update.demonstrationSamples.map { " (\($0) from stored demonstrations)" } ?? "")
             } ?? ""
-            return String(format: "update accepted: approx KL %.4f, clip fraction %.2f, grad norm %.3f%@, %d epochs%@%@ in %.1f ms%@ -> %@",
-                          update.approxKL, update.clipFraction, update.gradNorm, reference, update.epochs, samples, person,
+            return String(format: "update accepted%@: approx KL %.4f, clip fraction %.2f, grad norm %.3f%@, %d epochs%@%@ in %.1f ms%@ -> %@",
+                          retried, update.approxKL, update.clipFraction, update.gradNorm, reference, update.epochs, samples, person,
                           update.seconds * 1000, stopped, update.candidate ?? "-")
         }
-        return "update refused: \(update.refusal ?? "?")"
+        let retries = update.klRetries.map { " (after \($0) more tr\($0 == 1 ? "y" : "ies") at smaller rates)" } ?? ""
+        return "update refused\(retries): \(update.refusal ?? "?")"
     }
 
     static func pairs(_ items: [String], _ flag: String) throws -> [String: Double]? {

@@ -13,7 +13,7 @@ import Testing
         .maxGradNorm: "0.5", .klCoef: "0.1", .entropyCoef: "0.01", .targetKL: "0.05", .hardKL: "0.2",
         .adamBeta1: "0.8", .adamBeta2: "0.99", .adamEps: "0.0001", .trainable: "[head]",
         .adaptiveLearningRate: "false", .desiredKL: "0.02", .learningRateMin: "0.00002", .learningRateMax: "0.05", .interventionWeight: "0.5",
-        .demonstrationWeight: "0.5", .demonstrationSteps: "64",
+        .demonstrationWeight: "0.5", .demonstrationSteps: "64", .klRefusalRetries: "2",
     ]
 
     @Test("every learning key reaches its hyperparameter", arguments: PPOConfig.Key.allCases)

@@ -2,10 +2,13 @@ import Foundation
 import Testing
 @testable import History
 
-/// A database written before updates kept how many of a person's steps they cloned still opens,
-/// gains the two columns, reads its old rows as unknown, and keeps new rows whole.
+/// A database written before updates kept how many of a person's steps they cloned (v9), or how
+/// many tries were refused for their KL (v10), still opens, gains the columns, reads its old rows
+/// as unknown, and keeps new rows whole.
 struct InterventionSamplesMigrationTests {
-    @Test func anOlderDatabaseWithoutTheInterventionSampleColumnsOpensAndGainsThem() throws {
+    /// An old row written, the columns and their migration taken back out (as the older daemon
+    /// left them), the store opened again, and a new row with `fill` recorded: (old row, new row).
+    static func migrate(dropping columns: [String], migration: String, fill: (inout UpdateRow) -> Void) throws -> (UpdateRow, UpdateRow) {
         let path = NSTemporaryDirectory() + "history-\(UUID().uuidString.prefix(8)).sqlite"
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
@@ -13,21 +16,33 @@ struct InterventionSamplesMigrationTests {
             try store.insert(UpdateColumnsMigrationTests.task("old", at: 1))
             try store.record(UpdateColumnsMigrationTests.update("old", at: 2, samples: 96))
         }
-        // Take the v9 columns and their migration record back out, as a v8 daemon left them.
-        try OlderDatabase.downgrade(path, table: "updates", dropping: ["intervention_samples", "demonstration_samples"],
-                                         migration: "v9-update-intervention-samples")
+        try OlderDatabase.downgrade(path, table: "updates", dropping: columns, migration: migration)
 
         let store = try HistoryStore(path: path)
         let old = try #require(try store.updates(taskId: "old").first)
-        #expect(old.interventionSamples == nil && old.demonstrationSamples == nil, "rows from before the columns say unknown")
-        #expect(old.samples == 96)
         try store.insert(UpdateColumnsMigrationTests.task("new", at: 3))
         var row = UpdateColumnsMigrationTests.update("new", at: 4, samples: 240)
-        row.interventionSamples = 70
-        row.demonstrationSamples = 64
+        fill(&row)
         try store.record(row)
         let new = try #require(try store.updates(taskId: "new").first)
-        #expect(new.interventionSamples == 70 && new.demonstrationSamples == 64 && new.samples == 240)
         #expect(try store.integrityCheck())
+        return (old, new)
+    }
+
+    @Test func anOlderDatabaseWithoutTheInterventionSampleColumnsOpensAndGainsThem() throws {
+        let (old, new) = try Self.migrate(dropping: ["intervention_samples", "demonstration_samples"],
+                                          migration: "v9-update-intervention-samples") {
+            $0.interventionSamples = 70
+            $0.demonstrationSamples = 64
+        }
+        #expect(old.interventionSamples == nil && old.demonstrationSamples == nil, "rows from before the columns say unknown")
+        #expect(old.samples == 96)
+        #expect(new.interventionSamples == 70 && new.demonstrationSamples == 64 && new.samples == 240)
+    }
+
+    @Test func anOlderDatabaseWithoutTheKLRetriesColumnOpensAndGainsIt() throws {
+        let (old, new) = try Self.migrate(dropping: ["kl_retries"], migration: "v10-update-kl-retries") { $0.klRetries = 3 }
+        #expect(old.klRetries == nil && old.samples == 96, "rows from before the column say unknown")
+        #expect(new.klRetries == 3 && new.samples == 240)
     }
 }

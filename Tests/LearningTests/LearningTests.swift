@@ -342,8 +342,9 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
     @Test func theAdaptiveLearningRateShrinksAfterARefusalAndGrowsWhenStepsAreTiny() {
         let policy = Policy(config: config, seed: 13)
         var rng = PolicyRNG(seed: 14)
-        // Every update refused (hard limit ~0): the rate falls by 1.5x each time, down to its floor.
-        var strict = PPOConfig { $0.learningRate = 1e-3; $0.targetKL = nil; $0.hardKL = 1e-12 }
+        // Every update refused (hard limit ~0), without retries: the rate falls by 1.5x each time,
+        // down to its floor.
+        var strict = PPOConfig { $0.learningRate = 1e-3; $0.targetKL = nil; $0.hardKL = 1e-12; $0.klRefusalRetries = 0 }
         strict.learningRateMin = 4e-4
         let refusing = PPOTrainer(policy: policy, reference: nil, config: strict)
         var rates: [Double] = []
@@ -375,6 +376,45 @@ func banditGroup(policy: Policy, rng: inout PolicyRNG, best: Int, attempts: Int 
             break
         }
         #expect(steady.learningRate == 1e-7)
+    }
+
+    @Test("an update refused for its KL is tried again on the same attempts at the rate / 1.5, up to kl_refusal_retries times")
+    func aKLRefusalIsRetriedAtASmallerRate() throws {
+        let start = Policy(config: config, seed: 21)
+        var draw = PolicyRNG(seed: 22)
+        var found: ([Trajectory], [Double])?
+        while found == nil { found = banditGroup(policy: start, rng: &draw, best: 2) }
+        let (group, advantages) = found!
+        func trainer(_ change: (inout PPOConfig) -> Void) -> PPOTrainer {
+            var learning = PPOConfig { $0.learningRate = 1e-2; $0.targetKL = nil; $0.hardKL = 100 }
+            change(&learning)
+            return PPOTrainer(policy: start.copy(), reference: nil, config: learning)
+        }
+        // The first try's KL from a fresh Adam state; the limit is set under it.
+        var rng = PolicyRNG(seed: 23)
+        let free = trainer { _ in }.update(group: group, advantages: advantages, rng: &rng)
+        try #require(free.accepted && free.approxKL > 0)
+        let limit = free.approxKL * 0.6
+
+        rng = PolicyRNG(seed: 23)
+        let once = trainer { $0.hardKL = limit; $0.klRefusalRetries = 0 }
+        let refused = once.update(group: group, advantages: advantages, rng: &rng)
+        #expect(!refused.accepted && refused.klRetries == nil, "no retries: given up, \(refused)")
+        #expect(once.policy.parameterSnapshot() == start.parameterSnapshot(), "and nothing moved")
+
+        rng = PolicyRNG(seed: 23)
+        let retrying = trainer { $0.hardKL = limit }
+        let report = retrying.update(group: group, advantages: advantages, rng: &rng)
+        let retries = try #require(report.klRetries, "\(report)")
+        #expect(report.accepted && report.approxKL <= limit && (1...4).contains(retries), "\(report)")
+        #expect(abs(report.learningRate! - 1e-2 / pow(1.5, Double(retries))) < 1e-12, "each retry divides the rate by 1.5")
+        #expect(retrying.policy.parameterSnapshot() != start.parameterSnapshot(), "the accepted try moved the policy")
+
+        // With the rate fixed, a retry would be the same update: none is made.
+        rng = PolicyRNG(seed: 23)
+        let fixed = trainer { $0.hardKL = limit; $0.adaptiveLearningRate = false }
+        let fixedReport = fixed.update(group: group, advantages: advantages, rng: &rng)
+        #expect(!fixedReport.accepted && fixedReport.klRetries == nil && fixed.learningRate == 1e-2)
     }
 
     @Test func hardKLRefusalSaysWhy() {

@@ -25,7 +25,7 @@ TASK_COLUMNS = ["task_id", "kind", "robot", "task", "state", "detail", "submitte
                 "candidate", "success_rate", "mean_reward", "params", "dynamics"]
 UPDATE_COLUMNS = ["task_id", "robot", "task", "accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction",
                   "grad_norm", "entropy", "kl_to_reference", "epochs", "samples", "early_stopped", "seconds",
-                  "learning_rate", "parent", "candidate", "intervention_samples", "demonstration_samples"]
+                  "learning_rate", "parent", "candidate", "intervention_samples", "demonstration_samples", "kl_retries"]
 
 
 @pytest.fixture(scope="module")
