@@ -443,7 +443,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         AdaptationStep.adaptedShift(shift, reports: reports, settings: settings)
     }
 
-    /// Back to the last good checkpoint and its Adam state: read from disk without the lock,
+    /// Back to the last good checkpoint with a fresh optimizer: read from disk without the lock,
     /// installed under it, unless the live policy already changed since `generation` (a person's
     /// rollback, which then stands).
     private func rollBack(_ lineage: PolicyLineage, generation: Int, reason: String, learningRate: Double?) -> [CheckpointEvent] {

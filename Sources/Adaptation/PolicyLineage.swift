@@ -178,19 +178,15 @@ final class PolicyLineage {
         try id.map { try store.load(id: $0) } ?? store.loadLastGood()
     }
 
-    /// Makes a checkpoint read by `read` the live policy, with the Adam state stored with it (fresh
-    /// when it has none, or none that fits) and `learningRate` (default: the carried-over one).
-    /// Caller holds the engine's lock. Returns its id.
+    /// Makes a checkpoint read by `read` the live policy, with a fresh optimizer and `learningRate`
+    /// (default: the carried-over one). Caller holds the engine's lock. Returns its id.
     func install(_ loaded: (policy: Policy, optimizer: [NamedTensor], info: CheckpointInfo), learningRate: Double? = nil) -> String {
         // The adapted step size carries over: it reflects how spread the policy is, not which checkpoint.
         let learningRate = learningRate ?? carriedLearningRate ?? trainer.learningRate
         trainer = PPOTrainer(policy: loaded.policy, reference: reference, config: profile.learning)
         trainer.learningRate = learningRate
         trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
-        // The checkpoint's own moments, as a restart resumes them: fresh ones make Adam's first
-        // steps about `lr` x sign(gradient) for every parameter, and the suite's first update after
-        // each rollback was then refused for its KL (docs/learning.md, "What an update reports").
-        if (try? trainer.loadOptimizer(loaded.optimizer)) == nil { trainer.resetOptimizer() }
+        trainer.resetOptimizer()
         carriedLearningRate = learningRate
         live = loaded.info.id
         liveStep = loaded.info.metadata.step
@@ -209,7 +205,7 @@ final class PolicyLineage {
         temperatureShift = 0
     }
 
-    /// Makes `id` (or the last good one) the live policy, with its stored Adam state. Returns its id.
+    /// Makes `id` (or the last good one) the live policy, with a fresh optimizer. Returns its id.
     func load(_ id: String?) throws -> String {
         install(try read(id))
     }

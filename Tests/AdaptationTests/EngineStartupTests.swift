@@ -28,39 +28,13 @@ import Testing
             let parent = try store.info(id: try #require(meta.parent)).metadata
             #expect(meta.step == parent.step + 1, "\(id): step \(meta.step), parent \(meta.parent!) step \(parent.step)")
         }
-        // A rollback goes back to the checkpoint's own optimizer state, not the lineage's count: the
-        // next candidate counts from its parent.
+        // A rollback resets the optimizer, not the lineage: the next candidate counts from its parent.
         _ = try engine.rollback(to: base, reason: "test", observer: nil)
         let third = try #require(try Self.candidate(engine, seeds: 80..<120))
         let meta = try store.info(id: third).metadata
         #expect(meta.parent == base && meta.step == 1, "\(meta)")
         let adam = try store.load(id: third).optimizer.first { $0.name == "adam.step" }
         #expect(adam?.values.first.map { Int($0) } != nil, "Adam's own count stays in the adam.step tensor")
-    }
-
-    @Test("a rollback resumes the checkpoint's own Adam state, as a restart does; a checkpoint without one starts Adam afresh")
-    func aRollbackResumesTheCheckpointsAdamState() throws {
-        let dir = try AdaptationEngineTests.robotFolder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
-        let store = try CheckpointStore(directory: dir + "/state/checkpoints/reacher2")
-        let lineage = try #require(engine.lineages["reacher2"])
-        let base = try #require(engine.liveCheckpoint)
-        let first = try #require(try Self.candidate(engine, seeds: 0..<40))
-        _ = try #require(try Self.candidate(engine, seeds: 40..<80))
-        let stored = try store.load(id: first).optimizer
-        let storedStep = try #require(stored.first { $0.name == "adam.step" }?.values.first)
-        #expect(storedStep > 0, "an updated checkpoint carries Adam's moments")
-        #expect(engine.withLock { lineage.trainer.optimizerStep } > Int(storedStep), "the second candidate's updates moved on")
-
-        _ = try engine.rollback(to: first, reason: "test", observer: nil)
-        let resumed = engine.withLock { lineage.trainer.optimizerTensors() }
-        let same = resumed == stored  // (a Bool: the tensors would fill the failure message)
-        #expect(same, "Adam's moments and count are the checkpoint's, bit for bit")
-
-        _ = try engine.rollback(to: base, reason: "test", observer: nil)
-        #expect(try store.load(id: base).optimizer.isEmpty, "the shipped start has no Adam state")
-        #expect(engine.withLock { lineage.trainer.optimizerStep } == 0, "so Adam starts afresh")
     }
 
     @Test("a start-up fallback is degraded, reported once as a rollback event, and cleared by the robot's next promotion")
