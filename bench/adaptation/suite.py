@@ -144,7 +144,7 @@ class TtadArm:
         if info.get("state") != "done":
             raise RuntimeError(f"task {task_id} (seed {task_seed}) ended {info.get('state')}: {info}")
         attempts = info.get("attempts", [])
-        keep = ("accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "epochs", "early_stopped")
+        keep = ("accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "epochs", "early_stopped", "kl_retries")
         return {"seed": task_seed, "successes": sum(bool(a.get("success")) for a in attempts),
                 "steps": [a.get("steps") for a in attempts],
                 "updates": [{k: u.get(k) for k in keep if k in u} for u in info.get("updates") or []],
