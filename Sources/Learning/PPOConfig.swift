@@ -50,7 +50,7 @@ public struct PPOConfig: Sendable, Equatable {
     /// the same attempts at the rate divided by 1.5, at most this many times, before the task's
     /// update is given up. Default 4: a fresh Adam state (an imported start) makes the first steps
     /// about `lr` x sign(gradient) for every parameter, and the suite's gaussian heads then saw a
-    /// first KL of 0.2-1.5; each division cuts the KL about 2.25-fold, so 4 reach 0.1 from 2.5.
+    /// first KL of 0.12-1.5; each division cuts the KL about 2.25-fold, so 4 reach 0.1 from 2.5.
     /// Without retries each of those divisions cost a task's update (robot time); a retry costs
     /// only the CPU of a refused epoch. 0: a refused update is given up at once.
     public var klRefusalRetries: Int = 4
