@@ -15,7 +15,16 @@ public final class HTTPConnection {
 
     /// Connects to `127.0.0.1:port`; reads wait at most `readTimeout`.
     public init(port: Int, readTimeout: Duration = .seconds(10)) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // `fd` is set only once connected: a class whose init throws after its stored properties
+        // are set is deinitialised, and a deinit closing an fd the failure path had closed already
+        // closed whatever another thread had opened under that number meanwhile (libzmq aborted
+        // on it: "Bad file descriptor (src/epoll.cpp)").
+        fd = try Self.connectedSocket(port: port, readTimeout: readTimeout)
+    }
+
+    /// A TCP socket connected to `127.0.0.1:port` with its read timeout set; closed before it throws.
+    private static func connectedSocket(port: Int, readTimeout: Duration) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -31,6 +40,7 @@ public final class HTTPConnection {
         }
         var timeout = timeval(tv_sec: Int(readTimeout.components.seconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
     }
 
     /// Sends `text` as it is.
