@@ -498,4 +498,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
 
 
 if __name__ == "__main__":
+    # A SIGTERM (`kill`, `pkill`) unwinds like Ctrl-C, so each arm's `finally` stops its daemon
+    # instead of leaving it running.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     main()
