@@ -8,10 +8,17 @@
 /// or all-failure, and a test over attempts rolled back a third of all candidates after two hard
 /// tasks in a row. So the test treats each task as a cluster of attempts: the variance of a
 /// side's success rate is the binomial one times the design effect 1 + (m - 1) rho (Kish), with rho
-/// the intra-task correlation of success estimated from the tasks being compared (rho = 1, tasks
-/// all-or-nothing, when they are too few to tell), and the t quantile's degrees of freedom count
-/// effective samples, attempts / design effect. Two all-failed tasks against two all-succeeded
-/// ones are then not a rollback (an exact test on tasks gives p = 0.17); four against four are.
+/// the intra-task correlation of success, and the t quantile's degrees of freedom count effective
+/// samples, attempts / design effect. Two all-failed tasks against two all-succeeded ones are then
+/// not a rollback (an exact test on tasks gives p = 0.17); four against four are.
+///
+/// rho is a property of the robot's tasks more than of the few tasks one verdict compares, so it
+/// is estimated over the gate's recent history (`correlationHistoryTasks` tasks, every checkpoint's,
+/// each stint of one checkpoint spread around its own mean) and shrunk toward the conservative
+/// bound 1 by `correlationPriorDF` pseudo degrees of freedom. Estimated from the compared tasks
+/// alone (2 against 2 at the first verdict), it came out near 0 whenever each side's two tasks
+/// happened to look alike: the pusher's gate rolled back "100% over 2 tasks" against "6% over 2
+/// tasks" 46 times in 10 seeds (docs/experiment.md, "The gate's correlation").
 /// Both sides are judged on attempts actually run on the robot (at the scheduled temperatures),
 /// the last good checkpoint over a sliding window, the candidates over everything since the last
 /// promotion.
@@ -55,6 +62,17 @@ public struct CheckpointGate: Sendable, Equatable {
     /// `minAttempts`): candidates are held to it too, so a slow slide that each step stays within
     /// the margin of the last good checkpoint cannot add up over many promotions.
     public private(set) var bestTasks: [[Sample]] = []
+    /// The recent tasks of every checkpoint, in stints (one checkpoint's consecutive tasks, good
+    /// or candidate), newest last, at most `correlationHistoryTasks` tasks: what rho is read from.
+    public private(set) var history: [[[Sample]]] = []
+    /// Whether the last stint in `history` is still open, and under which kind of checkpoint.
+    private var openStint: Bool? = nil
+    /// Tasks of history rho is estimated over (the last 64: eight of the suite's 8-attempt verdicts).
+    public static let correlationHistoryTasks = 64
+    /// Pseudo degrees of freedom of the prior rho = 1 the estimate is shrunk toward: with 2 degrees
+    /// of freedom behind it (the first verdict) the estimate gets a third of the weight, with 40
+    /// nine tenths.
+    public static let correlationPriorDF = 4.0
     /// The last good checkpoint's greedy probe, when `gate_probe_tasks` is on and it has been
     /// probed (`GreedyProbe`): a candidate's probe is compared with it before a promotion.
     public var probe: GreedyProbe.Record?
@@ -70,6 +88,15 @@ public struct CheckpointGate: Sendable, Equatable {
     /// Adds a task's attempts, run by the last good checkpoint (`underGood`) or by a candidate.
     public mutating func record(_ samples: [Sample], underGood: Bool) {
         guard !samples.isEmpty else { return }
+        if openStint != underGood || history.isEmpty { history.append([]) }
+        openStint = underGood
+        history[history.count - 1].append(samples)
+        var tasks = history.reduce(0) { $0 + $1.count }
+        while tasks > Self.correlationHistoryTasks {
+            history[0].removeFirst()
+            if history[0].isEmpty { history.removeFirst() }
+            tasks -= 1
+        }
         if underGood {
             goodTasks.append(samples)
             trimGood()
@@ -109,17 +136,24 @@ public struct CheckpointGate: Sendable, Equatable {
         let baseSuccess = Self.rate(base, \.success), candidateSuccess = Self.rate(candidate, \.success)
         let drop = baseSuccess - candidateSuccess
         guard drop > margin else { return nil }
-        let test = Self.clusteredTest(baseline, candidateTasks)
+        let test = Self.clusteredTest(baseline, candidateTasks, rho: correlation)
         guard drop > test.tQuantile * test.standardError else { return nil }
         return String(format: "success fell from %.0f%% (%@, %d attempts over %d tasks) to %.0f%% (%d attempts over %d tasks), more than the %.0f-point margin",
                       baseSuccess * 100, name, base.count, baseline.count, candidateSuccess * 100, candidate.count,
                       candidateTasks.count, margin * 100)
     }
 
+    /// rho for the clustered test: the history's estimate shrunk toward 1 (see the type's comment).
+    public var correlation: Double {
+        let estimate = Self.intraTaskCorrelationWithDF(history)
+        guard let df = estimate.df else { return 1 }
+        return (df * estimate.rho + Self.correlationPriorDF) / (df + Self.correlationPriorDF)
+    }
+
     /// The standard error of the difference of two sides' success rates, and the one-sided 95% t
-    /// quantile for it, with tasks as clusters of attempts (see the type's comment).
-    static func clusteredTest(_ a: [[Sample]], _ b: [[Sample]]) -> (standardError: Double, tQuantile: Double) {
-        let rho = intraTaskCorrelation([a, b])
+    /// quantile for it, with tasks as clusters of attempts whose intra-task correlation is `rho`
+    /// (see the type's comment).
+    static func clusteredTest(_ a: [[Sample]], _ b: [[Sample]], rho: Double) -> (standardError: Double, tQuantile: Double) {
         let all = (a + b).flatMap { $0 }
         let pooled = rate(all, \.success)
         func side(_ tasks: [[Sample]]) -> (variance: Double, df: Double) {
@@ -143,11 +177,17 @@ public struct CheckpointGate: Sendable, Equatable {
     /// (the conservative bound) when fewer than two degrees of freedom are left to estimate it
     /// from, or there is no spread at all.
     static func intraTaskCorrelation(_ sides: [[[Sample]]]) -> Double {
+        intraTaskCorrelationWithDF(sides).rho
+    }
+
+    /// `intraTaskCorrelation` and the degrees of freedom behind it (tasks - sides), nil when it
+    /// fell back to the bound 1 for lack of them.
+    static func intraTaskCorrelationWithDF(_ sides: [[[Sample]]]) -> (rho: Double, df: Double?) {
         let tasks = sides.flatMap { $0 }
         let sizes = tasks.map { Double($0.count) }
         let n = sizes.reduce(0, +), k = Double(tasks.count)
         let groups = Double(sides.filter { !$0.isEmpty }.count)
-        guard k - groups >= 2, n > k else { return 1 }
+        guard k - groups >= 2, n > k else { return (1, nil) }
         var between = 0.0, within = 0.0
         for side in sides where !side.isEmpty {
             let mean = rate(side.flatMap { $0 }, \.success)
@@ -161,8 +201,8 @@ public struct CheckpointGate: Sendable, Equatable {
         within /= n - k
         let m0 = (n - sizes.reduce(0) { $0 + $1 * $1 } / n) / (k - 1)
         let denominator = between + (m0 - 1) * within
-        guard denominator > 0 else { return 1 }
-        return min(1, max(0, (between - within) / denominator))
+        guard denominator > 0 else { return (1, nil) }
+        return (min(1, max(0, (between - within) / denominator)), k - groups)
     }
 
     /// Student's t one-sided 95% quantile for `df` degrees of freedom (linear between table rows;
@@ -179,6 +219,7 @@ public struct CheckpointGate: Sendable, Equatable {
 
     /// The candidate was promoted: its attempts are now the good checkpoint's record.
     public mutating func promoted() {
+        openStint = nil
         goodTasks = candidateTasks
         candidateTasks = []
         trimGood()
@@ -194,10 +235,11 @@ public struct CheckpointGate: Sendable, Equatable {
     }
 
     /// The candidate was rolled back: its attempts no longer count.
-    public mutating func rolledBack() { candidateTasks = [] }
+    public mutating func rolledBack() { candidateTasks = []; openStint = nil }
 
     /// Starting over on a checkpoint with no record (start-up, a person's rollback to an old one).
-    public mutating func reset() { goodTasks = []; candidateTasks = []; bestTasks = []; probe = nil }
+    /// The history rho is read from is kept: it describes the robot's tasks, not a checkpoint.
+    public mutating func reset() { goodTasks = []; candidateTasks = []; bestTasks = []; probe = nil; openStint = nil }
 
     static func rate(_ samples: [Sample], _ key: KeyPath<Sample, Bool>) -> Double {
         samples.isEmpty ? 0 : Double(samples.filter { $0[keyPath: key] }.count) / Double(samples.count)

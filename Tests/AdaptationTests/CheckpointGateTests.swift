@@ -26,12 +26,13 @@ import Testing
 
     @Test func aCandidateWorseByMoreThanTheMarginIsRolledBack() {
         var g = gate()
-        for _ in 0..<2 { g.record(Self.samples(successes: 6, of: 8), underGood: true) }
+        // Eight tasks of history whose attempts vary as coin flips do: the tasks are alike.
+        for _ in 0..<8 { g.record(Self.samples(successes: 6, of: 8), underGood: true) }
         for _ in 0..<2 { g.record(Self.samples(successes: 1, of: 8), underGood: false) }
         guard case .rollback(let why) = g.judge() else { Issue.record("expected a rollback"); return }
         #expect(why.contains("75%") && why.contains("12%"), "\(why)")
         g.rolledBack()
-        #expect(g.candidate.isEmpty && g.good.count == 16)
+        #expect(g.candidate.isEmpty && g.good.count == 32)
     }
 
     @Test func twoFailedTasksAfterTwoSolvedOnesAreNotARollback() {
@@ -87,16 +88,52 @@ import Testing
 
     @Test func aSlowSlideIsHeldToTheBestGoodRecord() {
         var g = gate()
-        for _ in 0..<4 { g.record(Self.samples(successes: 7, of: 8), underGood: true) }   // 87.5%: the best so far
-        for _ in 0..<4 { g.record(Self.samples(successes: 6, of: 8), underGood: false) }  // 75%: within the margin
+        // A long history of alike tasks (rho near 0), so that a few tasks can show 25 points.
+        for _ in 0..<40 { g.record(Self.samples(successes: 8, of: 8), underGood: true) }   // 100%: the best so far
+        for _ in 0..<4 { g.record(Self.samples(successes: 7, of: 8), underGood: false) }  // 87.5%: within the margin
         #expect(g.judge() == .promote)
         g.promoted()
-        // 62.5% is within the margin of the last good (75%) but 25 points under the best (87.5%).
-        for _ in 0..<4 { g.record(Self.samples(successes: 5, of: 8), underGood: false) }
+        // 75% is within the margin of the last good (87.5%) but 25 points under the best (100%).
+        for _ in 0..<8 { g.record(Self.samples(successes: 6, of: 8), underGood: false) }
         guard case .rollback(let why) = g.judge() else { Issue.record("expected a rollback"); return }
-        #expect(why.contains("best good") && why.contains("88%") && why.contains("62%"), "\(why)")
+        #expect(why.contains("best good") && why.contains("100%") && why.contains("75%"), "\(why)")
         g.reset()
         #expect(g.bestTasks.isEmpty, "a person's rollback starts the record afresh")
+    }
+
+    @Test func rhoComesFromTheHistoryNotFromTheTwoTasksCompared() {
+        // The pusher's first verdicts: two solved tasks against two nearly failed ones. Each side's
+        // two tasks look alike, so the compared tasks alone say rho is about 0 and the drop is
+        // "significant"; the robot's tasks are all-or-nothing, and the history says so.
+        let best = [8, 8].map { Self.samples(successes: $0, of: 8) }, candidate = [1, 0].map { Self.samples(successes: $0, of: 8) }
+        #expect(CheckpointGate.intraTaskCorrelation([best, candidate]) < 0.1)
+        var g = gate()
+        for k in [8, 0, 0, 8, 1, 8, 0, 8] { g.record(Self.samples(successes: k, of: 8), underGood: true) }
+        for k in [8, 8] { g.record(Self.samples(successes: k, of: 8), underGood: true) }
+        for k in [1, 0] { g.record(Self.samples(successes: k, of: 8), underGood: false) }
+        #expect(g.correlation > 0.8)
+        #expect(g.judge() == .promote, "two hard tasks in a row are what such a robot gives by chance")
+        // On a robot whose tasks are alike, the same four tasks are a rollback.
+        var h = gate()
+        for k in [4, 5, 4, 3, 4, 5, 4, 4] { h.record(Self.samples(successes: k, of: 8), underGood: true) }
+        for k in [8, 8] { h.record(Self.samples(successes: k, of: 8), underGood: true) }
+        for k in [1, 0] { h.record(Self.samples(successes: k, of: 8), underGood: false) }
+        #expect(h.correlation < 0.5)
+        guard case .rollback = h.judge() else { Issue.record("expected a rollback"); return }
+    }
+
+    @Test func rhoIsShrunkTowardOneOnLittleHistoryAndKeptOverAReset() {
+        var g = gate()
+        #expect(g.correlation == 1, "no history: the conservative bound")
+        for _ in 0..<2 { g.record(Self.samples(successes: 6, of: 8), underGood: true) }
+        for _ in 0..<2 { g.record(Self.samples(successes: 1, of: 8), underGood: false) }
+        // Two degrees of freedom of an estimate of 0 against the prior's four of 1.
+        #expect(abs(g.correlation - 4.0 / 6.0) < 1e-9)
+        #expect(g.judge() == .promote, "2 tasks against 2 are not evidence until the history says tasks are alike")
+        g.reset()
+        #expect(abs(g.correlation - 4.0 / 6.0) < 1e-9, "the history describes the robot's tasks, not a checkpoint")
+        for _ in 0..<100 { g.record(Self.samples(successes: 4, of: 8), underGood: true) }
+        #expect(g.history.reduce(0) { $0 + $1.count } == CheckpointGate.correlationHistoryTasks)
     }
 
     @Test func moreSafetyAbortsUnderTheNewPolicyRollItBack() {
