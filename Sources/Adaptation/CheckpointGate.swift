@@ -62,8 +62,9 @@ public struct CheckpointGate: Sendable, Equatable {
     /// `minAttempts`): candidates are held to it too, so a slow slide that each step stays within
     /// the margin of the last good checkpoint cannot add up over many promotions.
     public private(set) var bestTasks: [[Sample]] = []
-    /// The recent tasks of every checkpoint, in stints (one checkpoint's consecutive tasks, good
-    /// or candidate), newest last, at most `correlationHistoryTasks` tasks: what rho is read from.
+    /// The recent tasks of every checkpoint, in stints (the last good checkpoint's consecutive
+    /// tasks, or the candidates' between two verdicts), newest last, at most
+    /// `correlationHistoryTasks` tasks: what rho is read from.
     public private(set) var history: [[[Sample]]] = []
     /// Whether the last stint in `history` is still open, and under which kind of checkpoint.
     private var openStint: Bool? = nil
