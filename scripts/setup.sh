@@ -28,7 +28,10 @@ python3 -c "import zmq, numpy, pytest, gymnasium, mujoco" 2>/dev/null \
 # Best effort: PyTorch (and onnx) for ttad.policy's tests; without them those tests skip and say so.
 # The CPU build: a wheel pip's find-links already holds, else PyTorch's own CPU index (PyPI's
 # default build carries CUDA, gigabytes this machine has no use for).
-python3 -c "import torch" 2>/dev/null || python3 -m pip install -q --no-index torch 2>/dev/null \
+# Its pure-Python dependencies come from the package index first: find-links holds torch alone.
+python3 -c "import torch" 2>/dev/null \
+  || { python3 -m pip install -q filelock typing-extensions sympy networkx jinja2 fsspec setuptools \
+       && python3 -m pip install -q --no-index torch; } 2>/dev/null \
   || python3 -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu \
   || echo "setup: torch could not be installed; the ttad.policy PyTorch tests will skip"
 # ttad.export.tensorboard (the ttad[tensorboard] extra) and its test, which reads the event files back.

@@ -65,6 +65,13 @@ public struct AdaptationSettings: Sendable, Equatable {
     /// as hard as a group split between success and failure. Default 0.1 (0 is GRPO's plain std);
     /// a mixed group's std is about 0.35-0.5, so the floor binds only on near-equal rewards.
     public var advantageStdFloor = 0.1
+    /// The efficiency reward in mixed groups: the successes of a group that also has failures
+    /// are pushed toward the faster ones by this weight times their rewards normalised among the
+    /// successes alone (`GroupAdvantage.successSpeedTerm`, with `advantage_std_floor`), added to
+    /// the group's advantages; 1 pushes them as an all-success group of them would be pushed. 0
+    /// leaves them to the group's own advantages, where the success/failure split drowns their
+    /// differences. No effect with the binary reward. Default 0.
+    public var successSpeedWeight = 0.0
     /// Learning at zero success (issue 16): when every attempt of a task failed and the robot
     /// reports progress for each, the group's advantages come from the attempts' progress (their
     /// closest approach to the goal) instead of their rewards, which are all 0: the attempts that
@@ -108,7 +115,7 @@ public struct AdaptationSettings: Sendable, Equatable {
         case temperatureShiftMin = "temperature_shift_min", temperatureShiftMax = "temperature_shift_max"
         case trainTopK = "train_top_k", informativeGroupsOnly = "informative_groups_only"
         case rewardWeights = "reward_weights", advantageNormalization = "advantage_normalization"
-        case advantageStdFloor = "advantage_std_floor"
+        case advantageStdFloor = "advantage_std_floor", successSpeedWeight = "success_speed_weight"
         case zeroSuccessProgressWeight = "zero_success_progress_weight", zeroSuccessProgressSpread = "zero_success_progress_spread"
         case successJudgedBy = "success_judged_by", labelDeadlineSeconds = "label_deadline_seconds"
     }
@@ -145,6 +152,7 @@ public struct AdaptationSettings: Sendable, Equatable {
                 advantageNormalization = try v.choice(GroupAdvantage.Normalization.allCases.map { ($0.rawValue, $0) })
             case .rewardWeights: rewardWeights = try Self.rewardWeights(v)
             case .advantageStdFloor: advantageStdFloor = try v.double(in: 0...Double.infinity)
+            case .successSpeedWeight: successSpeedWeight = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressWeight: zeroSuccessProgressWeight = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressSpread: zeroSuccessProgressSpread = try v.double(in: 0...1)
             case .successJudgedBy: successJudgedBy = try v.choice(SuccessJudge.allCases.map { ($0.rawValue, $0) })

@@ -86,8 +86,8 @@ struct AdaptationStep {
     /// the attempts' reports and the settings. A group where every attempt failed trains on its
     /// progress when it can (`progressAdvantages`, whatever `informative_groups_only` says: that
     /// key is about reward advantages, and `zero_success_progress_weight: 0` turns this off);
-    /// otherwise on its rewards' advantages (`advantage_normalization`, `advantage_std_floor`),
-    /// filtered by `informative_groups_only` and `train_top_k`.
+    /// otherwise on its rewards' advantages (`advantage_normalization`, `advantage_std_floor`,
+    /// plus `success_speed_weight`'s speed term in a mixed group), filtered by `informative_groups_only` and `train_top_k`.
     func trainingChoice(_ reports: [AttemptReport], context: Context) -> Decision.Next {
         guard context.adapt else { return .skip("adapt is off for this task") }
         guard context.adapting else { return .skip(context.degraded ?? "adaptation paused") }
@@ -97,7 +97,7 @@ struct AdaptationStep {
         // No informative advantage, but demonstrations to clone: train on them alone (a random
         // policy must be able to learn from its demonstrations).
         let demonstrationsOnly = Decision.Next.train(chosen: [], advantages: Array(repeating: 0, count: reports.count))
-        guard let advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization,
+        guard var advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization,
                                                          stdFloor: settings.advantageStdFloor) else {
             if context.demonstrations { return demonstrationsOnly }
             return .skip("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
@@ -105,6 +105,13 @@ struct AdaptationStep {
         if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
             if context.demonstrations { return demonstrationsOnly }
             return .skip("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
+        }
+        // A mixed group's successes also compete on speed (an all-success group already does).
+        if !reports.allSatisfy(\.success),
+           let speed = GroupAdvantage.successSpeedTerm(rewards: reports.map(\.reward), success: reports.map(\.success),
+                                                       weight: settings.successSpeedWeight,
+                                                       normalization: settings.advantageNormalization, stdFloor: settings.advantageStdFloor) {
+            advantages = zip(advantages, speed).map(+)
         }
         return .train(chosen: Self.selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
     }

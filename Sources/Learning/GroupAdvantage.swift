@@ -38,4 +38,25 @@ public enum GroupAdvantage {
             return rewards.map { ($0 - mean) / (max(std, stdFloor) + epsilon) }
         }
     }
+
+    /// The speed term of a group that mixes successes and failures: the successes' rewards
+    /// normalised among the successes alone, exactly as `advantages` would normalise a group made
+    /// of them, times `weight`; 0 for every failure. Nil when fewer than two attempts succeeded or
+    /// their rewards are equal (the binary reward: successes do not differ).
+    ///
+    /// Why: in a mixed group the success/failure split sets the std (about 0.35-0.5), so two
+    /// successes 10 steps apart (efficiency rewards a few hundredths apart) differ in advantage by
+    /// a tenth of a success's push, and the efficiency reward hardly acts. Added to the group's
+    /// advantages, this term pushes a mixed group's successes toward the faster ones as hard as
+    /// an all-success group of them would be pushed (`stdFloor` bounds it the same way).
+    public static func successSpeedTerm(rewards: [Double], success: [Bool], weight: Double,
+                                        normalization: Normalization = .std, stdFloor: Double = 0) -> [Double]? {
+        guard weight > 0, rewards.count == success.count else { return nil }
+        let successes = rewards.indices.filter { success[$0] }
+        guard let within = advantages(rewards: successes.map { rewards[$0] }, normalization: normalization, stdFloor: stdFloor)
+        else { return nil }
+        var term = [Double](repeating: 0, count: rewards.count)
+        for (k, i) in successes.enumerated() { term[i] = weight * within[k] }
+        return term
+    }
 }
