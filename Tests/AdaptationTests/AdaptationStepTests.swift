@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Learning
 import Policy
 import Testing
 @testable import Adaptation
@@ -106,5 +107,37 @@ import Testing
                                                                      temperatureShift: &shift, gate: &gate)
             guard case .skip = decision.next else { Issue.record("\(why): expected a skip, got \(decision.next)"); continue }
         }
+    }
+
+    static func group(steps: [Int?], maxSteps: Int = 100) -> [AttemptReport] {
+        steps.enumerated().map {
+            let reward = $0.element.map { EfficiencyReward().reward(AttemptOutcome(success: true, steps: $0, maxSteps: maxSteps)) } ?? 0
+            return AttemptReport(index: $0.offset, temperature: 0.6, steps: $0.element ?? maxSteps, success: $0.element != nil,
+                                 reward: reward, interruption: nil, checkpoint: nil)
+        }
+    }
+
+    @Test func successSpeedWeightAddsTheSpeedTermToAMixedGroupOnly() throws {
+        var settings = AdaptationSettings()
+        settings.successSpeedWeight = 1
+        let on = AdaptationStep(settings: settings), off = AdaptationStep(settings: AdaptationSettings())
+        func advantages(_ step: AdaptationStep, _ reports: [AttemptReport]) -> [Double]? {
+            var shift = 0.0, gate: CheckpointGate? = nil
+            guard case .train(_, let a) = step.decide(reports, context: .init(adapt: true), temperatureShift: &shift, gate: &gate).next
+            else { return nil }
+            return a
+        }
+        // A mixed group: two successes 20 steps apart, two failures.
+        let mixed = Self.group(steps: [40, nil, 60, nil])
+        let plain = try #require(advantages(off, mixed)), withSpeed = try #require(advantages(on, mixed))
+        let term = try #require(GroupAdvantage.successSpeedTerm(rewards: mixed.map(\.reward), success: mixed.map(\.success),
+                                                                weight: 1, stdFloor: settings.advantageStdFloor))
+        for i in 0..<4 { #expect(abs(withSpeed[i] - (plain[i] + term[i])) < 1e-12) }
+        #expect(withSpeed[0] - withSpeed[2] > plain[0] - plain[2] + 0.5, "the faster success gains on the slower one")
+        #expect(withSpeed[1] == plain[1] && withSpeed[3] == plain[3], "failures keep their advantages")
+        #expect(withSpeed[2] > withSpeed[1], "a slow success still outranks a failure")
+        // An all-success group already ranks on speed: unchanged.
+        let fast = Self.group(steps: [40, 50, 60, 45])
+        #expect(try #require(advantages(on, fast)) == (try #require(advantages(off, fast))))
     }
 }

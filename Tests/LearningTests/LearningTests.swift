@@ -101,6 +101,22 @@ import Testing
         for (f, p) in zip(floored, plain) { #expect(abs(f - p) < 1e-12) }
     }
 
+    @Test func theSpeedTermNormalisesTheSuccessesAmongThemselvesAndLeavesFailuresAtZero() throws {
+        // Three successes (efficiency rewards 0.62, 0.59, 0.56: 10 steps apart of 100) and two failures.
+        let rewards = [0.62, 0, 0.59, 0, 0.56], success = [true, false, true, false, true]
+        let term = try #require(GroupAdvantage.successSpeedTerm(rewards: rewards, success: success, weight: 0.5, stdFloor: 0.1))
+        // The successes alone: (R - 0.59) / max(std 0.03, floor 0.1), times the weight.
+        for (x, e) in zip(term, [0.15, 0, 0, 0, -0.15]) { #expect(abs(x - e) < 1e-4) }
+        // Against the group's own advantages, where the split sets the std (~0.33), the term
+        // is what separates the successes: there they differ by only 0.18.
+        let group = try #require(GroupAdvantage.advantages(rewards: rewards, stdFloor: 0.1))
+        #expect(group[0] - group[4] < 0.2 && term[0] - term[4] > 0.29)
+        // Nothing to rank: the binary reward, a single success, weight 0.
+        #expect(GroupAdvantage.successSpeedTerm(rewards: [1, 0, 1, 1], success: [true, false, true, true], weight: 1) == nil)
+        #expect(GroupAdvantage.successSpeedTerm(rewards: [0.7, 0, 0, 0], success: [true, false, false, false], weight: 1) == nil)
+        #expect(GroupAdvantage.successSpeedTerm(rewards: rewards, success: success, weight: 0) == nil)
+    }
+
 }
 
 // MARK: - Gradient checks
