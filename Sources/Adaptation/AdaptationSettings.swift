@@ -72,6 +72,13 @@ public struct AdaptationSettings: Sendable, Equatable {
     /// leaves them to the group's own advantages, where the success/failure split drowns their
     /// differences. No effect with the binary reward. Default 0.
     public var successSpeedWeight = 0.0
+    /// Near misses in mixed groups: the failures of a group that also has successes are told
+    /// apart by their progress, this weight times their progress normalised among the failures
+    /// alone (`GroupAdvantage.failureProgressTerm`; the spread must reach
+    /// `zero_success_progress_spread`), added to the group's advantages; 0.5 ranks them as an
+    /// all-failed group of them is ranked (`zero_success_progress_weight`). 0 leaves every failure
+    /// of a mixed group at the same advantage. Default 0.
+    public var failureProgressWeight = 0.0
     /// Learning at zero success (issue 16): when every attempt of a task failed and the robot
     /// reports progress for each, the group's advantages come from the attempts' progress (their
     /// closest approach to the goal) instead of their rewards, which are all 0: the attempts that
@@ -116,6 +123,7 @@ public struct AdaptationSettings: Sendable, Equatable {
         case trainTopK = "train_top_k", informativeGroupsOnly = "informative_groups_only"
         case rewardWeights = "reward_weights", advantageNormalization = "advantage_normalization"
         case advantageStdFloor = "advantage_std_floor", successSpeedWeight = "success_speed_weight"
+        case failureProgressWeight = "failure_progress_weight"
         case zeroSuccessProgressWeight = "zero_success_progress_weight", zeroSuccessProgressSpread = "zero_success_progress_spread"
         case successJudgedBy = "success_judged_by", labelDeadlineSeconds = "label_deadline_seconds"
     }
@@ -153,6 +161,7 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .rewardWeights: rewardWeights = try Self.rewardWeights(v)
             case .advantageStdFloor: advantageStdFloor = try v.double(in: 0...Double.infinity)
             case .successSpeedWeight: successSpeedWeight = try v.double(in: 0...Double.infinity)
+            case .failureProgressWeight: failureProgressWeight = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressWeight: zeroSuccessProgressWeight = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressSpread: zeroSuccessProgressSpread = try v.double(in: 0...1)
             case .successJudgedBy: successJudgedBy = try v.choice(SuccessJudge.allCases.map { ($0.rawValue, $0) })

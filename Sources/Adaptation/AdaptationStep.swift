@@ -87,7 +87,7 @@ struct AdaptationStep {
     /// progress when it can (`progressAdvantages`, whatever `informative_groups_only` says: that
     /// key is about reward advantages, and `zero_success_progress_weight: 0` turns this off);
     /// otherwise on its rewards' advantages (`advantage_normalization`, `advantage_std_floor`,
-    /// plus `success_speed_weight`'s speed term in a mixed group), filtered by `informative_groups_only` and `train_top_k`.
+    /// plus in a mixed group `success_speed_weight`'s and `failure_progress_weight`'s terms), filtered by `informative_groups_only` and `train_top_k`.
     func trainingChoice(_ reports: [AttemptReport], context: Context) -> Decision.Next {
         guard context.adapt else { return .skip("adapt is off for this task") }
         guard context.adapting else { return .skip(context.degraded ?? "adaptation paused") }
@@ -112,6 +112,14 @@ struct AdaptationStep {
                                                        weight: settings.successSpeedWeight,
                                                        normalization: settings.advantageNormalization, stdFloor: settings.advantageStdFloor) {
             advantages = zip(advantages, speed).map(+)
+        }
+        // And its failures on how close they came (an all-failed group already does).
+        if reports.contains(where: \.success), !reports.allSatisfy(\.success),
+           let nearMiss = GroupAdvantage.failureProgressTerm(progress: reports.map(\.progress), success: reports.map(\.success),
+                                                             weight: settings.failureProgressWeight,
+                                                             minSpread: settings.zeroSuccessProgressSpread,
+                                                             normalization: settings.advantageNormalization) {
+            advantages = zip(advantages, nearMiss).map(+)
         }
         return .train(chosen: Self.selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
     }

@@ -51,12 +51,37 @@ public enum GroupAdvantage {
     /// an all-success group of them would be pushed (`stdFloor` bounds it the same way).
     public static func successSpeedTerm(rewards: [Double], success: [Bool], weight: Double,
                                         normalization: Normalization = .std, stdFloor: Double = 0) -> [Double]? {
-        guard weight > 0, rewards.count == success.count else { return nil }
-        let successes = rewards.indices.filter { success[$0] }
-        guard let within = advantages(rewards: successes.map { rewards[$0] }, normalization: normalization, stdFloor: stdFloor)
+        guard rewards.count == success.count else { return nil }
+        return subgroupTerm(rewards, members: success, weight: weight, normalization: normalization, stdFloor: stdFloor)
+    }
+
+    /// The near-miss term of a group that mixes successes and failures: the failures' progress
+    /// (how close each came, 0 to 1) normalised among the failures alone, as an all-failed group
+    /// of them trains (`zero_success_progress_weight`), times `weight`; 0 for every success. Nil
+    /// when fewer than two attempts failed, one of them reported no progress, or their progress
+    /// spreads by less than `minSpread` (below it normalising would blow measurement noise up).
+    ///
+    /// Why: in a mixed group every failure gets the same advantage, so a near miss is pushed down
+    /// as hard as an attempt that went nowhere; an all-failed group already tells them apart.
+    public static func failureProgressTerm(progress: [Double?], success: [Bool], weight: Double, minSpread: Double,
+                                           normalization: Normalization = .std) -> [Double]? {
+        guard progress.count == success.count else { return nil }
+        let failed = progress.indices.filter { !success[$0] }
+        let values = failed.compactMap { progress[$0] }
+        guard values.count == failed.count, let lo = values.min(), let hi = values.max(), hi - lo >= max(minSpread, 1e-9)
         else { return nil }
-        var term = [Double](repeating: 0, count: rewards.count)
-        for (k, i) in successes.enumerated() { term[i] = weight * within[k] }
+        return subgroupTerm(progress.map { $0 ?? 0 }, members: success.map { !$0 }, weight: weight, normalization: normalization)
+    }
+
+    /// `weight` x the advantages of `values` among the `members` alone; 0 for the others.
+    private static func subgroupTerm(_ values: [Double], members: [Bool], weight: Double, normalization: Normalization,
+                                     stdFloor: Double = 0) -> [Double]? {
+        guard weight > 0 else { return nil }
+        let indices = values.indices.filter { members[$0] }
+        guard let within = advantages(rewards: indices.map { values[$0] }, normalization: normalization, stdFloor: stdFloor)
+        else { return nil }
+        var term = [Double](repeating: 0, count: values.count)
+        for (k, i) in indices.enumerated() { term[i] = weight * within[k] }
         return term
     }
 }

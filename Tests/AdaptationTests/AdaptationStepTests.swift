@@ -140,4 +140,27 @@ import Testing
         let fast = Self.group(steps: [40, 50, 60, 45])
         #expect(try #require(advantages(on, fast)) == (try #require(advantages(off, fast))))
     }
+
+    @Test func failureProgressWeightTellsAMixedGroupsFailuresApartByHowCloseTheyCame() throws {
+        var settings = AdaptationSettings()
+        settings.failureProgressWeight = 0.5
+        let on = AdaptationStep(settings: settings), off = AdaptationStep(settings: AdaptationSettings())
+        func advantages(_ step: AdaptationStep, _ reports: [AttemptReport]) -> [Double]? {
+            var shift = 0.0, gate: CheckpointGate? = nil
+            guard case .train(_, let a) = step.decide(reports, context: .init(adapt: true), temperatureShift: &shift, gate: &gate).next
+            else { return nil }
+            return a
+        }
+        // Two successes, a near miss (0.9 of the way) and a failure that went nowhere (0.1).
+        var mixed = Self.group(steps: [40, nil, 60, nil])
+        for (i, p) in [(0, 1.0), (1, 0.9), (2, 1.0), (3, 0.1)] { mixed[i].progress = p }
+        let plain = try #require(advantages(off, mixed)), withNearMiss = try #require(advantages(on, mixed))
+        #expect(plain[1] == plain[3], "without the term every failure is pushed down alike")
+        #expect(withNearMiss[1] > withNearMiss[3], "the near miss is pushed down less")
+        #expect(withNearMiss[0] == plain[0] && withNearMiss[2] == plain[2], "successes keep their advantages")
+        #expect(withNearMiss[1] < withNearMiss[2], "a near miss still ranks below the slowest success")
+        // An all-failed group trains on progress alone (zero_success_progress_weight), not on this term too.
+        let failed = Self.failures(progress: [0.2, 0.6, 0.3, 0.9])
+        #expect(try #require(advantages(on, failed)) == (try #require(advantages(off, failed))))
+    }
 }

@@ -49,6 +49,7 @@ import Testing
         ("adaptation", "reward_weights: {progress: -1}", "adaptation.reward_weights.progress: expected a number >= 0, found \"-1\""),
         ("adaptation", "advantage_normalization: median", "adaptation.advantage_normalization: expected one of std, mean, found \"median\""),
         ("adaptation", "success_speed_weight: -0.5", "adaptation.success_speed_weight: expected a number >= 0, found \"-0.5\""),
+        ("adaptation", "failure_progress_weight: x", "adaptation.failure_progress_weight: expected a number >= 0, found \"x\""),
         ("adaptation", "success_judged_by: nobody", "adaptation.success_judged_by: expected one of robot, operator, found \"nobody\""),
         ("adaptation", "label_deadline_seconds: 0", "adaptation.label_deadline_seconds: expected a number from 1 to 86400, found \"0\""),
         ("policy", "bins: 1", "policy.bins: expected an integer from 2 to 4096, found \"1\""),

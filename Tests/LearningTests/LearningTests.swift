@@ -117,6 +117,19 @@ import Testing
         #expect(GroupAdvantage.successSpeedTerm(rewards: rewards, success: success, weight: 0) == nil)
     }
 
+    @Test func theNearMissTermRanksTheFailuresByProgressAndLeavesSuccessesAtZero() throws {
+        let success = [true, false, false, true, false]
+        let progress: [Double?] = [1, 0.9, 0.3, 1, 0.6]
+        let term = try #require(GroupAdvantage.failureProgressTerm(progress: progress, success: success, weight: 0.5, minSpread: 0.05))
+        // The failures alone: (P - 0.6) / std 0.3, times the weight.
+        for (x, e) in zip(term, [0, 0.5, -0.5, 0, 0]) { #expect(abs(x - e) < 1e-4) }
+        // Nothing to rank: a failure without progress, a spread under minSpread, one failure, weight 0.
+        #expect(GroupAdvantage.failureProgressTerm(progress: [1, 0.9, nil, 1, 0.6], success: success, weight: 0.5, minSpread: 0.05) == nil)
+        #expect(GroupAdvantage.failureProgressTerm(progress: [1, 0.50, 0.52, 1, 0.51], success: success, weight: 0.5, minSpread: 0.05) == nil)
+        #expect(GroupAdvantage.failureProgressTerm(progress: [1, 0.9, 1], success: [true, false, true], weight: 0.5, minSpread: 0.05) == nil)
+        #expect(GroupAdvantage.failureProgressTerm(progress: progress, success: success, weight: 0, minSpread: 0.05) == nil)
+    }
+
 }
 
 // MARK: - Gradient checks
