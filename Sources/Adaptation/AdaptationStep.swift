@@ -87,7 +87,8 @@ struct AdaptationStep {
     /// progress when it can (`progressAdvantages`, whatever `informative_groups_only` says: that
     /// key is about reward advantages, and `zero_success_progress_weight: 0` turns this off);
     /// otherwise on its rewards' advantages (`advantage_normalization`, `advantage_std_floor`,
-    /// plus in a mixed group `success_speed_weight`'s and `failure_progress_weight`'s terms), filtered by `informative_groups_only` and `train_top_k`.
+    /// plus in a mixed group `success_speed_weight`'s and `failure_progress_weight`'s terms),
+    /// filtered by `informative_groups_only` and `train_top_k`.
     func trainingChoice(_ reports: [AttemptReport], context: Context) -> Decision.Next {
         guard context.adapt else { return .skip("adapt is off for this task") }
         guard context.adapting else { return .skip(context.degraded ?? "adaptation paused") }
