@@ -117,19 +117,21 @@ import Testing
         }
     }
 
+    /// The advantages a step trains a group with, or nil when it does not train.
+    static func advantages(_ step: AdaptationStep, _ reports: [AttemptReport]) -> [Double]? {
+        var shift = 0.0, gate: CheckpointGate? = nil
+        guard case .train(_, let a) = step.decide(reports, context: .init(adapt: true), temperatureShift: &shift, gate: &gate).next
+        else { return nil }
+        return a
+    }
+
     @Test func successSpeedWeightAddsTheSpeedTermToAMixedGroupOnly() throws {
         var settings = AdaptationSettings()
         settings.successSpeedWeight = 1
         let on = AdaptationStep(settings: settings), off = AdaptationStep(settings: AdaptationSettings())
-        func advantages(_ step: AdaptationStep, _ reports: [AttemptReport]) -> [Double]? {
-            var shift = 0.0, gate: CheckpointGate? = nil
-            guard case .train(_, let a) = step.decide(reports, context: .init(adapt: true), temperatureShift: &shift, gate: &gate).next
-            else { return nil }
-            return a
-        }
         // A mixed group: two successes 20 steps apart, two failures.
         let mixed = Self.group(steps: [40, nil, 60, nil])
-        let plain = try #require(advantages(off, mixed)), withSpeed = try #require(advantages(on, mixed))
+        let plain = try #require(Self.advantages(off, mixed)), withSpeed = try #require(Self.advantages(on, mixed))
         let term = try #require(GroupAdvantage.successSpeedTerm(rewards: mixed.map(\.reward), success: mixed.map(\.success),
                                                                 weight: 1, stdFloor: settings.advantageStdFloor))
         for i in 0..<4 { #expect(abs(withSpeed[i] - (plain[i] + term[i])) < 1e-12) }
@@ -138,29 +140,23 @@ import Testing
         #expect(withSpeed[2] > withSpeed[1], "a slow success still outranks a failure")
         // An all-success group already ranks on speed: unchanged.
         let fast = Self.group(steps: [40, 50, 60, 45])
-        #expect(try #require(advantages(on, fast)) == (try #require(advantages(off, fast))))
+        #expect(try #require(Self.advantages(on, fast)) == (try #require(Self.advantages(off, fast))))
     }
 
     @Test func failureProgressWeightTellsAMixedGroupsFailuresApartByHowCloseTheyCame() throws {
         var settings = AdaptationSettings()
         settings.failureProgressWeight = 0.5
         let on = AdaptationStep(settings: settings), off = AdaptationStep(settings: AdaptationSettings())
-        func advantages(_ step: AdaptationStep, _ reports: [AttemptReport]) -> [Double]? {
-            var shift = 0.0, gate: CheckpointGate? = nil
-            guard case .train(_, let a) = step.decide(reports, context: .init(adapt: true), temperatureShift: &shift, gate: &gate).next
-            else { return nil }
-            return a
-        }
         // Two successes, a near miss (0.9 of the way) and a failure that went nowhere (0.1).
         var mixed = Self.group(steps: [40, nil, 60, nil])
         for (i, p) in [(0, 1.0), (1, 0.9), (2, 1.0), (3, 0.1)] { mixed[i].progress = p }
-        let plain = try #require(advantages(off, mixed)), withNearMiss = try #require(advantages(on, mixed))
+        let plain = try #require(Self.advantages(off, mixed)), withNearMiss = try #require(Self.advantages(on, mixed))
         #expect(plain[1] == plain[3], "without the term every failure is pushed down alike")
         #expect(withNearMiss[1] > withNearMiss[3], "the near miss is pushed down less")
         #expect(withNearMiss[0] == plain[0] && withNearMiss[2] == plain[2], "successes keep their advantages")
         #expect(withNearMiss[1] < withNearMiss[2], "a near miss still ranks below the slowest success")
         // An all-failed group trains on progress alone (zero_success_progress_weight), not on this term too.
         let failed = Self.failures(progress: [0.2, 0.6, 0.3, 0.9])
-        #expect(try #require(advantages(on, failed)) == (try #require(advantages(off, failed))))
+        #expect(try #require(Self.advantages(on, failed)) == (try #require(Self.advantages(off, failed))))
     }
 }
