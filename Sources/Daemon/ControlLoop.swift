@@ -52,12 +52,17 @@ final class ControlLoop: Service, CustomStringConvertible, @unchecked Sendable {
 
     /// Ends the running attempt safely (the robot is sent stop) and waits for the loop to finish.
     func stop(reason: CancelReason = .shutdown, timeout: TimeInterval = 30) {
-        stopFlag.set()
-        activity.snapshot.running?.cancellation.cancel(reason)
+        beginStop(reason: reason)
         guard let thread else { return }
         if !thread.wait(until: .now() + timeout) {
             logger.error("control loop did not stop within \(Int(timeout)) s")
         }
+    }
+
+    /// Ends the running attempt safely and keeps the next task from starting, without waiting.
+    func beginStop(reason: CancelReason = .shutdown) {
+        stopFlag.set()
+        activity.snapshot.running?.cancellation.cancel(reason)
     }
 
     private func loop() {

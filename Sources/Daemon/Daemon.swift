@@ -55,8 +55,9 @@ public final class Daemon: @unchecked Sendable {
     /// Opens the history, makes the adaptation side, binds the sockets, and returns the daemon's
     /// services in start order for one `ServiceGroup`. The group starts them together and, on
     /// graceful shutdown (SIGTERM), stops them one at a time in reverse order, which is the
-    /// daemon's shutdown order: say `STOPPING=1`; stop taking requests; end the running attempt
-    /// safely; save the adaptation side; close the event socket; shut the ZeroMQ context down and
+    /// daemon's shutdown order: say `STOPPING=1` and end the running attempt safely at once (the
+    /// lifecycle calls `ControlLoop.beginStop`); stop taking requests; wait for the control loop;
+    /// save the adaptation side; close the event socket; shut the ZeroMQ context down and
     /// remove the ipc socket files. A part that ends or fails on its own shuts the rest down in
     /// that same order. Call once.
     /// - Throws: what the history, the adaptation factory or the sockets threw; nothing has
@@ -106,7 +107,7 @@ public final class Daemon: @unchecked Sendable {
         let lifecycle = DaemonLifecycle(
             notifier: notifier, adaptation: adaptation,
             readySummary: "serving on \(config.requestEndpoint); robot \(config.defaultRobot); checkpoint \(adaptation.status.live ?? "-")",
-            endpoint: config.requestEndpoint, logger: logger)
+            endpoint: config.requestEndpoint, logger: logger, onStopping: { control.beginStop() })
         let endpoints = [config.requestEndpoint, config.eventEndpoint]
         let sockets = ShutdownStep("ZeroMQ context") { [logger] in
             context.shutdown()

@@ -6,20 +6,24 @@ import Systemd
 
 /// The daemon as systemd sees it, last in the `ServiceGroup` so it starts last and stops first:
 /// tells systemd `READY=1` once the other parts run, re-reads the robot-configs on SIGHUP, and on
-/// graceful shutdown (SIGTERM) says `STOPPING=1` before the request server, the control loop and
-/// the rest stop in turn.
+/// graceful shutdown (SIGTERM) says `STOPPING=1` and ends the running attempt at once
+/// (`onStopping`), before the request server, the control loop and the rest stop in turn: the
+/// robot must not keep moving while the other parts wind down.
 final class DaemonLifecycle: Service, CustomStringConvertible, @unchecked Sendable {
     private let notifier: SystemdNotifier
     private let adaptation: any AdaptationControls & AdaptationStatusSource
     private let readySummary: String
     private let endpoint: String
     private let logger: Logger
+    private let onStopping: @Sendable () -> Void
     let description = "DaemonLifecycle"
 
     /// `readySummary` is the status line systemd shows once the daemon is ready; `endpoint` the
-    /// request endpoint the ready log line names.
+    /// request endpoint the ready log line names; `onStopping` ends the running attempt safely
+    /// and keeps the next from starting (`ControlLoop.beginStop`).
     init(notifier: SystemdNotifier, adaptation: any AdaptationControls & AdaptationStatusSource, readySummary: String,
-         endpoint: String, logger: Logger) {
+         endpoint: String, logger: Logger, onStopping: @escaping @Sendable () -> Void = {}) {
+        self.onStopping = onStopping
         self.notifier = notifier
         self.adaptation = adaptation
         self.readySummary = readySummary
@@ -39,6 +43,7 @@ final class DaemonLifecycle: Service, CustomStringConvertible, @unchecked Sendab
         try? await gracefulShutdown()
         notifier.stopping()
         logger.notice("stopping: ending the running attempt safely", metadata: ["event": "stopping"])
+        onStopping()
         hangup.cancel()
     }
 
