@@ -51,8 +51,8 @@ extension AdaptationEngine: DemonstrationLibrary {
         return "demonstration: stored set \(id), \(whole.count) episode(s), \(set.steps) steps\(note)"
     }
 
-    /// The stored steps of (robot, task family) one update clones: at most
-    /// `learning.demonstration_steps`, drawn from the task's seed, as one intervened trajectory;
+    /// Every stored step of (robot, task family) as one intervened trajectory (each update's PPO
+    /// loss clones a draw of `learning.demonstration_steps` of them, its cloning phase all);
     /// nil when there are none or `learning.demonstration_weight` is 0. A damaged file is logged
     /// by name and skipped.
     func demonstrationTrajectory(_ plan: TaskPlan, lineage: PolicyLineage) -> Trajectory? {
@@ -70,12 +70,8 @@ extension AdaptationEngine: DemonstrationLibrary {
             observations += set.observations
             actions += set.actions
         }
-        let steps = actions.count / max(config.actionSize, 1)
-        guard steps > 0 else { return nil }
-        let draw = AdaptationStep.demonstrationDraw(steps: steps, limit: learning.demonstrationSteps, seed: plan.seed)
-        let (o, a) = (config.observationSize, config.actionSize)
-        return Trajectory.demonstration(observations: draw.flatMap { observations[($0 * o)..<(($0 + 1) * o)] },
-                                        actions: draw.flatMap { actions[($0 * a)..<(($0 + 1) * a)] }, policy: lineage.profile.policy)
+        guard !actions.isEmpty else { return nil }
+        return Trajectory.demonstration(observations: observations, actions: actions, policy: lineage.profile.policy)
     }
 
     // MARK: DemonstrationLibrary

@@ -301,7 +301,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
                 events += rollBack(lineage, generation: generation, reason: why, learningRate: nil)
                 update = .skipped(reason: "rolled back: \(why)")
             case .train(let chosen, let advantages):
-                (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, parent: checkpoint, parentStep: step, generation: generation,
+                (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, cloner: decision.cloner, parent: checkpoint, parentStep: step, generation: generation,
                                          reports: results.map(\.report), trajectories: results.map(\.trajectory), chosen: chosen,
                                          advantages: advantages, demonstrations: demonstrations, events: events)
             }
@@ -360,6 +360,8 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         var lastGood: String?
         /// The trainer to update (`step.next` is `.train`), taken under the same lock as the generation check.
         var trainer: PPOTrainer?
+        /// The cloning phase's, taken with the trainer.
+        var cloner: BehaviourCloner?
     }
 
     /// Hardware-fault bookkeeping, then the adaptation step (`AdaptationStep`: the adaptive
@@ -380,7 +382,9 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         let lastGood = lineage.lastGood
         let context = AdaptationStep.Context(adapt: plan.adapt, adapting: adapting, degraded: degraded, cancelled: cancelled,
                                              policyChanged: generation != lineage.generation, ranOnLastGood: checkpoint == lastGood,
-                                             demonstrations: demonstrations)
+                                             demonstrations: demonstrations,
+                                             intervenedAttempts: lineage.profile.learning.interventionWeight > 0
+                                                 ? results.indices.filter { results[$0].trajectory.intervenedSteps > 0 } : [])
         var gate: CheckpointGate? = lineage.gate
         let step = AdaptationStep(settings: lineage.profile.settings).decide(reports, context: context,
                                                                             temperatureShift: &lineage.temperatureShift, gate: &gate)
@@ -388,21 +392,22 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         var decision = Decision(step: step, lastGood: lastGood)
         if case .train = step.next {
             decision.trainer = lineage.trainer
+            decision.cloner = lineage.cloner
             if lineage.carriedLearningRate == nil { lineage.carriedLearningRate = lineage.trainer.learningRate }
         }
         return decision
     }
 
-    /// The PPO update and, when accepted, the candidate's write: under the lineage's `training`
+    /// The PPO update (and its cloning phase) and, when accepted, the candidate's write: under the lineage's `training`
     /// lock only, so `status`, `estop` and `rollback` answer meanwhile. The candidate becomes live
     /// unless a rollback changed the live policy in the meantime.
-    private func train(_ plan: TaskPlan, lineage: PolicyLineage, trainer: PPOTrainer, parent: String, parentStep: Int, generation: Int,
+    private func train(_ plan: TaskPlan, lineage: PolicyLineage, trainer: PPOTrainer, cloner: BehaviourCloner?, parent: String, parentStep: Int, generation: Int,
                        reports: [AttemptReport], trajectories: [Trajectory], chosen: [Int], advantages: [Double],
                        demonstrations: Trajectory?, events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
         var events = events
         let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
         let (report, written, learningRate) = lineage.training.withLock { () -> (UpdateReport, Result<String, any Error>?, Double) in
-            let report = AdaptationStep.update(trainer, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
+            let report = AdaptationStep.update(trainer, cloner: cloner, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
                                                demonstrations: demonstrations)
             guard report.accepted else { return (report, nil, trainer.learningRate) }
             let written = Result { try lineage.writeCandidate(parent: parent, parentStep: parentStep, metrics: [

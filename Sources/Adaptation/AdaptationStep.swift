@@ -43,6 +43,9 @@ struct AdaptationStep {
         /// Stored demonstrations of this robot and task family join the update: a group with no
         /// informative advantage still trains (on them alone).
         var demonstrations = false
+        /// The attempts a person drove steps of, when their steps are cloned (`intervention_weight`
+        /// > 0): a group with no informative advantage still trains on those steps.
+        var intervenedAttempts: [Int] = []
     }
 
     /// The temperatures a plan's attempts run at: the schedule from its base and range, shifted by
@@ -95,16 +98,18 @@ struct AdaptationStep {
         if !reports.contains(where: \.success), let advantages = progressAdvantages(reports) {
             return .train(chosen: Self.selectForTraining(advantages: advantages, topK: settings.trainTopK), advantages: advantages)
         }
-        // No informative advantage, but demonstrations to clone: train on them alone (a random
-        // policy must be able to learn from its demonstrations).
-        let demonstrationsOnly = Decision.Next.train(chosen: [], advantages: Array(repeating: 0, count: reports.count))
+        // No informative advantage, but a person's steps to clone (stored demonstrations, steps
+        // they drove): train on those alone, the attempts' own steps at advantage 0 (a random
+        // policy must be able to learn from its demonstrations and takeovers).
+        let personOnly = context.demonstrations || !context.intervenedAttempts.isEmpty
+        let demonstrationsOnly = Decision.Next.train(chosen: context.intervenedAttempts, advantages: Array(repeating: 0, count: reports.count))
         guard var advantages = GroupAdvantage.advantages(rewards: reports.map(\.reward), normalization: settings.advantageNormalization,
                                                          stdFloor: settings.advantageStdFloor) else {
-            if context.demonstrations { return demonstrationsOnly }
+            if personOnly { return demonstrationsOnly }
             return .skip("no reward variance in the group: every attempt scored \(String(format: "%.3g", reports.first?.reward ?? 0))")
         }
         if settings.informativeGroupsOnly, reports.allSatisfy(\.success) || !reports.contains(where: \.success) {
-            if context.demonstrations { return demonstrationsOnly }
+            if personOnly { return demonstrationsOnly }
             return .skip("uninformative group: every attempt \(reports.allSatisfy(\.success) ? "succeeded" : "failed")")
         }
         // A mixed group's successes also compete on speed (an all-success group already does).
@@ -138,18 +143,32 @@ struct AdaptationStep {
             .map { $0 * settings.zeroSuccessProgressWeight }
     }
 
-    /// The PPO update on the chosen attempts, plus the stored demonstrations' steps (behaviour
-    /// cloning only, advantage 0) when there are any. Its minibatch shuffling draws from the task's
-    /// seed (offset from the attempts' own stream), so the same task updates alike in the daemon and offline.
-    static func update(_ trainer: PPOTrainer, plan: TaskPlan, trajectories: [Trajectory], chosen: [Int], advantages: [Double],
-                       demonstrations: Trajectory? = nil) -> UpdateReport {
+    /// The PPO update on the chosen attempts, plus a draw of at most `demonstration_steps` of the
+    /// stored demonstrations' steps (`demonstrations`: all of them; behaviour cloning only,
+    /// advantage 0); then, when it was accepted and `cloner` is given, the cloning phase on every
+    /// step a person drove in the task's attempts and every stored demonstration step
+    /// (`BehaviourCloner`). Minibatches and draws come from the task's seed (offset from the
+    /// attempts' own stream), so the same task updates alike in the daemon and offline.
+    static func update(_ trainer: PPOTrainer, cloner: BehaviourCloner? = nil, plan: TaskPlan, trajectories: [Trajectory], chosen: [Int],
+                       advantages: [Double], demonstrations: Trajectory? = nil) -> UpdateReport {
         var rng = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
         var group = chosen.map { trajectories[$0] }, groupAdvantages = chosen.map { advantages[$0] }
         if let demonstrations {
-            group.append(demonstrations)
+            let draw = demonstrationDraw(steps: demonstrations.steps, limit: trainer.config.demonstrationSteps, seed: plan.seed)
+            group.append(demonstrations.subset(draw))
             groupAdvantages.append(0)
         }
-        return trainer.update(group: group, advantages: groupAdvantages, rng: &rng)
+        var report = trainer.update(group: group, advantages: groupAdvantages, rng: &rng)
+        guard report.accepted, let cloner else { return report }
+        var cloneRNG = PolicyRNG(seed: plan.seed &+ 0x2545_F491_4F6C_DD1D)
+        let clone = cloner.fit(trajectories + (demonstrations.map { [$0] } ?? []), rng: &cloneRNG)
+        if clone.samples > 0 {
+            report.cloneSteps = clone.steps
+            report.cloneSamples = clone.samples
+            report.cloneLoss = clone.steps > 0 ? clone.lastLoss : nil
+            report.cloneRefusal = clone.refusal
+        }
+        return report
     }
 
     /// At most `limit` of `steps` step indices, drawn without replacement from `seed` (a partial

@@ -33,6 +33,9 @@ extension PPOConfig {
             case .interventionWeight: interventionWeight = try value.double()
             case .demonstrationWeight: demonstrationWeight = try value.double()
             case .demonstrationSteps: demonstrationSteps = try value.int()
+            case .cloneSteps: cloneSteps = try value.int()
+            case .cloneBatchSize: cloneBatchSize = try value.int()
+            case .cloneLearningRate: cloneLearningRate = try value.double()
             }
         }
         if node.isNull(Key.targetKL.rawValue) { targetKL = nil }

@@ -148,6 +148,17 @@ final class PolicyLineage {
     var lastGood: String? { store.lastGood }
     var policy: Policy { trainer.policy }
 
+    private var clonerStorage: BehaviourCloner?
+    /// The cloning phase's (`BehaviourCloner`), bound to the trainer's policy: a new trainer (a
+    /// rollback, an import) or new `learning:` settings, a new cloner with fresh Adam moments.
+    /// Caller holds the engine's lock.
+    var cloner: BehaviourCloner {
+        if let cloner = clonerStorage, cloner.policy === trainer.policy, cloner.config == profile.learning { return cloner }
+        let cloner = BehaviourCloner(policy: trainer.policy, config: profile.learning)
+        clonerStorage = cloner
+        return cloner
+    }
+
     /// Held while the trainer's weights change or are read for a file (the PPO update, the
     /// candidate's write) and by whoever else touches the trainer in place. The engine's own lock
     /// is not held then, so `status`, `estop` and `rollback` never wait for an update.

@@ -71,6 +71,15 @@ public struct PPOConfig: Sendable, Equatable {
     /// At most this many stored demonstration steps join one update (a draw seeded by the task;
     /// all of them when there are fewer). Default 512 (about one group's own steps).
     public var demonstrationSteps: Int = 512
+    /// Adam steps of the cloning phase after each accepted update on a task family with a person's
+    /// steps (stored demonstrations, or steps a person drove in the task's attempts):
+    /// `BehaviourCloner`. Default 50; 0 turns the phase off (the PPO loss's cloning term stays).
+    public var cloneSteps: Int = 50
+    /// Steps per minibatch of the cloning phase, drawn with replacement. Default 256.
+    public var cloneBatchSize: Int = 256
+    /// The cloning phase's Adam step size (fixed: its loss is supervised, not the PPO ratio's KL
+    /// that `adaptive_learning_rate` steers). Default 1e-3.
+    public var cloneLearningRate: Double = 1e-3
 
     /// The defaults.
     public init() {}
@@ -93,6 +102,7 @@ public struct PPOConfig: Sendable, Equatable {
         case klRefusalRetries = "kl_refusal_retries"
         case interventionWeight = "intervention_weight"
         case demonstrationWeight = "demonstration_weight", demonstrationSteps = "demonstration_steps"
+        case cloneSteps = "clone_steps", cloneBatchSize = "clone_batch_size", cloneLearningRate = "clone_learning_rate"
     }
 
     /// The first hyperparameter outside its range, as (key, what is expected), or nil when every
@@ -121,6 +131,9 @@ public struct PPOConfig: Sendable, Equatable {
             (nonNegative(interventionWeight), .interventionWeight, "a number >= 0"),
             (nonNegative(demonstrationWeight), .demonstrationWeight, "a number >= 0"),
             ((1...1_000_000).contains(demonstrationSteps), .demonstrationSteps, "an integer from 1 to 1000000"),
+            ((0...10_000).contains(cloneSteps), .cloneSteps, "an integer from 0 to 10000"),
+            ((1...65_536).contains(cloneBatchSize), .cloneBatchSize, "an integer from 1 to 65536"),
+            (positive(cloneLearningRate), .cloneLearningRate, "a number > 0"),
         ]
         return checks.first { !$0.0 }.map { ($0.1.rawValue, $0.2) }
     }

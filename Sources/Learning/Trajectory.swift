@@ -50,6 +50,15 @@ public struct Trajectory: Sendable {
     /// Number of steps.
     public var steps: Int { samples.count }
 
+    /// The steps at `indices` (each in 0..<steps), in that order, as one trajectory with the same
+    /// temperature, reward and kind.
+    public func subset(_ indices: [Int]) -> Trajectory {
+        let size = steps > 0 ? observations.count / steps : 0
+        return Trajectory(observations: indices.flatMap { observations[($0 * size)..<(($0 + 1) * size)] },
+                          samples: indices.map { samples[$0] }, temperature: temperature, reward: reward,
+                          intervened: intervened.isEmpty ? [] : indices.map { isIntervened($0) }, demonstration: demonstration)
+    }
+
     /// Whether step `i` was intervened.
     public func isIntervened(_ i: Int) -> Bool { i < intervened.count && intervened[i] }
 

@@ -36,6 +36,13 @@ public struct UpdateReport: Codable, Sendable, Equatable {
     /// Of the intervened steps, those from stored demonstrations (`learning.demonstration_weight`);
     /// nil when there were none.
     public var demonstrationSamples: Int?
+    /// The cloning phase after the update (`BehaviourCloner`): its Adam steps, the person's steps
+    /// it drew from, its last minibatch's clone_loss, and why it put the parameters back if it
+    /// did; all nil when there was nothing to clone.
+    public var cloneSteps: Int?
+    public var cloneSamples: Int?
+    public var cloneLoss: Double?
+    public var cloneRefusal: String?
 
     /// A report.
     public init(
@@ -56,5 +63,6 @@ public struct UpdateReport: Codable, Sendable, Equatable {
         case learningRate = "learning_rate", klRetries = "kl_retries"
         case interventionSamples = "intervention_samples", interventionLoss = "intervention_loss"
         case demonstrationSamples = "demonstration_samples"
+        case cloneSteps = "clone_steps", cloneSamples = "clone_samples", cloneLoss = "clone_loss", cloneRefusal = "clone_refusal"
     }
 }

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -45,6 +45,7 @@ from plain_grpo import PlainConfig, PlainGRPO  # noqa: E402
 from rollout import greedy_success  # noqa: E402
 from ttad import policy as ttad_policy  # noqa: E402
 from ttad.bridge import GymnasiumController, robot_config  # noqa: E402
+from ttad.bridge.gymnasium_env import Demonstrator, Intervene  # noqa: E402
 
 EVAL_SEED_BASE = 5_000_000
 ATTEMPTS = 8
@@ -78,13 +79,19 @@ def ttad_binary() -> str:
 class TtadArm:
     """A real daemon adapting the benchmark's robot, served by ``ttad.bridge`` on a thread."""
 
-    def __init__(self, bench: Benchmark, start: str, deadline: float = 60.0,
-                 learning: Optional[Dict[str, Any]] = None, adaptation: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, bench: Benchmark, start: Optional[str], deadline: float = 60.0,
+                 learning: Optional[Dict[str, Any]] = None, adaptation: Optional[Dict[str, Any]] = None,
+                 make_env: Optional[Callable[[], Any]] = None, intervene: Optional[Intervene] = None,
+                 demonstrator: Optional[Demonstrator] = None) -> None:
+        """``start`` None: no import, ttad initialises the policy itself (``adaptation.init_seed``).
+        ``make_env`` (default the benchmark's), ``intervene`` and ``demonstrator``: a person at the
+        robot, as ``serve_gymnasium`` takes them (teach.py)."""
         self.bench = bench
         self.directory = tempfile.mkdtemp(prefix="ttad-suite-", dir="/tmp")
         endpoint = f"ipc://{self.directory}/robot.sock"
-        self.controller = GymnasiumController(bench.make_env, success=bench.success, progress=bench.progress,
-                                              apply_dynamics=bench.apply_dynamics)
+        self.controller = GymnasiumController(make_env or bench.make_env, success=bench.success, progress=bench.progress,
+                                              apply_dynamics=bench.apply_dynamics, intervene=intervene,
+                                              demonstrator=demonstrator)
         robots = os.path.join(self.directory, "robots")
         os.makedirs(robots)
         robot_config(self.controller.env, endpoint=endpoint, tasks={bench.task: {}},
@@ -110,7 +117,9 @@ class TtadArm:
                                         stderr=self._log, env=env)
         self.client = ttad.Client(self.endpoint, timeout=30)
         self._wait_until_serving(deadline)
-        self.imported: str = self.client.import_checkpoint(bench.name, start, by="adaptation-suite")["checkpoint"]
+        self.imported: Optional[str] = None
+        if start is not None:
+            self.imported = self.client.import_checkpoint(bench.name, start, by="adaptation-suite")["checkpoint"]
 
     def _serve(self, endpoint: str) -> None:
         try:
@@ -144,12 +153,16 @@ class TtadArm:
         if info.get("state") != "done":
             raise RuntimeError(f"task {task_id} (seed {task_seed}) ended {info.get('state')}: {info}")
         attempts = info.get("attempts", [])
-        keep = ("accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "epochs", "early_stopped", "kl_retries")
-        return {"seed": task_seed, "successes": sum(bool(a.get("success")) for a in attempts),
-                "steps": [a.get("steps") for a in attempts],
-                "updates": [{k: u.get(k) for k in keep if k in u} for u in info.get("updates") or []],
-                "checkpoint_events": [{k: e.get(k) for k in ("kind", "checkpoint", "reason") if k in e}
-                                      for e in info.get("checkpoint_events") or []]}
+        keep = ("accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "epochs", "early_stopped", "kl_retries",
+                "intervention_samples", "demonstration_samples")
+        record = {"seed": task_seed, "successes": sum(bool(a.get("success")) for a in attempts),
+                  "steps": [a.get("steps") for a in attempts],
+                  "updates": [{k: u.get(k) for k in keep if k in u} for u in info.get("updates") or []],
+                  "checkpoint_events": [{k: e.get(k) for k in ("kind", "checkpoint", "reason") if k in e}
+                                        for e in info.get("checkpoint_events") or []]}
+        if any(a.get("intervened_steps") for a in attempts):
+            record["intervened_steps"] = [a.get("intervened_steps") or 0 for a in attempts]
+        return record
 
     def live_checkpoint(self) -> str:
         """The path of the robot's live checkpoint in the state directory."""
