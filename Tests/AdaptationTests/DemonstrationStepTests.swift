@@ -32,10 +32,25 @@ import Testing
         #expect(Self.decide(mixed, with) == Self.decide(mixed, .init(adapt: true)))
     }
 
+    @Test func aGroupWithoutInformativeAdvantagesTrainsOnThePersonsTakeovers() {
+        var with = AdaptationStep.Context(adapt: true)
+        with.intervenedAttempts = [1, 3]
+        let alike = Self.group(rewards: [0, 0, 0, 0])
+        // The attempts a person drove steps of train at advantage 0: only their driven steps move the policy.
+        #expect(Self.decide(alike, with) == .train(chosen: [1, 3], advantages: [0, 0, 0, 0]))
+        guard case .skip = Self.decide(alike, .init(adapt: true)) else { Issue.record("without takeovers: a skip as before"); return }
+        // And stored demonstrations with them: the same attempts, the demonstrations join in the update.
+        with.demonstrations = true
+        #expect(Self.decide(alike, with) == .train(chosen: [1, 3], advantages: [0, 0, 0, 0]))
+        let mixed = Self.group(rewards: [0.8, 0, 0.9, 0])
+        #expect(Self.decide(mixed, with) == Self.decide(mixed, .init(adapt: true)))
+    }
+
     @Test func aSkipForSafetyOrHealthStandsWithDemonstrations() {
         let alike = Self.group(rewards: [0.8, 0.8, 0.8, 0.8])
         var faulted = AdaptationStep.Context(adapt: true)
         faulted.demonstrations = true
+        faulted.intervenedAttempts = [2]
         for (reports, change) in [
             (Self.group(rewards: [0, 0.8, 0.8, 0.8], abort: .aborted(.hardwareFault("late"))), { (_: inout AdaptationStep.Context) in }),
             (alike, { (c: inout AdaptationStep.Context) in c.adapt = false }),
