@@ -17,6 +17,8 @@ extension UpdateRow {
                   earlyStopped: report.earlyStopped, samples: report.samples,
                   interventionSamples: report.interventionSamples, demonstrationSamples: report.demonstrationSamples,
                   klRetries: report.klRetries)
+        cloneSteps = report.cloneSteps; cloneSamples = report.cloneSamples
+        cloneLoss = report.cloneLoss; cloneRefusal = report.cloneRefusal
     }
 }
 

@@ -128,6 +128,10 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         if let samples = update.interventionSamples { metadata["intervention_samples"] = "\(samples)" }
         if let samples = update.demonstrationSamples { metadata["demonstration_samples"] = "\(samples)" }
         if let retries = update.klRetries { metadata["kl_retries"] = "\(retries)" }
+        if let steps = update.cloneSteps { metadata["clone_steps"] = "\(steps)" }
+        if let samples = update.cloneSamples { metadata["clone_samples"] = "\(samples)" }
+        if let loss = update.cloneLoss { metadata["clone_loss"] = "\(Self.format(loss))" }
+        if let refusal = update.cloneRefusal { metadata["clone_refusal"] = "\(refusal)" }
         let line: String
         if let skipped = update.skipped {
             line = "task \(plan.id): no update (\(skipped))"

@@ -15,6 +15,8 @@ extension UpdateInfo {
         interventionSamples = row.interventionSamples
         demonstrationSamples = row.demonstrationSamples
         klRetries = row.klRetries
+        cloneSteps = row.cloneSteps; cloneSamples = row.cloneSamples
+        cloneLoss = row.cloneLoss; cloneRefusal = row.cloneRefusal
     }
 }
 

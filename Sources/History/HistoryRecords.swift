@@ -147,6 +147,13 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     /// Tries refused for their KL before this one (`kl_refusal_retries`); nil when the first try
     /// counted, and in rows written before the column existed (v10).
     public var klRetries: Int?
+    /// The cloning phase after the update: Adam steps, the person's steps drawn from, the last
+    /// minibatch's clone_loss, why its changes were put back; nil without one, and in rows written
+    /// before these columns existed (v11).
+    public var cloneSteps: Int?
+    public var cloneSamples: Int?
+    public var cloneLoss: Double?
+    public var cloneRefusal: String?
     /// Unix seconds.
     public var createdAt: Double
 
@@ -171,6 +178,7 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
         case klToReference = "kl_to_reference", earlyStopped = "early_stopped"
         case interventionSamples = "intervention_samples", demonstrationSamples = "demonstration_samples"
         case klRetries = "kl_retries"
+        case cloneSteps = "clone_steps", cloneSamples = "clone_samples", cloneLoss = "clone_loss", cloneRefusal = "clone_refusal"
     }
 }
 

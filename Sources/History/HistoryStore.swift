@@ -145,6 +145,17 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v10-update-kl-retries") { db in
             try db.alter(table: "updates") { t in t.add(column: "kl_retries", .integer) }
         }
+        // The cloning phase after an update (`BehaviourCloner`): its Adam steps, the person's steps it
+        // drew from, its last loss and why it put its changes back; nil in updates without one and
+        // in rows recorded before they were kept.
+        migrator.registerMigration("v11-update-clone") { db in
+            try db.alter(table: "updates") { t in
+                t.add(column: "clone_steps", .integer)
+                t.add(column: "clone_samples", .integer)
+                t.add(column: "clone_loss", .double)
+                t.add(column: "clone_refusal", .text)
+            }
+        }
         return migrator
     }
 

@@ -80,6 +80,13 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     /// Tries refused for their KL before this one, each at the rate / 1.5 (`kl_refusal_retries`;
     /// absent when the first try counted, from older daemons and older rows).
     public var klRetries: Int?
+    /// The cloning phase after the update (docs/learning.md "The cloning phase"): its Adam steps,
+    /// the person's steps it drew from, its last minibatch's clone_loss, and why its changes were
+    /// put back if they were (absent without one, from older daemons and older rows).
+    public var cloneSteps: Int?
+    public var cloneSamples: Int?
+    public var cloneLoss: Double?
+    public var cloneRefusal: String?
 
     public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKL: Double, clipFraction: Double,
                 gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, parent: String?, candidate: String?,
@@ -101,6 +108,7 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case accepted, refusal, skipped, policyLoss, clipFraction, gradNorm, entropy, klToReference, epochs, samples
         case earlyStopped, seconds, parent, candidate, learningRate, interventionSamples, demonstrationSamples, klRetries
+        case cloneSteps, cloneSamples, cloneLoss, cloneRefusal
         case approxKL = "approxKl"
     }
 }

@@ -113,9 +113,13 @@ struct Submit: ParsableCommand {
             let person = update.interventionSamples.map { cloned in
                 ", cloning \(cloned) steps a person drove" + (update.demonstrationSamples.map { " (\($0) from stored demonstrations)" } ?? "")
             } ?? ""
+            let cloned = update.cloneSteps.map { steps in
+                update.cloneRefusal.map { "; cloning phase put back: \($0)" }
+                    ?? ", then \(steps) cloning steps on \(update.cloneSamples ?? 0) of a person's steps" + (update.cloneLoss.map { String(format: " (loss %.3f)", $0) } ?? "")
+            } ?? ""
             return String(format: "update accepted%@: approx KL %.4f, clip fraction %.2f, grad norm %.3f%@, %d epochs%@%@ in %.1f ms%@ -> %@",
                           retried, update.approxKL, update.clipFraction, update.gradNorm, reference, update.epochs, samples, person,
-                          update.seconds * 1000, stopped, update.candidate ?? "-")
+                          update.seconds * 1000, stopped + cloned, update.candidate ?? "-")
         }
         let retries = update.klRetries.map { " (after \($0) more tr\($0 == 1 ? "y" : "ies") at smaller rates)" } ?? ""
         return "update refused\(retries): \(update.refusal ?? "?")"

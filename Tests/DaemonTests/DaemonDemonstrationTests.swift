@@ -177,6 +177,12 @@ struct DaemonDemonstrationTests {
         let recorded = try #require(try daemon.waitForTask(task.taskId).updates.first)
         #expect(recorded.demonstrationSamples == update.demonstrationSamples && recorded.interventionSamples == update.interventionSamples,
                 "\(recorded)")
+        #expect(recorded.cloneSteps == update.cloneSteps && recorded.cloneSamples == update.cloneSamples && recorded.cloneLoss == update.cloneLoss,
+                "\(recorded)")
+        if recorded.accepted {
+            // The cloning phase drew from every stored step of the undamaged set (the task's own attempts had no person).
+            #expect(update.cloneSteps == 50 && update.cloneSamples == sets[0].steps && update.cloneRefusal == nil, "\(update)")
+        }
         if recorded.accepted, let cloned = recorded.interventionSamples {
             let shown = try TTACtlRunner.run(["task", task.taskId, "--endpoint", daemon.endpoint])
             #expect(shown.output.contains("cloning \(cloned) steps a person drove (\(cloned) from stored demonstrations)"), "\(shown.output)")

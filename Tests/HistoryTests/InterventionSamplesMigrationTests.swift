@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import History
 
-/// A database written before updates kept how many of a person's steps they cloned (v9), or how
-/// many tries were refused for their KL (v10), still opens, gains the columns, reads its old rows
+/// A database written before updates kept how many of a person's steps they cloned (v9), how
+/// many tries were refused for their KL (v10), or what their cloning phase did (v11), still opens, gains the columns, reads its old rows
 /// as unknown, and keeps new rows whole.
 struct InterventionSamplesMigrationTests {
     /// An old row written, the columns and their migration taken back out (as the older daemon
@@ -44,5 +44,16 @@ struct InterventionSamplesMigrationTests {
         let (old, new) = try Self.migrate(dropping: ["kl_retries"], migration: "v10-update-kl-retries") { $0.klRetries = 3 }
         #expect(old.klRetries == nil && old.samples == 96, "rows from before the column say unknown")
         #expect(new.klRetries == 3 && new.samples == 240)
+    }
+
+    @Test func anOlderDatabaseWithoutTheCloneColumnsOpensAndGainsThem() throws {
+        let (old, new) = try Self.migrate(dropping: ["clone_steps", "clone_samples", "clone_loss", "clone_refusal"],
+                                          migration: "v11-update-clone") {
+            $0.cloneSteps = 50
+            $0.cloneSamples = 1234
+            $0.cloneLoss = 0.75
+        }
+        #expect(old.cloneSteps == nil && old.cloneSamples == nil && old.cloneLoss == nil && old.cloneRefusal == nil && old.samples == 96)
+        #expect(new.cloneSteps == 50 && new.cloneSamples == 1234 && new.cloneLoss == 0.75 && new.cloneRefusal == nil && new.samples == 240)
     }
 }
