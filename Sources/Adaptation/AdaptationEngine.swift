@@ -406,9 +406,10 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
                        demonstrations: Trajectory?, events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
         var events = events
         let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
+        let fitNormaliser = withLock { lineage.liveIsFreshInitialisation && lineage.liveStep == parentStep && parentStep == 0 }
         let (report, written, learningRate) = lineage.training.withLock { () -> (UpdateReport, Result<String, any Error>?, Double) in
             let report = AdaptationStep.update(trainer, cloner: cloner, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
-                                               demonstrations: demonstrations)
+                                               demonstrations: demonstrations, fitNormaliser: fitNormaliser)
             guard report.accepted else { return (report, nil, trainer.learningRate) }
             let written = Result { try lineage.writeCandidate(parent: parent, parentStep: parentStep, metrics: [
                 "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),
@@ -424,6 +425,9 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             // The policy in memory is ahead of every file: go back to one that is on disk.
             events += rollBack(lineage, generation: generation, reason: "the candidate could not be saved: \(error)", learningRate: learningRate)
         case .success(let candidate)?:
+            if let steps = report.normaliserFittedFrom {
+                log(.notice, "task \(plan.id): the fresh policy of \(plan.robot) took an observation normaliser fitted to \(steps) stored demonstration steps (candidate \(candidate))")
+            }
             let committed = withLock { () -> Bool in
                 guard lineage.generation == generation else { return false }
                 lineage.commitCandidate(candidate)

@@ -145,12 +145,18 @@ struct AdaptationStep {
 
     /// The PPO update on the chosen attempts, plus a draw of at most `demonstration_steps` of the
     /// stored demonstrations' steps (`demonstrations`: all of them; behaviour cloning only,
-    /// advantage 0); then, when it was accepted and `cloner` is given, the cloning phase on every
-    /// step a person drove in the task's attempts and every stored demonstration step
-    /// (`BehaviourCloner`). Minibatches and draws come from the task's seed (offset from the
+    /// advantage 0); then, when it was accepted, `cloner` is given and there are stored
+    /// demonstrations, the cloning phase on every stored demonstration step and every step a
+    /// person drove in the task's attempts (`BehaviourCloner`). Minibatches and draws come from the task's seed (offset from the
     /// attempts' own stream), so the same task updates alike in the daemon and offline.
+    ///
+    /// `fitNormaliser` (the policy is ttad's fresh initialisation, never updated, without a
+    /// normaliser): before the cloning phase, the policy takes an observation normaliser fitted to
+    /// the stored demonstrations' observations (std floored at `normaliserStdFloor`), so that its
+    /// first features see the robot's observations on one scale (velocities of rad/s beside
+    /// positions of centimetres otherwise drown the positions).
     static func update(_ trainer: PPOTrainer, cloner: BehaviourCloner? = nil, plan: TaskPlan, trajectories: [Trajectory], chosen: [Int],
-                       advantages: [Double], demonstrations: Trajectory? = nil) -> UpdateReport {
+                       advantages: [Double], demonstrations: Trajectory? = nil, fitNormaliser: Bool = false) -> UpdateReport {
         var rng = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
         var group = chosen.map { trajectories[$0] }, groupAdvantages = chosen.map { advantages[$0] }
         if let demonstrations {
@@ -159,9 +165,18 @@ struct AdaptationStep {
             groupAdvantages.append(0)
         }
         var report = trainer.update(group: group, advantages: groupAdvantages, rng: &rng)
-        guard report.accepted, let cloner else { return report }
+        // Only with stored demonstrations: a few hundred takeover steps alone, fitted 50 times
+        // over, bend a pretrained policy toward the states it stalled in (measured: reacher2's
+        // cold start lost 6-9 points; docs/experiment.md "Teaching it"). The demonstrations anchor it.
+        guard report.accepted, let cloner, let demonstrations else { return report }
+        if fitNormaliser, trainer.policy.normalizer == nil,
+           let normaliser = ObservationNormalizer.fit(observations: demonstrations.observations, size: trainer.policy.config.observationSize,
+                                                      stdFloor: normaliserStdFloor) {
+            trainer.policy.setNormalizer(normaliser)
+            report.normaliserFittedFrom = demonstrations.steps
+        }
         var cloneRNG = PolicyRNG(seed: plan.seed &+ 0x2545_F491_4F6C_DD1D)
-        let clone = cloner.fit(trajectories + (demonstrations.map { [$0] } ?? []), rng: &cloneRNG)
+        let clone = cloner.fit(trajectories + [demonstrations], rng: &cloneRNG)
         if clone.samples > 0 {
             report.cloneSteps = clone.steps
             report.cloneSamples = clone.samples
@@ -170,6 +185,10 @@ struct AdaptationStep {
         }
         return report
     }
+
+    /// The least standard deviation a normaliser fitted to demonstrations divides by (observation
+    /// units): a value the person's episodes never varied must not be blown up by 1/0.
+    static let normaliserStdFloor: Float = 0.01
 
     /// At most `limit` of `steps` step indices, drawn without replacement from `seed` (a partial
     /// Fisher-Yates), in ascending order; all of them when there are no more than `limit`.

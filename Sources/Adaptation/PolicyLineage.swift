@@ -27,6 +27,10 @@ final class PolicyLineage {
     private(set) var removedTempFiles: [String] = []
     /// The live checkpoint's `step` (updates since the base policy); a candidate's is one more.
     private(set) var liveStep = 0
+    /// The live policy is ttad's own fresh initialisation, never updated (no checkpoint shipped or
+    /// imported): it knows nothing of the robot's observation scales, so the first update with
+    /// stored demonstrations fits its normaliser from them (docs/learning.md "The cloning phase").
+    private(set) var liveIsFreshInitialisation = false
     /// Called after the live checkpoint was promoted (clears a start-up fallback's warning).
     var onPromoted: (() -> Void)?
 
@@ -93,7 +97,7 @@ final class PolicyLineage {
                 guard start.config == profile.policy else {
                     throw AdaptationError(.invalid, field: "\(profile.config.path): policy", "the shipped starting checkpoint has another policy shape")
                 }
-                source = initial.map { "the shipped starting checkpoint \($0.source)" } ?? "a fresh initialisation (seed \(settings.initSeed))"
+                source = initial.map { "the shipped starting checkpoint \($0.source)" } ?? "a \(Self.freshInitialisation) (seed \(settings.initSeed))"
                 chosen = try store.save(policy: start, optimizer: [], metadata: Self.metadata(
                     policy: start, robot: profile.config.name, parent: nil, step: 0, metrics: [:],
                     note: "start-up fallback: nothing marked good verified; from " + source))
@@ -103,6 +107,7 @@ final class PolicyLineage {
             }
             live = chosen.id
             liveStep = chosen.metadata.step
+            liveIsFreshInitialisation = Self.isFreshInitialisation(chosen.metadata)
             if pointer.first != chosen.id {
                 let what = pointerText == nil ? "is missing" : pointer.isEmpty ? "is empty" : "names \"\(pointer[0])\" first, which could not be used"
                 var message = "\(profile.config.name): \(directory)/LAST_GOOD \(what)"
@@ -131,12 +136,13 @@ final class PolicyLineage {
             }
             let info = try store.save(policy: start, optimizer: [], metadata: Self.metadata(
                 policy: start, robot: profile.config.name, parent: nil, step: 0,
-                metrics: [:], note: initial.map { "from \($0.source)" } ?? "fresh initialisation, seed \(settings.initSeed)"))
+                metrics: [:], note: initial.map { "from \($0.source)" } ?? "\(Self.freshInitialisation), seed \(settings.initSeed)"))
             try store.markGood(id: info.id)
             try store.markReference(id: info.id)
             policy = start
             optimizer = []
             live = info.id
+            liveIsFreshInitialisation = initial == nil
         }
         referenceId = store.reference ?? live
         reference = (try? store.load(id: referenceId).policy) ?? policy.copy()
@@ -181,6 +187,7 @@ final class PolicyLineage {
     func commitCandidate(_ id: String) {
         live = id
         liveStep += 1
+        liveIsFreshInitialisation = false
         carriedLearningRate = trainer.learningRate
     }
 
@@ -201,6 +208,7 @@ final class PolicyLineage {
         carriedLearningRate = learningRate
         live = loaded.info.id
         liveStep = loaded.info.metadata.step
+        liveIsFreshInitialisation = Self.isFreshInitialisation(loaded.info.metadata)
         generation += 1
         return live
     }
@@ -238,6 +246,14 @@ final class PolicyLineage {
             trainer.config = profile.learning
             trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
         }
+    }
+
+    /// What a fresh initialisation's checkpoint says of its origin (`notes["origin"]`).
+    static let freshInitialisation = "fresh initialisation"
+
+    /// Whether a checkpoint is ttad's own fresh initialisation, never updated.
+    static func isFreshInitialisation(_ metadata: CheckpointMetadata) -> Bool {
+        metadata.step == 0 && metadata.parent == nil && (metadata.notes["origin"]?.contains(freshInitialisation) ?? false)
     }
 
     static func metadata(policy: Policy, robot: String, parent: String?, step: Int, metrics: [String: Double], note: String?) -> CheckpointMetadata {

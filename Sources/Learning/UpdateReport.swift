@@ -43,6 +43,9 @@ public struct UpdateReport: Codable, Sendable, Equatable {
     public var cloneSamples: Int?
     public var cloneLoss: Double?
     public var cloneRefusal: String?
+    /// The fresh policy's observation normaliser was fitted to this many stored demonstration
+    /// steps before the cloning phase (docs/learning.md "The cloning phase"); nil otherwise.
+    public var normaliserFittedFrom: Int?
 
     /// A report.
     public init(
@@ -64,5 +67,6 @@ public struct UpdateReport: Codable, Sendable, Equatable {
         case interventionSamples = "intervention_samples", interventionLoss = "intervention_loss"
         case demonstrationSamples = "demonstration_samples"
         case cloneSteps = "clone_steps", cloneSamples = "clone_samples", cloneLoss = "clone_loss", cloneRefusal = "clone_refusal"
+        case normaliserFittedFrom = "normaliser_fitted_from"
     }
 }

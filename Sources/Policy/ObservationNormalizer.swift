@@ -34,6 +34,27 @@ public struct ObservationNormalizer: Sendable, Equatable {
         self.std = std
     }
 
+    /// The mean and standard deviation of `observations` (rows of `size` values), each std at least
+    /// `stdFloor` (> 0: a value that never varied must not divide by 0); nil without a whole row or
+    /// with a non-finite value.
+    public static func fit(observations: [Float], size: Int, stdFloor: Float) -> ObservationNormalizer? {
+        guard size > 0, stdFloor > 0, observations.count >= size, observations.count % size == 0 else { return nil }
+        let rows = observations.count / size
+        var mean = [Double](repeating: 0, count: size), square = [Double](repeating: 0, count: size)
+        for r in 0..<rows {
+            for j in 0..<size { mean[j] += Double(observations[r * size + j]) }
+        }
+        for j in 0..<size { mean[j] /= Double(rows) }
+        for r in 0..<rows {
+            for j in 0..<size {
+                let d = Double(observations[r * size + j]) - mean[j]
+                square[j] += d * d
+            }
+        }
+        let std = (0..<size).map { Float(max((square[$0] / Double(rows)).squareRoot(), Double(stdFloor))) }
+        return try? ObservationNormalizer(mean: mean.map { Float($0) }, std: std)
+    }
+
     /// The two tensors as a checkpoint stores them.
     public var tensors: [NamedTensor] {
         [NamedTensor(name: Self.meanName, shape: [mean.count], values: mean),

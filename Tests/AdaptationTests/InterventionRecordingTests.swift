@@ -24,8 +24,8 @@ struct InterventionRecordingTests {
         }
         if let report = outcome.update.report {
             #expect(report.interventionSamples == 6, "both attempts' intervened steps are cloned: \(report)")
-            // And the cloning phase after an accepted update draws from the same 6 steps.
-            if report.accepted { #expect(report.cloneSamples == 6 && report.cloneSteps == 50 && report.cloneRefusal == nil, "\(report)") }
+            // Without stored demonstrations there is no cloning phase: takeovers alone are cloned by the PPO loss only.
+            #expect(report.cloneSteps == nil && report.cloneSamples == nil, "\(report)")
         }
     }
 
