@@ -50,9 +50,11 @@ extension TaskPlan {
         return z | (1 << 63)
     }
 
-    /// The seed each attempt's task runs on: the evaluation tasks' seeds, or nil (every attempt on `seed`).
+    /// The seed each attempt's task runs on: an evaluation's tasks, or a demonstration's episodes
+    /// (K demonstrations of one simulated task would be K copies of one episode), each its own
+    /// task from (`seed`, k); nil for a training task, whose N attempts all face `seed`.
     var attemptSeeds: [UInt64]? {
-        evaluation ? (0..<attempts).map { Self.evaluationTaskSeed(seed, $0) } : nil
+        evaluation || demonstration ? (0..<attempts).map { Self.evaluationTaskSeed(seed, $0) } : nil
     }
 }
 

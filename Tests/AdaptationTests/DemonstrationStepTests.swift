@@ -64,6 +64,16 @@ import Testing
         }
     }
 
+    @Test func eachDemonstrationEpisodeIsItsOwnTaskButATrainingTasksAttemptsShareOne() {
+        func plan(demonstration: Bool) -> TaskPlan {
+            TaskPlan(id: "d", robot: "r", task: "reach", params: [:], dynamics: [:], attempts: 3, temperatureBase: 0, temperatureRange: 0,
+                     rewardMode: .efficiency, adapt: false, priority: 0, seed: 42, demonstration: demonstration)
+        }
+        let seeds = plan(demonstration: true).attemptSeeds
+        #expect(seeds == (0..<3).map { TaskPlan.evaluationTaskSeed(42, $0) } && Set(seeds ?? []).count == 3)
+        #expect(plan(demonstration: false).attemptSeeds == nil, "a group's attempts face the same task")
+    }
+
     @Test func theDrawIsBoundedDeterministicAndWholeWhenSmall() {
         #expect(AdaptationStep.demonstrationDraw(steps: 30, limit: 512, seed: 1) == Array(0..<30))
         let a = AdaptationStep.demonstrationDraw(steps: 2000, limit: 512, seed: 7)
