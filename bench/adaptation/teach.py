@@ -16,6 +16,7 @@ For each seed, from ttad's own fresh initialisation (no checkpoint imported; ``a
 - ``takeovers``: the same, with the person taking over an attempt whose progress stalls for
   ``--stall`` steps, for ``--hold`` steps (person.py).
 
+``--set learning.KEY=VALUE`` (repeatable) changes the ttad arms' robot-config, for screening.
 The person is the benchmark's scripted expert (expert.py). Each arm's final policy acts greedily
 (T = 0, no person) on ``--eval-tasks`` held-out tasks (seeds ``5_000_000 + i``). Prints, per arm,
 greedy success (mean and 95% t-interval over seeds), success during the run, and the share of
@@ -43,7 +44,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 from benchmarks import BENCHMARKS, Benchmark  # noqa: E402
 from person import ScriptedPerson  # noqa: E402
 from rollout import greedy_success  # noqa: E402
-from suite import TtadArm, evaluation_seeds, t_interval, training_seeds, write_json  # noqa: E402
+from suite import TtadArm, evaluation_seeds, parse_overrides, t_interval, training_seeds, write_json  # noqa: E402
 from ttad import policy as ttad_policy  # noqa: E402
 from ttad.bridge.gymnasium_env import flatten_observation  # noqa: E402
 from ttad.policy_torch import TtadPolicy  # noqa: E402
@@ -115,10 +116,12 @@ def offline_clone(policy: TtadPolicy, observations: np.ndarray, actions: np.ndar
 
 
 def run_ttad(bench: Benchmark, seed: int, tasks: int, demos: int, takeovers: bool, stall: int, hold: int,
-             keep_start: Optional[str]) -> Dict[str, Any]:
+             keep_start: Optional[str], overrides: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
     """One ttad arm of one seed: demonstrations, then the tasks, with or without takeovers."""
     person = ScriptedPerson(bench, stall_steps=stall, hold_steps=hold, takeovers=takeovers)
-    arm = TtadArm(bench, None, adaptation={"init_seed": seed + 1}, make_env=person.wrap(bench.make_env),
+    overrides = overrides or {}
+    arm = TtadArm(bench, None, learning=overrides.get("learning"),
+                  adaptation={**overrides.get("adaptation", {}), "init_seed": seed + 1}, make_env=person.wrap(bench.make_env),
                   intervene=person.intervene, demonstrator=person.demonstrate)
     try:
         if keep_start is not None:
@@ -156,7 +159,7 @@ def run_seed(bench: Benchmark, seed: int, args: argparse.Namespace, eval_seeds: 
     try:
         for name in [a for a in args.arms if a in ("demos", "takeovers")]:
             run = run_ttad(bench, seed, args.tasks, args.demos, name == "takeovers", args.stall, args.hold,
-                           keep_start=None if os.path.exists(start_file) else start_file)
+                           keep_start=None if os.path.exists(start_file) else start_file, overrides=parse_overrides(args.set))
             policy = run.pop("policy")
             run["eval"] = greedy_success(policy, bench, eval_seeds, {})
             run["eval"].pop("per_task", None)
@@ -226,6 +229,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser.add_argument("--eval-tasks", type=int, default=500)
     parser.add_argument("--bc-epochs", type=int, default=100)
     parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="a robot-config change for the ttad arms, e.g. learning.clone_steps=100 (repeatable)")
     parser.add_argument("--out", default="teach.json")
     args = parser.parse_args(argv)
     args.arms = [a for a in args.arms.split(",") if a]
