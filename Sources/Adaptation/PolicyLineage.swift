@@ -220,6 +220,7 @@ final class PolicyLineage {
         reference = policy.copy()
         referenceId = info.id
         _ = install((policy, [], info))
+        liveIsFreshInitialisation = false  // trained elsewhere, whatever its notes say
         gate.reset()
         temperatureShift = 0
     }

@@ -148,13 +148,11 @@ public final class HistoryStore: Sendable {
         // The cloning phase after an update (`BehaviourCloner`): its Adam steps, the person's steps it
         // drew from, its last loss and why it put its changes back; nil in updates without one and
         // in rows recorded before they were kept.
+        let cloneColumns: [(String, Database.ColumnType)] = [
+            ("clone_steps", .integer), ("clone_samples", .integer), ("clone_loss", .double), ("clone_refusal", .text),
+        ]
         migrator.registerMigration("v11-update-clone") { db in
-            try db.alter(table: "updates") { t in
-                t.add(column: "clone_steps", .integer)
-                t.add(column: "clone_samples", .integer)
-                t.add(column: "clone_loss", .double)
-                t.add(column: "clone_refusal", .text)
-            }
+            try db.alter(table: "updates") { t in for (name, type) in cloneColumns { t.add(column: name, type) } }
         }
         return migrator
     }
