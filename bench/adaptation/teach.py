@@ -11,8 +11,8 @@ For each seed, from ttad's own fresh initialisation (no checkpoint imported; ``a
   into the same random network in PyTorch (cross-entropy on the bins for a binned head, mean
   squared error on the mean for a gaussian one; Adam 1e-3, ``--bc-epochs``, minibatches of 256);
 - ``demos``: a real daemon, K demonstrations recorded through the controller's ``demonstrator``
-  (``Client.demo``, one episode a task seed ``9_000_000 + 1000 * seed + k``: the same episodes the
-  offline arm clones), then ``--tasks`` tasks x 8 attempts with ttad's defaults; nobody takes over;
+  (one ``Client.demo`` of K episodes with seed ``9_000_000 + seed``, each episode its own task, the
+  same episodes the offline arm clones), then ``--tasks`` tasks x 8 attempts with ttad's defaults; nobody takes over;
 - ``takeovers``: the same, with the person taking over an attempt whose progress stalls for
   ``--stall`` steps, for ``--hold`` steps (person.py).
 
@@ -53,9 +53,23 @@ ARMS = ("start", "offline-bc", "demos", "takeovers")
 DEMO_SEED_BASE = 9_000_000
 
 
+MASK64 = (1 << 64) - 1
+
+
+def episode_seed(seed: int, k: int) -> int:
+    """The task seed of episode ``k`` of a ``demo`` task with ``seed`` (ttad's
+    ``TaskPlan.evaluationTaskSeed``, ported: a SplitMix64 mix of both, top bit set)."""
+    z = (seed + 0x9E3779B97F4A7C15 * (k + 1)) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    z ^= z >> 31
+    return z | (1 << 63)
+
+
 def demonstration_seeds(seed: int, count: int) -> List[int]:
-    """The task seeds of seed ``seed``'s demonstrations: disjoint from training and evaluation."""
-    return [DEMO_SEED_BASE + 1000 * seed + k for k in range(count)]
+    """The task seeds of seed ``seed``'s demonstrations, as the daemon runs one ``demo`` task of
+    ``count`` episodes with seed ``9_000_000 + seed``: disjoint from training and evaluation."""
+    return [episode_seed(DEMO_SEED_BASE + seed, k) for k in range(count)]
 
 
 def expert_episodes(bench: Benchmark, seeds: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
@@ -126,11 +140,11 @@ def run_ttad(bench: Benchmark, seed: int, tasks: int, demos: int, takeovers: boo
     try:
         if keep_start is not None:
             shutil.copyfile(arm.live_checkpoint(), keep_start)
-        for s in demonstration_seeds(seed, demos):
-            task_id = arm.client.demo(bench.task, robot=bench.name, count=1, seed=s)["task_id"]
-            info = arm.client.wait_task(task_id, deadline=120)
+        if demos > 0:
+            task_id = arm.client.demo(bench.task, robot=bench.name, count=demos, seed=DEMO_SEED_BASE + seed)["task_id"]
+            info = arm.client.wait_task(task_id, deadline=60 + 10 * demos)
             if info.get("state") != "done":
-                raise RuntimeError(f"demonstration {s} ended {info.get('state')}: {info}")
+                raise RuntimeError(f"the demonstrations of seed {seed} ended {info.get('state')}: {info}")
         stored = arm.client.demos(robot=bench.name)["sets"]
         began = time.monotonic()
         log = [arm.task(s, {}) for s in training_seeds(seed, tasks)]

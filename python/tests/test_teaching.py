@@ -54,9 +54,10 @@ def test_teach_records_demonstrations_takeovers_and_every_arm_from_a_fresh_start
         result = json.load(f)
     run = result["runs"][0]
     assert set(run["arms"]) == {"start", "offline-bc", "demos", "takeovers"}
+    assert len(set(run["demonstration_seeds"])) == 2, "each demonstration its own task"
     for name in ("demos", "takeovers"):
         arm = run["arms"][name]
-        assert arm["demonstration_sets"] == 2 and arm["demonstration_steps"] > 0, name
+        assert arm["demonstration_sets"] == 1 and arm["demonstration_steps"] > 0, name
         assert len(arm["tasks"]) == 3 and all(len(t["steps"]) == 8 for t in arm["tasks"])
         assert 0 <= arm["eval"]["success"] <= 1
     # Only the takeovers arm has a person in its attempts, and the daemon counted what they drove.
@@ -64,6 +65,6 @@ def test_teach_records_demonstrations_takeovers_and_every_arm_from_a_fresh_start
     driven = [sum(t.get("intervened_steps", [])) for t in run["arms"]["takeovers"]["tasks"]]
     assert sum(driven) > 0
     assert 0 < run["arms"]["takeovers"]["person_share_first10"] <= 1
-    # The offline reference cloned the very episodes the daemon stored.
+    # The offline reference cloned the very episodes the daemon stored (the daemon's episode seeds, ported).
     assert run["arms"]["offline-bc"]["steps"] == run["arms"]["demos"]["demonstration_steps"]
     assert result["summary"]["takeovers"]["seeds"] == 1
