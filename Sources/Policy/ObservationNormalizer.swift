@@ -4,7 +4,8 @@
 /// It is part of the policy a checkpoint carries (tensors `obs_norm.mean` and `obs_norm.std`,
 /// shape `[observation_size]`, docs/checkpoint-format.md), but not of its parameters: no gradient
 /// reaches it, Adam has no state for it, and every update, candidate and rollback carries it
-/// unchanged. Trainers elsewhere (PyTorch's running mean/std) learn it; ttad only applies it.
+/// unchanged. Trainers elsewhere (PyTorch's running mean/std) learn it; ttad applies it, and fits
+/// one (`fit`) only for its own fresh initialisation, once, from stored demonstrations.
 public struct ObservationNormalizer: Sendable, Equatable {
     /// Tensor name of the mean.
     public static let meanName = "obs_norm.mean"
