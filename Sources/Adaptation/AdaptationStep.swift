@@ -176,7 +176,10 @@ struct AdaptationStep {
             report.normaliserFittedFrom = demonstrations.steps
         }
         var cloneRNG = PolicyRNG(seed: plan.seed &+ 0x2545_F491_4F6C_DD1D)
+        let began = ContinuousClock.now
         let clone = cloner.fit(trajectories + [demonstrations], rng: &cloneRNG)
+        let elapsed = (ContinuousClock.now - began).components
+        report.seconds += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18  // the whole update's wall time
         if clone.samples > 0 {
             report.cloneSteps = clone.steps
             report.cloneSamples = clone.samples

@@ -68,6 +68,21 @@ def evaluation_seeds(count: int) -> List[int]:
     return [EVAL_SEED_BASE + i for i in range(count)]
 
 
+def package_versions() -> Dict[str, Optional[str]]:
+    """The versions of the Python packages a run's numbers depend on (the simulators' and the
+    learners'): two machines with other versions step the same seed differently, so exact pairs
+    need both arms run under the same ones."""
+    from importlib import metadata
+
+    versions: Dict[str, Optional[str]] = {"python": sys.version.split()[0]}
+    for name in ("mujoco", "gymnasium", "gymnasium-robotics", "numpy", "torch"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 def ttad_binary() -> str:
     """``$TTAD_BINARY``, else the checkout's debug build."""
     path = os.environ.get("TTAD_BINARY") or os.path.join(REPO, ".build", "debug", "ttad")
@@ -480,7 +495,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     began = time.monotonic()
     output: Dict[str, Any] = {"command": " ".join(["suite.py", *(argv if argv is not None else sys.argv[1:])]), "seeds": args.seeds, "tasks": args.tasks,
                               "attempts": ATTEMPTS, "ttad_overrides": overrides, "evaluation_seeds": eval_seeds,
-                              "benchmarks": {}}
+                              "packages": package_versions(), "benchmarks": {}}
     summaries = []
     for name in [b for b in args.benchmarks.split(",") if b]:
         if name not in BENCHMARKS:

@@ -44,7 +44,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 from benchmarks import BENCHMARKS, Benchmark  # noqa: E402
 from person import ScriptedPerson  # noqa: E402
 from rollout import greedy_success  # noqa: E402
-from suite import TtadArm, evaluation_seeds, parse_overrides, t_interval, training_seeds, write_json  # noqa: E402
+from suite import (TtadArm, evaluation_seeds, package_versions, parse_overrides, t_interval, training_seeds,  # noqa: E402
+                   write_json)
 from ttad import policy as ttad_policy  # noqa: E402
 from ttad.bridge.gymnasium_env import flatten_observation  # noqa: E402
 from ttad.policy_torch import TtadPolicy  # noqa: E402
@@ -254,7 +255,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     torch.set_num_threads(1)
     bench = BENCHMARKS[args.benchmark]
     eval_seeds = evaluation_seeds(args.eval_tasks)
-    data: Dict[str, Any] = {"benchmark": bench.name, "config": {k: v for k, v in vars(args).items()}, "runs": []}
+    data: Dict[str, Any] = {"benchmark": bench.name, "config": {k: v for k, v in vars(args).items()},
+                            "packages": package_versions(), "runs": []}
     for seed in range(args.first_seed, args.seeds):
         began = time.monotonic()
         data["runs"].append(run_seed(bench, seed, args, eval_seeds))

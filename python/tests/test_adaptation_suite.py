@@ -76,6 +76,7 @@ def test_the_suite_pairs_every_arm_on_the_same_tasks_and_evaluates_on_held_out_s
     assert set(summary["arms"]) == {"plain", "ttad", "ttad-binary"}
     assert summary["ttad_minus_plain"]["n"] == 1 and summary["ttad_minus_binary"]["n"] == 1
     assert result["suite"]["benchmarks"] == ["reacher-damping"]
+    assert result["packages"]["gymnasium"] and result["packages"]["mujoco"], "the simulators' versions are recorded"
     assert bench["seeds_done"] == 1
 
 
