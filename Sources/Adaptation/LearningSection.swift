@@ -36,6 +36,7 @@ extension PPOConfig {
             case .cloneSteps: cloneSteps = try value.int()
             case .cloneBatchSize: cloneBatchSize = try value.int()
             case .cloneLearningRate: cloneLearningRate = try value.double()
+            case .cloneTrainable: cloneTrainable = try value.strings()
             }
         }
         if node.isNull(Key.targetKL.rawValue) { targetKL = nil }

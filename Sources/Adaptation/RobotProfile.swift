@@ -30,15 +30,16 @@ struct RobotProfile: Sendable {
         }
         policy = section.policyConfig(for: config)
         startingCheckpoint = try section.startingCheckpointPath(for: config)
-        if let trainable = learning.trainable {
+        for (key, list) in [("trainable", learning.trainable), ("clone_trainable", learning.cloneTrainable)] {
+            guard let list else { continue }
             // Every name must pick at least one tensor of this policy, or a typo would freeze it all.
             let names = Policy(config: policy, seed: 0).tensorLayout.map(\.name)
-            for prefix in trainable where !names.contains(where: { $0 == prefix || $0.hasPrefix(prefix + ".") }) {
-                throw AdaptationError(.invalid, field: "\(config.path): learning.trainable",
+            for prefix in list where !names.contains(where: { $0 == prefix || $0.hasPrefix(prefix + ".") }) {
+                throw AdaptationError(.invalid, field: "\(config.path): learning.\(key)",
                                       "\"\(prefix)\" names no tensor of this policy (its tensors: \(names.joined(separator: ", ")))")
             }
-            if trainable.isEmpty {
-                throw AdaptationError(.invalid, field: "\(config.path): learning.trainable", "an empty list freezes the whole policy; leave it out to train everything")
+            if list.isEmpty {
+                throw AdaptationError(.invalid, field: "\(config.path): learning.\(key)", "an empty list freezes the whole policy; leave it out to train everything")
             }
         }
         robot = try makeRobot(config)

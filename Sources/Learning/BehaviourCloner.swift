@@ -17,15 +17,15 @@ import Policy
 /// learns from the person too slowly to matter (docs/experiment.md, "Teaching it").
 ///
 /// A gaussian head's `log_std` is not cloned: how widely the policy explores is the PPO update's
-/// business, and cloning a consistent person would shrink it. Tensors outside `trainable` stay
-/// frozen. Its Adam moments are its own (another objective than PPO's) and start afresh with
+/// business, and cloning a consistent person would shrink it. Tensors outside `clone_trainable`
+/// (default: all; `trainable` is the PPO update's) stay frozen. Its Adam moments are its own (another objective than PPO's) and start afresh with
 /// the cloner. Anything non-finite puts the parameters back bit for bit and reports the refusal.
 ///
 /// Not thread safe: nothing may sample from `policy` during `fit`.
 public final class BehaviourCloner: @unchecked Sendable {
     /// The policy being cloned into (changed in place).
     public let policy: Policy
-    /// The hyperparameters (`clone_*`, `trainable`, `max_grad_norm`, Adam's betas and epsilon).
+    /// The hyperparameters (`clone_*`, `max_grad_norm`, Adam's betas and epsilon).
     public let config: PPOConfig
 
     /// What one `fit` did.
@@ -43,7 +43,7 @@ public final class BehaviourCloner: @unchecked Sendable {
     private let adam: AdamOptimizer
     private var gradient: [Float]
     private var workspace: PolicyWorkspace?
-    /// 1 where cloning may move a parameter: `trainable`'s tensors, never `head.log_std`.
+    /// 1 where cloning may move a parameter: `clone_trainable`'s tensors, never `head.log_std`.
     private let mask: [Float]
 
     /// A cloner for `policy` with `config`'s `clone_*` settings.
@@ -52,7 +52,7 @@ public final class BehaviourCloner: @unchecked Sendable {
         self.config = config
         adam = AdamOptimizer(parameterCount: policy.parameterCount)
         gradient = [Float](repeating: 0, count: policy.parameterCount)
-        var mask = PPOTrainer.mask(policy: policy, trainable: config.trainable)
+        var mask = PPOTrainer.mask(policy: policy, trainable: config.cloneTrainable)
             ?? [Float](repeating: 1, count: policy.parameterCount)
         for tensor in policy.tensorLayout where tensor.name == "head.log_std" {
             for i in tensor.offset..<(tensor.offset + tensor.shape.reduce(1, *)) { mask[i] = 0 }

@@ -77,6 +77,11 @@ public struct PPOConfig: Sendable, Equatable {
     public var cloneSteps: Int = 50
     /// Steps per minibatch of the cloning phase, drawn with replacement. Default 256.
     public var cloneBatchSize: Int = 256
+    /// Which tensors the cloning phase may change, by name prefix as `trainable` (which is the PPO
+    /// update's alone); a gaussian head's `head.log_std` never. nil (default): all. A person's
+    /// demonstrations and corrections need the hidden layers: reacher2's cold start taught with the
+    /// head only gained 7 points, with every tensor 43 (the PPO update head-only either way).
+    public var cloneTrainable: [String]? = nil
     /// The cloning phase's Adam step size (fixed: its loss is supervised, not the PPO ratio's KL
     /// that `adaptive_learning_rate` steers). Default 1e-3.
     public var cloneLearningRate: Double = 1e-3
@@ -103,6 +108,7 @@ public struct PPOConfig: Sendable, Equatable {
         case interventionWeight = "intervention_weight"
         case demonstrationWeight = "demonstration_weight", demonstrationSteps = "demonstration_steps"
         case cloneSteps = "clone_steps", cloneBatchSize = "clone_batch_size", cloneLearningRate = "clone_learning_rate"
+        case cloneTrainable = "clone_trainable"
     }
 
     /// The first hyperparameter outside its range, as (key, what is expected), or nil when every

@@ -14,7 +14,7 @@ import Testing
         .adamBeta1: "0.8", .adamBeta2: "0.99", .adamEps: "0.0001", .trainable: "[head]",
         .adaptiveLearningRate: "false", .desiredKL: "0.02", .learningRateMin: "0.00002", .learningRateMax: "0.05", .interventionWeight: "0.5",
         .demonstrationWeight: "0.5", .demonstrationSteps: "64", .klRefusalRetries: "2",
-        .cloneSteps: "10", .cloneBatchSize: "32", .cloneLearningRate: "0.0005",
+        .cloneSteps: "10", .cloneBatchSize: "32", .cloneLearningRate: "0.0005", .cloneTrainable: "[head]",
     ]
 
     @Test("every learning key reaches its hyperparameter", arguments: PPOConfig.Key.allCases)

@@ -82,11 +82,11 @@ import Policy
         }
         let logStd = values("head.log_std"), hidden = values("layers.0.weight"), head = values("head.weight")
         var rng = PolicyRNG(seed: 2)
-        let report = BehaviourCloner(policy: policy, config: PPOConfig { $0.cloneSteps = 20; $0.trainable = ["head"] })
+        let report = BehaviourCloner(policy: policy, config: PPOConfig { $0.cloneSteps = 20; $0.cloneTrainable = ["head"]; $0.trainable = ["layers.0"] })
             .fit([Self.demonstrations(Self.gaussian)], rng: &rng)
         #expect(report.steps == 20)
         #expect(values("head.log_std") == logStd, "exploration is PPO's business")
-        #expect(values("layers.0.weight") == hidden, "outside `trainable`")
+        #expect(values("layers.0.weight") == hidden, "outside `clone_trainable` (`trainable` is the PPO update's)")
         #expect(values("head.weight") != head)
     }
 
