@@ -303,7 +303,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             case .train(let chosen, let advantages):
                 (update, events) = train(plan, lineage: lineage, trainer: decision.trainer!, cloner: decision.cloner, parent: checkpoint, parentStep: step, generation: generation,
                                          reports: results.map(\.report), trajectories: results.map(\.trajectory), chosen: chosen,
-                                         advantages: advantages, demonstrations: demonstrations, events: events)
+                                         advantages: advantages, demonstrations: demonstrations, replay: decision.replay, events: events)
             }
         }
         observer.updateFinished(plan, update)
@@ -362,6 +362,8 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         var trainer: PPOTrainer?
         /// The cloning phase's, taken with the trainer.
         var cloner: BehaviourCloner?
+        /// Earlier accepted updates' groups to reuse (`replay_groups`), taken with the trainer.
+        var replay: [(attempt: Trajectory, advantage: Double)] = []
     }
 
     /// Hardware-fault bookkeeping, then the adaptation step (`AdaptationStep`: the adaptive
@@ -393,6 +395,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         if case .train = step.next {
             decision.trainer = lineage.trainer
             decision.cloner = lineage.cloner
+            decision.replay = lineage.reusable.all
             if lineage.carriedLearningRate == nil { lineage.carriedLearningRate = lineage.trainer.learningRate }
         }
         return decision
@@ -403,13 +406,14 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
     /// unless a rollback changed the live policy in the meantime.
     private func train(_ plan: TaskPlan, lineage: PolicyLineage, trainer: PPOTrainer, cloner: BehaviourCloner?, parent: String, parentStep: Int, generation: Int,
                        reports: [AttemptReport], trajectories: [Trajectory], chosen: [Int], advantages: [Double],
-                       demonstrations: Trajectory?, events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
+                       demonstrations: Trajectory?, replay: [(attempt: Trajectory, advantage: Double)],
+                       events: [CheckpointEvent]) -> (UpdateSummary, [CheckpointEvent]) {
         var events = events
         let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
         let fitNormaliser = withLock { lineage.liveIsFreshInitialisation && lineage.liveStep == parentStep && parentStep == 0 }
         let (report, written, learningRate) = lineage.training.withLock { () -> (UpdateReport, Result<String, any Error>?, Double) in
             let report = AdaptationStep.update(trainer, cloner: cloner, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
-                                               demonstrations: demonstrations, fitNormaliser: fitNormaliser)
+                                               demonstrations: demonstrations, replay: replay, fitNormaliser: fitNormaliser)
             guard report.accepted else { return (report, nil, trainer.learningRate) }
             let written = Result { try lineage.writeCandidate(parent: parent, parentStep: parentStep, metrics: [
                 "task_success_rate": successRate, "task_mean_reward": reports.map(\.reward).reduce(0, +) / Double(reports.count),
@@ -431,6 +435,8 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
             let committed = withLock { () -> Bool in
                 guard lineage.generation == generation else { return false }
                 lineage.commitCandidate(candidate)
+                lineage.reusable.remember(chosen.map { trajectories[$0] }, advantages: chosen.map { advantages[$0] },
+                                          limit: lineage.profile.learning.replayGroups)
                 publishLocked()
                 return true
             }

@@ -143,7 +143,8 @@ struct AdaptationStep {
             .map { $0 * settings.zeroSuccessProgressWeight }
     }
 
-    /// The PPO update on the chosen attempts, plus a draw of at most `demonstration_steps` of the
+    /// The PPO update on the chosen attempts and `replay` (earlier accepted updates' groups,
+    /// `replay_groups`), plus a draw of at most `demonstration_steps` of the
     /// stored demonstrations' steps (`demonstrations`: all of them; behaviour cloning only,
     /// advantage 0); then, when it was accepted, `cloner` is given and there are stored
     /// demonstrations, the cloning phase on every stored demonstration step and every step a
@@ -156,9 +157,12 @@ struct AdaptationStep {
     /// first features see the robot's observations on one scale (velocities of rad/s beside
     /// positions of centimetres otherwise drown the positions).
     static func update(_ trainer: PPOTrainer, cloner: BehaviourCloner? = nil, plan: TaskPlan, trajectories: [Trajectory], chosen: [Int],
-                       advantages: [Double], demonstrations: Trajectory? = nil, fitNormaliser: Bool = false) -> UpdateReport {
+                       advantages: [Double], demonstrations: Trajectory? = nil, replay: [(attempt: Trajectory, advantage: Double)] = [],
+                       fitNormaliser: Bool = false) -> UpdateReport {
         var rng = PolicyRNG(seed: plan.seed &+ 0x9E37_79B9_7F4A_7C15)
         var group = chosen.map { trajectories[$0] }, groupAdvantages = chosen.map { advantages[$0] }
+        group += replay.map(\.attempt)
+        groupAdvantages += replay.map(\.advantage)
         if let demonstrations {
             let draw = demonstrationDraw(steps: demonstrations.steps, limit: trainer.config.demonstrationSteps, seed: plan.seed)
             group.append(demonstrations.subset(draw))

@@ -37,6 +37,7 @@ extension PPOConfig {
             case .cloneBatchSize: cloneBatchSize = try value.int()
             case .cloneLearningRate: cloneLearningRate = try value.double()
             case .cloneTrainable: cloneTrainable = try value.strings()
+            case .replayGroups: replayGroups = try value.int()
             }
         }
         if node.isNull(Key.targetKL.rawValue) { targetKL = nil }

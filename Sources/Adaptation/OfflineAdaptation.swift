@@ -73,6 +73,8 @@ public final class OfflineAdaptation {
         let trainer: PPOTrainer
         /// The adaptive-temperature shift carried from task to task, as the daemon keeps one per robot.
         public private(set) var temperatureShift = 0.0
+        /// Earlier accepted updates' groups (`replay_groups`), as the daemon keeps them per robot.
+        var reusable = ReusableGroups()
         public var policy: Policy { trainer.policy }
 
         init(profile: RobotProfile, trainer: PPOTrainer) {
@@ -105,7 +107,13 @@ public final class OfflineAdaptation {
             case .skip(let why), .rollback(let why):
                 update = .skipped(reason: why)
             case .train(let chosen, let advantages):
-                let report = AdaptationStep.update(trainer, plan: plan, trajectories: results.map(\.trajectory), chosen: chosen, advantages: advantages)
+                let trajectories = results.map(\.trajectory)
+                let report = AdaptationStep.update(trainer, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
+                                                   replay: reusable.all)
+                if report.accepted {
+                    reusable.remember(chosen.map { trajectories[$0] }, advantages: chosen.map { advantages[$0] },
+                                      limit: profile.learning.replayGroups)
+                }
                 update = .ran(report: report, parent: nil, candidate: nil)
             }
             return TaskOutcome(checkpoint: nil, attempts: reports, update: update, cancelled: false)

@@ -33,6 +33,9 @@ final class PolicyLineage {
     private(set) var liveIsFreshInitialisation = false
     /// Called after the live checkpoint was promoted (clears a start-up fallback's warning).
     var onPromoted: (() -> Void)?
+    /// The groups of the last accepted updates, for the next ones to reuse (`replay_groups`);
+    /// forgotten whenever another checkpoint is installed (a rollback, an import).
+    var reusable = ReusableGroups()
 
     /// What start-up did when `LAST_GOOD` did not lead to a checkpoint that verifies.
     struct StartupFallback {
@@ -205,6 +208,7 @@ final class PolicyLineage {
         trainer.learningRate = learningRate
         trainer.debugLearningRateMultiplier = profile.settings.debugLearningRateMultiplier
         trainer.resetOptimizer()
+        reusable.forget()  // the attempts of another policy's history
         carriedLearningRate = learningRate
         live = loaded.info.id
         liveStep = loaded.info.metadata.step

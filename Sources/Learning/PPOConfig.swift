@@ -85,6 +85,13 @@ public struct PPOConfig: Sendable, Equatable {
     /// The cloning phase's Adam step size (fixed: its loss is supervised, not the PPO ratio's KL
     /// that `adaptive_learning_rate` steers). Default 1e-3.
     public var cloneLearningRate: Double = 1e-3
+    /// Groups of earlier updates reused by each update (importance-weighted reuse, beyond the
+    /// seed): the last K accepted updates' attempts join the new group with the advantages they
+    /// had, each of their steps weighted by the truncated importance ratio
+    /// min(1, pi_before(a|s) / pi_behaviour(a|s)) and clipped around the policy before this update
+    /// (decoupled PPO), so an update sees K + 1 groups' steps at one group's KL. Forgotten on a
+    /// rollback or restart. Default 0 (off); 0 to 16.
+    public var replayGroups: Int = 0
 
     /// The defaults.
     public init() {}
@@ -109,6 +116,7 @@ public struct PPOConfig: Sendable, Equatable {
         case demonstrationWeight = "demonstration_weight", demonstrationSteps = "demonstration_steps"
         case cloneSteps = "clone_steps", cloneBatchSize = "clone_batch_size", cloneLearningRate = "clone_learning_rate"
         case cloneTrainable = "clone_trainable"
+        case replayGroups = "replay_groups"
     }
 
     /// The first hyperparameter outside its range, as (key, what is expected), or nil when every
@@ -140,6 +148,7 @@ public struct PPOConfig: Sendable, Equatable {
             ((0...10_000).contains(cloneSteps), .cloneSteps, "an integer from 0 to 10000"),
             ((1...65_536).contains(cloneBatchSize), .cloneBatchSize, "an integer from 1 to 65536"),
             (positive(cloneLearningRate), .cloneLearningRate, "a number > 0"),
+            ((0...16).contains(replayGroups), .replayGroups, "an integer from 0 to 16"),
         ]
         return checks.first { !$0.0 }.map { ($0.1.rawValue, $0.2) }
     }

@@ -122,10 +122,11 @@ public final class PPOTrainer: @unchecked Sendable {
         // Flatten the trainable steps: the policy's own (sampled at T > 0) and, for behaviour
         // cloning, the intervened ones (at T = 1; `isBC` 1).
         var obs: [Float] = [], raw: [Float] = [], temps: [Float] = [], oldLogProb: [Float] = [], adv: [Float] = []
-        var isBC: [Float] = []
+        var isBC: [Float] = [], isReplay: [Bool] = []
         for (t, a) in zip(group, advantages) {
             for (i, s) in t.samples.enumerated() {
                 let bc = t.isIntervened(i)
+                if bc, t.replayed { continue }  // a person's step of an earlier group: cloned by that update
                 let weight = t.demonstration ? config.demonstrationWeight : config.interventionWeight
                 guard bc ? weight > 0 : t.temperature > 0 else { continue }
                 obs += t.observations[(i * obsSize)..<((i + 1) * obsSize)]
@@ -134,10 +135,12 @@ public final class PPOTrainer: @unchecked Sendable {
                 temps.append(bc ? 1 : t.temperature)
                 adv.append(bc ? 0 : Float(a))
                 isBC.append(bc ? (t.demonstration ? PPOLoss.demonstrationMarker : 1) : 0)
+                isReplay.append(t.replayed)
             }
         }
         let total = temps.count
         let bcTotal = isBC.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        let replayTotal = isReplay.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard total > 0 else {
             return UpdateReport(accepted: false, refusal: "no trainable steps (empty group, or only greedy attempts)",
                                 seconds: seconds())
@@ -153,6 +156,24 @@ public final class PPOTrainer: @unchecked Sendable {
             workspace = PolicyWorkspace(config: cfg, capacity: capacity)
         }
         let ws = workspace!
+
+        // Reused steps (an earlier policy sampled them): decoupled PPO. The ratio is taken to the
+        // policy before this update, so the clip, the early stop and the hard KL limit measure this
+        // update's move alone; the advantage carries the truncated importance weight
+        // min(1, pi_before / pi_behaviour) (V-trace's rho-bar = 1), so steps the policy has since
+        // made less likely count less, and none counts more than a fresh one.
+        if replayTotal > 0 {
+            let before = evaluateAll(policy, obs: obs, raw: raw, temps: temps, workspace: ws).logProb
+            for i in 0..<total where isReplay[i] {
+                let weight = min(1, exp(Double(before[i]) - Double(oldLogProb[i])))
+                guard weight.isFinite, before[i].isFinite else {
+                    return UpdateReport(accepted: false, refusal: "non-finite importance weight of a reused step", samples: total,
+                                        seconds: seconds())
+                }
+                adv[i] *= Float(weight)
+                oldLogProb[i] = before[i]
+            }
+        }
 
         // Snapshot for restore: parameters and every bit of optimizer state.
         let savedParameters = policy.parameterSnapshot()
@@ -170,7 +191,8 @@ public final class PPOTrainer: @unchecked Sendable {
         // The reference's log-probs are fixed for the whole update: compute them once.
         let refLogProb: [Float]? = reference.map { evaluateAll($0, obs: obs, raw: raw, temps: temps, workspace: ws).logProb }
 
-        var report = UpdateReport(accepted: true, samples: total - bcTotal)
+        var report = UpdateReport(accepted: true, samples: total - bcTotal - replayTotal)
+        if replayTotal > 0 { report.replaySamples = replayTotal }
         if bcTotal > 0 { report.interventionSamples = bcTotal; report.interventionLoss = 0 }
         let demonstrationTotal = isBC.reduce(0) { $0 + ($1 == PPOLoss.demonstrationMarker ? 1 : 0) }
         if demonstrationTotal > 0 { report.demonstrationSamples = demonstrationTotal }

@@ -21,16 +21,21 @@ public struct Trajectory: Sendable {
     /// Steps of stored demonstrations, not of an attempt of this task: every intervened step here
     /// is cloned with `demonstration_weight` (not `intervention_weight`).
     public var demonstration: Bool
+    /// An attempt of an earlier update's group, reused (`PPOConfig.replayGroups`): an earlier
+    /// policy sampled it, so its steps take the truncated importance weight and the ratio to the
+    /// policy before this update (`PPOTrainer`), and its intervened steps are not cloned again.
+    public var replayed: Bool
 
     /// A trajectory.
     public init(observations: [Float], samples: [ActionSample], temperature: Float, reward: Double, intervened: [Bool] = [],
-                demonstration: Bool = false) {
+                demonstration: Bool = false, replayed: Bool = false) {
         self.observations = observations
         self.samples = samples
         self.temperature = temperature
         self.reward = reward
         self.intervened = intervened
         self.demonstration = demonstration
+        self.replayed = replayed
     }
 
     /// Stored demonstration steps as one trajectory to clone: `observations` (`steps *
@@ -56,7 +61,8 @@ public struct Trajectory: Sendable {
         let size = steps > 0 ? observations.count / steps : 0
         return Trajectory(observations: indices.flatMap { observations[($0 * size)..<(($0 + 1) * size)] },
                           samples: indices.map { samples[$0] }, temperature: temperature, reward: reward,
-                          intervened: intervened.isEmpty ? [] : indices.map { isIntervened($0) }, demonstration: demonstration)
+                          intervened: intervened.isEmpty ? [] : indices.map { isIntervened($0) }, demonstration: demonstration,
+                          replayed: replayed)
     }
 
     /// Whether step `i` was intervened.

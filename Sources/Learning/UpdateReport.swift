@@ -46,6 +46,9 @@ public struct UpdateReport: Codable, Sendable, Equatable {
     /// The fresh policy's observation normaliser was fitted to this many stored demonstration
     /// steps before the cloning phase (docs/learning.md "The cloning phase"); nil otherwise.
     public var normaliserFittedFrom: Int?
+    /// Steps of earlier groups reused by this update (`replay_groups`), not counted in `samples`;
+    /// nil when none.
+    public var replaySamples: Int?
 
     /// A report.
     public init(
@@ -68,5 +71,6 @@ public struct UpdateReport: Codable, Sendable, Equatable {
         case demonstrationSamples = "demonstration_samples"
         case cloneSteps = "clone_steps", cloneSamples = "clone_samples", cloneLoss = "clone_loss", cloneRefusal = "clone_refusal"
         case normaliserFittedFrom = "normaliser_fitted_from"
+        case replaySamples = "replay_samples"
     }
 }

@@ -171,6 +171,21 @@ import Testing
         #expect(engine.lastGoodCheckpoint == good)
     }
 
+    @Test func theGroupsKeptForReuseAreForgottenWhenAnotherCheckpointIsInstalled() throws {
+        let dir = try Self.robotFolder(learning: "  replay_groups: 2\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let engine = try AdaptationEngine(robotConfigDirectory: dir + "/robots", stateDirectory: dir + "/state", defaultRobot: "reacher2")
+        let good = try #require(engine.lastGoodCheckpoint)
+        let lineage = try #require(engine.lineages["reacher2"])
+        var reused = 0
+        for i in 0..<30 where lineage.reusable.groups.count < 2 {
+            reused += try engine.run(Self.plan(i), observer: Recorder(), cancellation: Cancellation()).update.report?.replaySamples ?? 0
+        }
+        #expect(lineage.reusable.groups.count == 2 && reused > 0, "accepted updates kept their groups, and later ones reused them")
+        _ = try engine.rollback(to: good, reason: "test", observer: nil)
+        #expect(lineage.reusable.groups.isEmpty, "another policy's attempts are not this one's history")
+    }
+
     @Test func aDamagedGoodCheckpointFallsBackToThePreviousGoodOneAndSaysSo() throws {
         let dir = try Self.robotFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -12,10 +12,12 @@ import Testing
     /// has no checkpoint for) separates the two paths.
     static let adaptation = "  adaptive_temperature: true\n  temperature_step: 0.1\n  train_top_k: 4\n  informative_groups_only: true\n  gate_min_attempts: 100000\n"
 
-    @Test func theEngineAndAnOfflineSessionMakeTheSameUpdatesWithTheDaemonsFiltersOn() throws {
+    /// Without and with the reuse of earlier groups (`replay_groups`), which each path keeps itself.
+    @Test(arguments: ["  hard_kl: 10\n", "  hard_kl: 10\n  replay_groups: 2\n"])
+    func theEngineAndAnOfflineSessionMakeTheSameUpdatesWithTheDaemonsFiltersOn(learning: String) throws {
         // A step deadline no loaded machine misses: a late step is a hardware fault on one path and
         // not the other, which is not what this test compares.
-        let dir = try AdaptationEngineTests.robotFolder(adaptation: Self.adaptation, learning: "  hard_kl: 10\n",
+        let dir = try AdaptationEngineTests.robotFolder(adaptation: Self.adaptation, learning: learning,
                                                         edits: [("step_deadline_ms: 100", "step_deadline_ms: 60000")])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Both start from the shipped pretrained policy, which the engine picks up from its folder.
@@ -27,7 +29,7 @@ import Testing
         #expect(lab.profile.settings.informativeGroupsOnly && lab.profile.settings.trainTopK == 4 && lab.profile.settings.adaptiveTemperature)
         let session = lab.session(start: start.copy(), reference: start.copy())
 
-        var reasons: [String] = [], trained = 0, shifted = false
+        var reasons: [String] = [], trained = 0, shifted = false, reused = 0
         for i in 0..<16 {
             // The experiment's dynamics shift: some groups all fail, which moves the adaptive shift.
             var plan = AdaptationEngineTests.plan(i)
@@ -44,12 +46,15 @@ import Testing
             #expect(mine.count == theirs.count && gap <= 1e-6, "task \(i): the same parameters (largest gap \(gap))")
             reasons += daemon.update.skipReason.map { [$0] } ?? []
             if daemon.update.accepted { trained += 1 }
+            reused += daemon.update.report?.replaySamples ?? 0
+            #expect(offline.update.report?.replaySamples == daemon.update.report?.replaySamples, "task \(i): the same reused steps")
             if daemon.attempts.first?.temperature != plan.temperatureBase { shifted = true }
         }
         // The run exercised what the offline session used to leave out.
         #expect(reasons.contains { $0.hasPrefix("uninformative group") }, "informative_groups_only skipped a group: \(reasons)")
         #expect(trained > 0, "some update ran (on the top 4 attempts)")
         #expect(shifted, "the adaptive temperature shift moved the schedule")
+        #expect((reused > 0) == learning.contains("replay_groups"), "earlier groups were reused exactly when asked: \(reused) steps")
     }
 
     @Test func topKTrainsOnTheAttemptsWithTheLargestAdvantagesAndTheRestAreLeftOut() {
