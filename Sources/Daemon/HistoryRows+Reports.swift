@@ -19,6 +19,7 @@ extension UpdateRow {
                   klRetries: report.klRetries)
         cloneSteps = report.cloneSteps; cloneSamples = report.cloneSamples
         cloneLoss = report.cloneLoss; cloneRefusal = report.cloneRefusal
+        replaySamples = report.replaySamples
     }
 }
 

@@ -132,6 +132,7 @@ final class TaskRecorder: AdaptationObserver, @unchecked Sendable {
         if let samples = update.cloneSamples { metadata["clone_samples"] = "\(samples)" }
         if let loss = update.cloneLoss { metadata["clone_loss"] = "\(Self.format(loss))" }
         if let refusal = update.cloneRefusal { metadata["clone_refusal"] = "\(refusal)" }
+        if let reused = update.replaySamples { metadata["replay_samples"] = "\(reused)" }
         let line: String
         if let skipped = update.skipped {
             line = "task \(plan.id): no update (\(skipped))"

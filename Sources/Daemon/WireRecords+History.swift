@@ -17,6 +17,7 @@ extension UpdateInfo {
         klRetries = row.klRetries
         cloneSteps = row.cloneSteps; cloneSamples = row.cloneSamples
         cloneLoss = row.cloneLoss; cloneRefusal = row.cloneRefusal
+        replaySamples = row.replaySamples
     }
 }
 

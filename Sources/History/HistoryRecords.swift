@@ -154,6 +154,9 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var cloneSamples: Int?
     public var cloneLoss: Double?
     public var cloneRefusal: String?
+    /// Steps of earlier groups the update reused (`replay_groups`); nil when none, and in rows
+    /// written before the column existed (v12).
+    public var replaySamples: Int?
     /// Unix seconds.
     public var createdAt: Double
 
@@ -179,6 +182,7 @@ public struct UpdateRow: Codable, Sendable, Equatable, FetchableRecord, MutableP
         case interventionSamples = "intervention_samples", demonstrationSamples = "demonstration_samples"
         case klRetries = "kl_retries"
         case cloneSteps = "clone_steps", cloneSamples = "clone_samples", cloneLoss = "clone_loss", cloneRefusal = "clone_refusal"
+        case replaySamples = "replay_samples"
     }
 }
 

@@ -154,6 +154,11 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v11-update-clone") { db in
             try db.alter(table: "updates") { t in for (name, type) in cloneColumns { t.add(column: name, type) } }
         }
+        // Steps of earlier groups an update reused (`replay_groups`): nil when none and in rows
+        // recorded before it was kept.
+        migrator.registerMigration("v12-update-replay-samples") { db in
+            try db.alter(table: "updates") { t in t.add(column: "replay_samples", .integer) }
+        }
         return migrator
     }
 

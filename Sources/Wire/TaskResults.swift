@@ -87,6 +87,9 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     public var cloneSamples: Int?
     public var cloneLoss: Double?
     public var cloneRefusal: String?
+    /// Steps of earlier groups the update reused (`replay_groups`; absent when none, from older
+    /// daemons and older rows).
+    public var replaySamples: Int?
 
     public init(accepted: Bool, refusal: String?, skipped: String?, policyLoss: Double, approxKL: Double, clipFraction: Double,
                 gradNorm: Double, entropy: Double, epochs: Int, seconds: Double, parent: String?, candidate: String?,
@@ -108,7 +111,7 @@ public struct UpdateInfo: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case accepted, refusal, skipped, policyLoss, clipFraction, gradNorm, entropy, klToReference, epochs, samples
         case earlyStopped, seconds, parent, candidate, learningRate, interventionSamples, demonstrationSamples, klRetries
-        case cloneSteps, cloneSamples, cloneLoss, cloneRefusal
+        case cloneSteps, cloneSamples, cloneLoss, cloneRefusal, replaySamples
         case approxKL = "approxKl"
     }
 }

@@ -17,7 +17,7 @@ enum ExportTable {
     static let updateColumns = ["task_id", "robot", "task", "accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "grad_norm",
                                 "entropy", "kl_to_reference", "epochs", "samples", "early_stopped", "seconds", "learning_rate", "parent",
                                 "candidate", "intervention_samples", "demonstration_samples", "kl_retries",
-                                "clone_steps", "clone_samples", "clone_loss", "clone_refusal"]
+                                "clone_steps", "clone_samples", "clone_loss", "clone_refusal", "replay_samples"]
     static let eventColumns = ["at", "kind", "robot", "checkpoint", "from_checkpoint", "reason", "task_id"]
 
     /// The columns of `kind`.
@@ -52,7 +52,8 @@ enum ExportTable {
                  .number(u.clipFraction), .number(u.gradNorm), .number(u.entropy), number(u.klToReference), .integer(u.epochs),
                  integer(u.samples), u.earlyStopped.map { .flag($0) } ?? .null, .number(u.seconds),
                  number(u.learningRate), text(u.parent), text(u.candidate), integer(u.interventionSamples), integer(u.demonstrationSamples),
-                 integer(u.klRetries), integer(u.cloneSteps), integer(u.cloneSamples), number(u.cloneLoss), text(u.cloneRefusal)]
+                 integer(u.klRetries), integer(u.cloneSteps), integer(u.cloneSamples), number(u.cloneLoss), text(u.cloneRefusal),
+                 integer(u.replaySamples)]
             }
         case .checkpointEvents:
             return (t.checkpointEvents ?? []).map { event(t.taskId, $0) }

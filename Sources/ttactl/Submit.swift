@@ -106,7 +106,7 @@ struct Submit: ParsableCommand {
         if let skipped = update.skipped { return "no update: \(skipped)" }
         if update.accepted {
             // Older daemons and older rows leave out the sample count, the reference KL and the early stop.
-            let samples = update.samples.map { " over \($0) steps" } ?? ""
+            let samples = update.samples.map { " over \($0) steps" + (update.replaySamples.map { " (and \($0) reused from earlier groups)" } ?? "") } ?? ""
             let reference = update.klToReference.map { String(format: ", KL to reference %.4f", $0) } ?? ""
             let stopped = update.earlyStopped == true ? " (stopped early at target_kl)" : ""
             let retried = update.klRetries.map { " after \($0) tr\($0 == 1 ? "y" : "ies") refused for KL (rate / 1.5 each)" } ?? ""

@@ -15,6 +15,7 @@ import Testing
         .adaptiveLearningRate: "false", .desiredKL: "0.02", .learningRateMin: "0.00002", .learningRateMax: "0.05", .interventionWeight: "0.5",
         .demonstrationWeight: "0.5", .demonstrationSteps: "64", .klRefusalRetries: "2",
         .cloneSteps: "10", .cloneBatchSize: "32", .cloneLearningRate: "0.0005", .cloneTrainable: "[head]",
+        .replayGroups: "2",
     ]
 
     @Test("every learning key reaches its hyperparameter", arguments: PPOConfig.Key.allCases)

@@ -3,7 +3,8 @@ import Testing
 @testable import History
 
 /// A database written before updates kept how many of a person's steps they cloned (v9), how
-/// many tries were refused for their KL (v10), or what their cloning phase did (v11), still opens, gains the columns, reads its old rows
+/// many tries were refused for their KL (v10), what their cloning phase did (v11), or how many
+/// steps of earlier groups they reused (v12), still opens, gains the columns, reads its old rows
 /// as unknown, and keeps new rows whole.
 struct InterventionSamplesMigrationTests {
     /// An old row written, the columns and their migration taken back out (as the older daemon
@@ -55,5 +56,11 @@ struct InterventionSamplesMigrationTests {
         }
         #expect(old.cloneSteps == nil && old.cloneSamples == nil && old.cloneLoss == nil && old.cloneRefusal == nil && old.samples == 96)
         #expect(new.cloneSteps == 50 && new.cloneSamples == 1234 && new.cloneLoss == 0.75 && new.cloneRefusal == nil && new.samples == 240)
+    }
+
+    @Test func anOlderDatabaseWithoutTheReplaySamplesColumnOpensAndGainsIt() throws {
+        let (old, new) = try Self.migrate(dropping: ["replay_samples"], migration: "v12-update-replay-samples") { $0.replaySamples = 720 }
+        #expect(old.replaySamples == nil && old.samples == 96, "rows from before the column say unknown")
+        #expect(new.replaySamples == 720 && new.samples == 240)
     }
 }
