@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BLAS
+import Policy
 
 /// Adam (Kingma & Ba 2015) over a policy's flat parameter buffer, with bias correction.
 ///
@@ -64,5 +66,33 @@ final class AdamOptimizer {
         m = [Float](repeating: 0, count: count)
         v = [Float](repeating: 0, count: count)
         step = 0
+    }
+}
+
+extension AdamOptimizer {
+    /// One step of an update loop (the PPO update's and the cloning phase's alike): `gradient`
+    /// masked to the trainable parameters (`mask` 1 or 0 per parameter; nil: all train), its
+    /// global norm clipped to `maxGradNorm`, then Adam on `policy`'s parameters. Returns the norm
+    /// before clipping, or nil when it is not finite (then nothing moved).
+    func maskedClippedStep(gradient: inout [Float], mask: [Float]?, maxGradNorm: Double, policy: Policy, learningRate: Double,
+                           beta1: Double, beta2: Double, eps: Double) -> Double? {
+        if let mask {
+            // Frozen tensors get no gradient, so Adam never moves them.
+            gradient.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= mask[i] } }
+        }
+        let norm = gradient.withUnsafeBufferPointer {
+            Double(BLAS.sdot(count: $0.count, x: $0.baseAddress!, y: $0.baseAddress!)).squareRoot()
+        }
+        guard norm.isFinite else { return nil }
+        if norm > maxGradNorm {
+            let scale = Float(maxGradNorm / (norm + 1e-6))
+            gradient.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= scale } }
+        }
+        gradient.withUnsafeBufferPointer { g in
+            policy.withParameters { p in
+                apply(gradient: g.baseAddress!, to: p.baseAddress!, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps)
+            }
+        }
+        return norm
     }
 }

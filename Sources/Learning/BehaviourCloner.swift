@@ -126,20 +126,10 @@ public final class BehaviourCloner: @unchecked Sendable {
             guard loss.isFinite else { return refuse("non-finite clone loss") }
             if step == 0 { report.firstLoss = loss }
             report.lastLoss = loss
-            gradient.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= mask[i] } }
-            let norm = gradient.withUnsafeBufferPointer {
-                Double(BLAS.sdot(count: $0.count, x: $0.baseAddress!, y: $0.baseAddress!)).squareRoot()
-            }
-            guard norm.isFinite else { return refuse("non-finite clone gradient") }
-            if norm > config.maxGradNorm {
-                let scale = Float(config.maxGradNorm / (norm + 1e-6))
-                gradient.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= scale } }
-            }
-            gradient.withUnsafeBufferPointer { g in
-                policy.withParameters { p in
-                    adam.apply(gradient: g.baseAddress!, to: p.baseAddress!, learningRate: config.cloneLearningRate,
-                               beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps)
-                }
+            guard adam.maskedClippedStep(gradient: &gradient, mask: mask, maxGradNorm: config.maxGradNorm, policy: policy,
+                                         learningRate: config.cloneLearningRate, beta1: config.adamBeta1,
+                                         beta2: config.adamBeta2, eps: config.adamEps) != nil else {
+                return refuse("non-finite clone gradient")
             }
             report.steps += 1
         }

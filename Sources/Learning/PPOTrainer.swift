@@ -253,23 +253,10 @@ public final class PPOTrainer: @unchecked Sendable {
                         }
                     }
                 }
-                if let trainableMask {
-                    // Frozen tensors get no gradient, so Adam never moves them.
-                    gradient.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= trainableMask[i] } }
-                }
-                let norm = gradient.withUnsafeBufferPointer {
-                    Double(BLAS.sdot(count: $0.count, x: $0.baseAddress!, y: $0.baseAddress!)).squareRoot()
-                }
-                guard norm.isFinite else { return refuse("non-finite gradient", report) }
-                if norm > config.maxGradNorm {
-                    let scale = Float(config.maxGradNorm / (norm + 1e-6))
-                    gradient.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= scale } }
-                }
-                gradient.withUnsafeBufferPointer { g in
-                    policy.withParameters { p in
-                        adam.apply(gradient: g.baseAddress!, to: p.baseAddress!, learningRate: lr,
-                                   beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps)
-                    }
+                guard let norm = adam.maskedClippedStep(gradient: &gradient, mask: trainableMask, maxGradNorm: config.maxGradNorm,
+                                                        policy: policy, learningRate: lr, beta1: config.adamBeta1,
+                                                        beta2: config.adamBeta2, eps: config.adamEps) else {
+                    return refuse("non-finite gradient", report)
                 }
                 steps += 1
                 report.policyLoss += terms.pgLoss
