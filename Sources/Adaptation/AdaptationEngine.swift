@@ -395,7 +395,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         if case .train = step.next {
             decision.trainer = lineage.trainer
             decision.cloner = lineage.cloner
-            decision.replay = lineage.reusable.all
+            decision.replay = lineage.reusable.recent(lineage.profile.learning.replayGroups)
             if lineage.carriedLearningRate == nil { lineage.carriedLearningRate = lineage.trainer.learningRate }
         }
         return decision

@@ -109,7 +109,7 @@ public final class OfflineAdaptation {
             case .train(let chosen, let advantages):
                 let trajectories = results.map(\.trajectory)
                 let report = AdaptationStep.update(trainer, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
-                                                   replay: reusable.all)
+                                                   replay: reusable.recent(profile.learning.replayGroups))
                 if report.accepted {
                     reusable.remember(chosen.map { trajectories[$0] }, advantages: chosen.map { advantages[$0] },
                                       limit: profile.learning.replayGroups)

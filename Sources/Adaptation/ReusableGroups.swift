@@ -8,8 +8,9 @@ struct ReusableGroups {
     /// Oldest first.
     private(set) var groups: [[(attempt: Trajectory, advantage: Double)]] = []
 
-    /// Every kept attempt with its advantage, oldest group first.
-    var all: [(attempt: Trajectory, advantage: Double)] { groups.flatMap { $0 } }
+    /// The attempts of the last `limit` kept groups with their advantages, oldest group first
+    /// (a reload may have lowered `replay_groups` since they were kept; 0 gives none).
+    func recent(_ limit: Int) -> [(attempt: Trajectory, advantage: Double)] { groups.suffix(max(limit, 0)).flatMap { $0 } }
 
     /// Keeps an accepted update's group, and at most the last `limit` groups (0 keeps none).
     /// Attempts at advantage 0 carry nothing and are left out.
