@@ -30,10 +30,10 @@ struct RobotProfile: Sendable {
         }
         policy = section.policyConfig(for: config)
         startingCheckpoint = try section.startingCheckpointPath(for: config)
+        // Every name must pick at least one tensor of this policy, or a typo would freeze it all.
+        let names = learning.trainable == nil && learning.cloneTrainable == nil ? [] : Policy(config: policy, seed: 0).tensorLayout.map(\.name)
         for (key, list) in [("trainable", learning.trainable), ("clone_trainable", learning.cloneTrainable)] {
             guard let list else { continue }
-            // Every name must pick at least one tensor of this policy, or a typo would freeze it all.
-            let names = Policy(config: policy, seed: 0).tensorLayout.map(\.name)
             for prefix in list where !names.contains(where: { $0 == prefix || $0.hasPrefix(prefix + ".") }) {
                 throw AdaptationError(.invalid, field: "\(config.path): learning.\(key)",
                                       "\"\(prefix)\" names no tensor of this policy (its tensors: \(names.joined(separator: ", ")))")

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import BLAS
 import Policy
 
 /// Behaviour cloning of a person's steps, after a task's PPO update: the stored demonstrations of

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import BLAS
 import Policy
 
 /// Clipped PPO with group-relative advantages: one small update from a group of N attempts.
