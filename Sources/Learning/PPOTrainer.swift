@@ -160,23 +160,16 @@ public final class PPOTrainer: @unchecked Sendable {
         // policy before this update, so the clip, the early stop and the hard KL limit measure this
         // update's move alone; the advantage carries the truncated importance weight
         // min(1, pi_before / pi_behaviour) (V-trace's rho-bar = 1), so steps the policy has since
-        // made less likely count less, and none counts more than a fresh one. And a step the
-        // policy has already moved past the clip in its advantage's direction since it was sampled
-        // (pi_before / pi_behaviour above 1 + clip_high for A > 0, below 1 - clip_low for A < 0)
-        // is pushed no further: without that, each of the K + 1 updates that see it may move it by
-        // a full clip again, and a few good attempts pull the mean action far past where one
-        // update's trust region would stop it (ttad-lab's reacher2 lost 12.7 points of greedy
-        // success that way; docs/experiment.md).
+        // made less likely count less, and none counts more than a fresh one.
         if replayTotal > 0 {
             let before = evaluateAll(policy, obs: obs, raw: raw, temps: temps, workspace: ws).logProb
             for i in 0..<total where isReplay[i] {
-                let moved = exp(Double(before[i]) - Double(oldLogProb[i]))   // pi_before / pi_behaviour
-                guard moved.isFinite, before[i].isFinite else {
+                let weight = min(1, exp(Double(before[i]) - Double(oldLogProb[i])))
+                guard weight.isFinite, before[i].isFinite else {
                     return UpdateReport(accepted: false, refusal: "non-finite importance weight of a reused step", samples: total,
                                         seconds: seconds())
                 }
-                let pastClip = adv[i] > 0 ? moved > 1 + config.clipHigh : moved < 1 - config.clipLow
-                adv[i] = pastClip ? 0 : adv[i] * Float(min(1, moved))
+                adv[i] *= Float(weight)
                 oldLogProb[i] = before[i]
             }
         }

@@ -4,7 +4,7 @@ import Testing
 
 /// Reusing earlier groups (`replay_groups`, docs/learning.md "Reusing earlier groups"): a reused
 /// attempt's steps take the ratio to the policy before the update and the truncated importance
-/// weight min(1, pi_before / pi_behaviour), and none is pushed past the clip its own update allowed.
+/// weight min(1, pi_before / pi_behaviour).
 @Suite struct ReplayLearningTests {
     let config = PolicyConfig(observationSize: 4, actionSize: 2, hiddenSizes: [16], bins: 8)
 
@@ -61,50 +61,16 @@ import Testing
         let freshOnly = train([], [])
         let cancelled = train(Self.reused(group))
         let discounted = train(Self.reused(group, behaviourShift: 3))
-        #expect(cancelled.report.accepted && discounted.report.accepted)
+        // A behaviour policy *less* likely than the current one: the weight stays at 1.
+        let truncated = train(Self.reused(group, behaviourShift: -3))
+        #expect(cancelled.report.accepted && discounted.report.accepted && truncated.report.accepted)
         let p = { (policy: Policy) in policy.binProbabilities(observation: obs, temperature: 1)[3] }
         #expect(abs(p(cancelled.policy) - before) < 0.01, "weight 1: the two pushes cancel (\(before) -> \(p(cancelled.policy)))")
+        #expect(abs(p(truncated.policy) - before) < 0.01, "a weight over 1 is truncated to 1 (\(before) -> \(p(truncated.policy)))")
         let gain = p(freshOnly.policy) - before
         #expect(gain > 0.02, "the fresh group alone raises the best bin (\(before) -> \(p(freshOnly.policy)))")
         #expect(p(discounted.policy) - before > gain / 2,
                 "weight e^-3: the fresh push wins (\(before) -> \(p(discounted.policy)); alone -> \(p(freshOnly.policy)))")
-    }
-
-    /// One update on a reused group alone, every attempt at `advantage`, its behaviour log-probs
-    /// shifted by `behaviourShift` (pi_before / pi_behaviour = e^-shift): how far the parameters move.
-    func moveOnReused(advantage: Double, behaviourShift: Float, seed: UInt64 = 13) throws -> Float {
-        let start = Policy(config: config, seed: seed)
-        var rng = PolicyRNG(seed: seed + 1)
-        let (group, _) = try #require(banditGroup(policy: start, rng: &rng, best: 3))
-        let policy = start.copy()
-        var r = PolicyRNG(seed: seed + 2)
-        let report = PPOTrainer(policy: policy, reference: nil, config: PPOConfig { $0.targetKL = nil })
-            .update(group: Self.reused(group, behaviourShift: behaviourShift), advantages: group.map { _ in advantage }, rng: &r)
-        #expect(report.accepted && report.replaySamples == 80, "\(report)")
-        return Self.largestChange(start.parameterSnapshot(), policy.parameterSnapshot())
-    }
-
-    /// The weight is truncated at 1: a step the behaviour policy was less likely to take than the
-    /// policy now is (pi_before / pi_behaviour = e^3), pushed back down (A < 0), trains exactly as
-    /// one the policy has not moved.
-    @Test func aWeightOverOneIsTruncatedToOne() throws {
-        let unmoved = try moveOnReused(advantage: -1, behaviourShift: 0)
-        let truncated = try moveOnReused(advantage: -1, behaviourShift: -3)
-        #expect(unmoved > 1e-3 && abs(unmoved - truncated) < unmoved / 1000, "moved \(unmoved) at weight 1, \(truncated) at e^3 truncated")
-    }
-
-    /// A reused step the policy has already moved past the clip in its advantage's direction since
-    /// it was sampled (pi_before / pi_behaviour past 1 + clip_high for A > 0, below 1 - clip_low
-    /// for A < 0) is pushed no further; inside the clip it trains.
-    @Test func aStepAlreadyMovedPastTheClipItsWayIsPushedNoFurther() throws {
-        // clip_high 0.28: e^0.2 = 1.22 is inside, e^0.3 = 1.35 past it.
-        #expect(try moveOnReused(advantage: 1, behaviourShift: -0.2) > 1e-3)
-        #expect(try moveOnReused(advantage: 1, behaviourShift: -0.3) == 0)
-        // clip_low 0.2: e^-0.2 = 0.82 is inside, e^-0.3 = 0.74 past it.
-        #expect(try moveOnReused(advantage: -1, behaviourShift: 0.2) > 1e-3)
-        #expect(try moveOnReused(advantage: -1, behaviourShift: 0.3) == 0)
-        // Past the clip the other way: a step the policy made likelier, now judged bad, still trains.
-        #expect(try moveOnReused(advantage: -1, behaviourShift: -3) > 1e-3)
     }
 
     /// A person's steps in a reused attempt were cloned by the update that first trained on them.
