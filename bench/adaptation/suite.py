@@ -168,7 +168,7 @@ class TtadArm:
         if info.get("state") != "done":
             raise RuntimeError(f"task {task_id} (seed {task_seed}) ended {info.get('state')}: {info}")
         attempts = info.get("attempts", [])
-        keep = ("accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "epochs", "early_stopped", "kl_retries",
+        keep = ("accepted", "refusal", "policy_loss", "approx_kl", "clip_fraction", "epochs", "early_stopped", "kl_retries", "seconds",
                 "intervention_samples", "demonstration_samples")
         record = {"seed": task_seed, "successes": sum(bool(a.get("success")) for a in attempts),
                   "steps": [a.get("steps") for a in attempts],
