@@ -10,6 +10,7 @@ across tasks), 4 epochs x 4 minibatches, global gradient norm clipped to 1.0 (tt
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Sequence
 
@@ -81,11 +82,13 @@ class PlainGRPO:
                     for t in temperatures(self.config)]
         rewards = [reward(a, self.bench.max_steps, self.config.reward) for a in attempts]
         advantages = group_advantages(rewards)
+        began = time.perf_counter()
         if advantages is not None:
             self._update(attempts, advantages)
             self.updates += 1
         return {"seed": task_seed, "successes": sum(a.success for a in attempts), "rewards": rewards,
-                "steps": [a.steps for a in attempts], "updated": advantages is not None}
+                "steps": [a.steps for a in attempts], "updated": advantages is not None,
+                "update_seconds": time.perf_counter() - began if advantages is not None else 0.0}
 
     def _update(self, attempts: List[Attempt], advantages: np.ndarray) -> None:
         obs = torch.as_tensor(np.concatenate([np.asarray(a.observations) for a in attempts]), dtype=torch.float32)

@@ -302,6 +302,22 @@ def steps_on_shared_successes(runs: List[Dict[str, Any]], arm: str, other: str) 
             "shared_tasks": float(np.mean([p[2] for p in pairs]))}
 
 
+def update_ms_per_task(runs: List[Dict[str, Any]], arm: str) -> Optional[float]:
+    """Wall time of the arm's updates per training task (ms; the rest of ``ms_per_task`` is its
+    attempts), mean over seeds; None when the runs predate the timing."""
+    per_run = []
+    for r in runs:
+        tasks = r["arms"][arm]["tasks"]
+        if arm == "plain":
+            times = [t.get("update_seconds") for t in tasks]
+        else:
+            times = [u.get("seconds") for t in tasks for u in t["updates"]]
+        if not tasks or any(x is None for x in times):
+            return None
+        per_run.append(1000 * sum(times) / len(tasks))
+    return float(np.mean(per_run)) if per_run else None
+
+
 def summarise(bench: Benchmark, runs: List[Dict[str, Any]]) -> Dict[str, Any]:
     """Per-benchmark means, share of the drop recovered, seeds below start, paired CIs."""
     def succ(run: Dict[str, Any], arm: str, key: str = "eval_shifted") -> float:
@@ -324,6 +340,7 @@ def summarise(bench: Benchmark, runs: List[Dict[str, Any]]) -> Dict[str, Any]:
             "seeds_below_start": sum(v < succ(r, "start") for v, r in zip(values, runs)),
             "mean_steps_to_success": float(np.mean(steps)) if steps else None,
             "ms_per_task": float(np.mean([r["arms"][arm]["ms_per_task"] for r in runs])),
+            "update_ms_per_task": update_ms_per_task(runs, arm),
             "minus_start": t_interval([v - succ(r, "start") for v, r in zip(values, runs)]),
         }
     if "plain" in summary["arms"] and "ttad" in summary["arms"]:
@@ -353,10 +370,13 @@ def print_table(summaries: List[Dict[str, Any]]) -> None:
     for s in summaries:
         print(f"\n{s['benchmark']}: start unshifted {fmt(s['start_unshifted'])}%, start shifted {fmt(s['start_shifted'])}%"
               f" (drop {fmt(s['drop'])} points)")
-        print(f"  {'arm':11} {'success %':>9} {'recovered %':>11} {'seeds<start':>11} {'steps':>6} {'ms/task':>8}  vs start (95% CI)")
+        print(f"  {'arm':11} {'success %':>9} {'recovered %':>11} {'seeds<start':>11} {'steps':>6} {'ms/task':>8} "
+              f"{'of it update':>12}  vs start (95% CI)")
         for arm, a in s["arms"].items():
+            update = a.get("update_ms_per_task")
             print(f"  {arm:11} {fmt(a['success']):>9} {fmt(a['recovered']):>11} {a['seeds_below_start']:>11} "
-                  f"{fmt(a['mean_steps_to_success'], False):>6} {a['ms_per_task']:>8.0f}  {ci(a['minus_start'])}")
+                  f"{fmt(a['mean_steps_to_success'], False):>6} {a['ms_per_task']:>8.0f} "
+                  f"{'-' if update is None else f'{update:.1f}':>12}  {ci(a['minus_start'])}")
         if "ttad_minus_plain" in s:
             print(f"  ttad - plain (paired, 95% CI): {ci(s['ttad_minus_plain'])} points")
         if "ttad_minus_binary" in s:
