@@ -28,6 +28,13 @@ public struct DaemonConfig: Sendable, Equatable {
     public var curveClientKeysDirectory = "/etc/ttad/clients.d"
     /// The Prometheus `/metrics` endpoint (`metrics:`), off by default.
     public var metrics = MetricsConfig()
+    /// Threads OpenBLAS may use for the PPO update. Default 1: the daemon shares the robot PC's
+    /// cores with the robot's controller, and an idle OpenBLAS worker spins on `sched_yield` for
+    /// a while after every call it took part in. On the adaptation suite (release build, 2
+    /// cores) a second thread doubled to tripled the daemon's CPU time for the same ms per task
+    /// (docs/experiment.md, the timing table). 0 leaves OpenBLAS its own choice (one per core,
+    /// or `OPENBLAS_NUM_THREADS`). At most 256.
+    public var blasThreads = 1
 
     public init() {}
 
@@ -37,7 +44,7 @@ public struct DaemonConfig: Sendable, Equatable {
         case defaultRobot = "default_robot", queueCapacity = "queue_capacity", socketMode = "socket_mode"
         case tcpEndpoint = "tcp_endpoint", curveSecretKeyFile = "curve_secret_key_file"
         case curveClientKeysDirectory = "curve_client_keys_directory"
-        case metrics
+        case metrics, blasThreads = "blas_threads"
     }
 
     /// An error in the config file: names the file, the key and what was expected.
@@ -115,6 +122,11 @@ public struct DaemonConfig: Sendable, Equatable {
                     throw Invalid(file: file, key: name, message: "expected an integer from 1 to 100000")
                 }
                 config.queueCapacity = n
+            case .blasThreads:
+                guard let n = value.int, (0...256).contains(n) else {
+                    throw Invalid(file: file, key: name, message: "expected an integer from 0 to 256 (0: OpenBLAS's own choice)")
+                }
+                config.blasThreads = n
             case .socketMode:
                 guard let s = value.string, let mode = UInt16(s, radix: 8), mode <= 0o777 else {
                     throw Invalid(file: file, key: name, message: "expected an octal mode such as 0660")

@@ -45,6 +45,9 @@ public struct DaemonLauncher: Sendable {
             logger.critical("\(error)")
             throw ConfigurationError(description: "\(error)")  // a bad config is not fixed by restarting
         }
+        if daemonConfig.blasThreads > 0 { BLAS.threads = daemonConfig.blasThreads }
+        // Read back from OpenBLAS: what it will use, not what was asked.
+        logger.info("OpenBLAS uses \(BLAS.threads) thread(s) for updates", metadata: ["blas_threads": "\(BLAS.threads)"])
         let daemon = Daemon(config: daemonConfig, logger: logger, makeAdaptation: Self.makeAdaptation)
         // Never released, so the history database stays open until the process exits. Closing it
         // would make SQLite checkpoint and delete its -wal and -shm files, and a daemon restarted

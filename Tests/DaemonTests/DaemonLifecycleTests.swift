@@ -72,6 +72,32 @@ import Wire
         #expect(clock.now - start < .seconds(5))
     }
 
+    /// OpenBLAS keeps to one thread unless `blas_threads` says otherwise: an idle second worker
+    /// spins beside the robot's controller (docs/configuration.md). The count is read back from
+    /// OpenBLAS after it was set.
+    @Test func openBLASKeepsToTheConfiguredThreads() throws {
+        for (extra, expected) in [("", "1"), ("blas_threads: 1", "1"), ("blas_threads: 0", nil)] {
+            let daemon = try DaemonProcess(extraConfig: extra)
+            defer { daemon.crash() }
+            let logged = Poll.until(.seconds(20), every: .milliseconds(5)) { daemon.log.contains("OpenBLAS uses ") }
+            try #require(logged, "no thread count logged with \"\(extra)\"\n\(daemon.log)")
+            let line = daemon.log.split(separator: "\n").first { $0.contains("OpenBLAS uses ") }.map(String.init) ?? ""
+            let count = line.components(separatedBy: "OpenBLAS uses ").last?.split(separator: " ").first.flatMap { Int($0) }
+            if let expected {
+                #expect(count == Int(expected), "\"\(extra)\": \(line)")
+            } else {
+                #expect((count ?? 0) >= 1, "0 leaves OpenBLAS its own choice: \(line)")
+            }
+        }
+    }
+
+    @Test func refusesABlasThreadCountOutOfRange() throws {
+        let daemon = try DaemonProcess(extraConfig: "blas_threads: -1")
+        daemon.process.waitUntilExit()
+        #expect(daemon.process.terminationStatus == 78)
+        #expect(daemon.log.contains("blas_threads") && daemon.log.contains("0 to 256"), "\(daemon.log)")
+    }
+
     @Test func refusesABadConfigNamingFileAndKey() throws {
         let daemon = try DaemonProcess(extraConfig: "queue_capacity: lots")
         daemon.process.waitUntilExit()
