@@ -31,7 +31,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Threads OpenBLAS may use for the PPO update. Default 1: the daemon shares the robot PC's
     /// cores with the robot's controller, and an idle OpenBLAS worker spins on `sched_yield` for
     /// a while after every call it took part in. On the adaptation suite (release build, 2
-    /// cores) a second thread doubled to tripled the daemon's CPU time for the same ms per task
+    /// cores) a second thread took 2 to 2.6 times the daemon's CPU time for the same ms per task
     /// (docs/experiment.md, the timing table). 0 leaves OpenBLAS its own choice (one per core,
     /// or `OPENBLAS_NUM_THREADS`). At most 256.
     public var blasThreads = 1
