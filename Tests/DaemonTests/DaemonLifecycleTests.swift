@@ -76,7 +76,8 @@ import Wire
     /// spins beside the robot's controller (docs/configuration.md). The count is read back from
     /// OpenBLAS after it was set.
     @Test func openBLASKeepsToTheConfiguredThreads() throws {
-        for (extra, expected) in [("", "1"), ("blas_threads: 1", "1"), ("blas_threads: 0", nil)] {
+        let cases: [(extra: String, expected: Int?)] = [("", 1), ("blas_threads: 1", 1), ("blas_threads: 0", nil)]
+        for (extra, expected) in cases {
             let daemon = try DaemonProcess(extraConfig: extra)
             defer { daemon.crash() }
             let logged = Poll.until(.seconds(20), every: .milliseconds(5)) { daemon.log.contains("OpenBLAS uses ") }
@@ -84,7 +85,7 @@ import Wire
             let line = daemon.log.split(separator: "\n").first { $0.contains("OpenBLAS uses ") }.map(String.init) ?? ""
             let count = line.components(separatedBy: "OpenBLAS uses ").last?.split(separator: " ").first.flatMap { Int($0) }
             if let expected {
-                #expect(count == Int(expected), "\"\(extra)\": \(line)")
+                #expect(count == expected, "\"\(extra)\": \(line)")
             } else {
                 #expect((count ?? 0) >= 1, "0 leaves OpenBLAS its own choice: \(line)")
             }
