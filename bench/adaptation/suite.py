@@ -172,6 +172,7 @@ class TtadArm:
                 "intervention_samples", "demonstration_samples")
         record = {"seed": task_seed, "successes": sum(bool(a.get("success")) for a in attempts),
                   "steps": [a.get("steps") for a in attempts],
+                  "attempt_success": [bool(a.get("success")) for a in attempts],
                   "updates": [{k: u.get(k) for k in keep if k in u} for u in info.get("updates") or []],
                   "checkpoint_events": [{k: e.get(k) for k in ("kind", "checkpoint", "reason") if k in e}
                                         for e in info.get("checkpoint_events") or []]}

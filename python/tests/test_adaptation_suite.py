@@ -64,6 +64,9 @@ def test_the_suite_pairs_every_arm_on_the_same_tasks_and_evaluates_on_held_out_s
         assert run["arms"][arm]["training_seeds"] == run["training_seeds"], arm
         assert len(run["arms"][arm]["tasks"]) == 2
         assert all(len(t["steps"]) == result["attempts"] == 8 for t in run["arms"][arm]["tasks"])
+        if arm != "plain":
+            assert all(len(t["attempt_success"]) == 8 and sum(t["attempt_success"]) == t["successes"]
+                       for t in run["arms"][arm]["tasks"]), "each attempt's success is recorded"
         assert 0 <= run["arms"][arm]["eval_shifted"]["success"] <= 1
     assert run["arms"]["ttad"]["imported_checkpoint"].startswith("ckpt-")  # the start went on through `import`
     assert run["arms"]["ttad"]["final_checkpoint"].endswith(".safetensors")
@@ -92,6 +95,24 @@ def test_steps_are_compared_only_on_the_evaluation_tasks_both_arms_solve():
     assert e["saving"] == pytest.approx((15.5 - 12) / 15.5)
     assert e["shared_tasks"] == pytest.approx(1.5)
     assert suite.steps_on_shared_successes([run([None], [5])], "ttad", "ttad-binary") is None
+
+
+def test_speed_room_is_the_fastest_success_against_the_groups_mean_success():
+    import speed_room
+    tasks = [
+        # recorded successes: 40 and 60 steps succeed (mean 50, fastest 40: 20% room), 45 failed
+        {"steps": [40, 60, 45], "successes": 2, "attempt_success": [True, True, False]},
+        # older runs: the attempts that ended before max_steps (100) succeeded: 80 and 90
+        {"steps": [80, 90, 100], "successes": 2},
+        # the count disagrees with the guess (a failure ended early): not used
+        {"steps": [30, 50, 100], "successes": 1},
+        # one success: no room to measure
+        {"steps": [70, 100, 100], "successes": 1, "attempt_success": [True, False, False]},
+    ]
+    r = speed_room.benchmark_room([{"arms": {"ttad": {"tasks": tasks}}}], max_steps=100)
+    assert r["tasks"] == 4 and r["unknown"] == 1 and r["groups"] == 2
+    assert r["room"] == pytest.approx((0.2 + 5 / 85) / 2)
+    assert r["cv"] == pytest.approx((10 / 50 + 5 / 85) / 2)
 
 
 # -- the benchmarks themselves (cheap: no daemon, a few episodes each) ---------------------------
