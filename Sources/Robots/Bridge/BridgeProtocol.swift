@@ -89,6 +89,7 @@ public enum BridgeProtocol {
 
     /// Encodes a header into its frame.
     public static func encode(_ header: Header) -> [UInt8] {
+        if let frame = FlatHeaderCodec.encode(header) { return frame }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         // Header is plain data; encoding cannot fail.
@@ -101,6 +102,10 @@ public enum BridgeProtocol {
     /// non-finite float) are read as those values, so that the reader can name the field that
     /// carried one (`progress is nan`) rather than call the whole header garbage.
     public static func decodeHeader(_ frame: [UInt8]) throws(DecodeError) -> Header {
+        if let header = FlatHeaderCodec.decode(frame) {
+            guard header.v == version else { throw DecodeError(message: "protocol version \(header.v), expected \(version)") }
+            return header
+        }
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: Data(frame)) } catch {
             if let bad = nonBoolIntervened(frame) { throw DecodeError(message: bad) }
