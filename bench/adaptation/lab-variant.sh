@@ -5,6 +5,7 @@
 #
 #   bench/adaptation/lab-variant.sh ROBOT "key: value; key: value" [ttad-lab experiment arguments...]
 #
+# A key is learning's unless named with its section (`adaptation.zero_success_progress_spread: 0.01`).
 # A key with the value `-` is removed (`trainable: -` lets every tensor train). Example (the
 # pusher from a random policy, every tensor trainable; docs/experiment.md "Teaching it"):
 #
@@ -21,24 +22,25 @@ ln -s "$repo/robot-configs/checkpoints" "$scratch/checkpoints"
 python3 - "$repo/robot-configs/$robot.yaml" "$scratch/$robot.yaml" "$keys" <<'PY'
 import sys
 source, target, keys = sys.argv[1], sys.argv[2], sys.argv[3]
-changes = {}
+changes = {}  # section -> {key: value}; a key without a section is learning's
 for item in keys.split(";"):
     if item.strip():
         key, _, value = item.partition(":")
-        changes[key.strip()] = value.strip()
+        section, _, name = key.strip().rpartition(".")
+        changes.setdefault(section or "learning", {})[name] = value.strip()
 out, section = [], None
 for line in open(source).read().splitlines():
     if line and not line.startswith(" "):
         section = line.split(":")[0]
         out.append(line)
-        if section == "learning":
-            out += [f"  {k}: {v}" for k, v in changes.items() if v != "-"]
+        out += [f"  {k}: {v}" for k, v in changes.get(section, {}).items() if v != "-"]
         continue
-    if section == "learning" and line.strip().split(":")[0] in changes:
+    if line.strip().split(":")[0] in changes.get(section, {}):
         continue  # replaced above, or removed
     out.append(line)
-if "learning" not in [l.split(":")[0] for l in out if l and not l.startswith(" ")]:
-    out += ["learning:"] + [f"  {k}: {v}" for k, v in changes.items() if v != "-"]
+present = {l.split(":")[0] for l in out if l and not l.startswith(" ")}
+for missing in [s for s in changes if s not in present]:
+    out += [f"{missing}:"] + [f"  {k}: {v}" for k, v in changes[missing].items() if v != "-"]
 open(target, "w").write("\n".join(out) + "\n")
 PY
 cd "$repo"
