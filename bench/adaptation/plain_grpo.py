@@ -87,7 +87,8 @@ class PlainGRPO:
             self._update(attempts, advantages)
             self.updates += 1
         return {"seed": task_seed, "successes": sum(a.success for a in attempts), "rewards": rewards,
-                "steps": [a.steps for a in attempts], "updated": advantages is not None,
+                "steps": [a.steps for a in attempts], "attempt_success": [bool(a.success) for a in attempts],
+                "updated": advantages is not None,
                 "update_seconds": time.perf_counter() - began if advantages is not None else 0.0}
 
     def _update(self, attempts: List[Attempt], advantages: np.ndarray) -> None:
