@@ -87,9 +87,16 @@ struct FlatHeaderCodecTests {
         for text in declined {
             #expect(FlatHeaderCodec.decode(Array(text.utf8)) == nil, "\(text)")
         }
-        var hello = BridgeProtocol.Header(type: .hello, seq: 1)
-        hello.robot = "arm"
-        #expect(FlatHeaderCodec.encode(hello) == nil)
+        // Any field beyond the per-step scalars is written the slow way, never dropped.
+        let others: [(inout BridgeProtocol.Header) -> Void] = [
+            { $0.robot = "arm" }, { $0.message = "x" }, { $0.seed = 3 }, { $0.index = 0 }, { $0.demonstration = false },
+            { $0.dynamics = ["damping_scale": 2] }, { $0.actionLow = [-1] }, { $0.controlPeriod = 0.01 },
+        ]
+        for set in others {
+            var h = Self.header(.reset, seq: 1, success: true)
+            set(&h)
+            #expect(FlatHeaderCodec.encode(h) == nil, "\(h)")
+        }
         #expect(FlatHeaderCodec.encode(Self.header(.step, seq: 1, progress: .nan)) == nil)
         #expect(FlatHeaderCodec.encode(Self.header(.step, seq: 1, progress: -.infinity)) == nil)
     }

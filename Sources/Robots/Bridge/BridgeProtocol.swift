@@ -102,10 +102,15 @@ public enum BridgeProtocol {
     /// non-finite float) are read as those values, so that the reader can name the field that
     /// carried one (`progress is nan`) rather than call the whole header garbage.
     public static func decodeHeader(_ frame: [UInt8]) throws(DecodeError) -> Header {
-        if let header = FlatHeaderCodec.decode(frame) {
-            guard header.v == version else { throw DecodeError(message: "protocol version \(header.v), expected \(version)") }
-            return header
-        }
+        let header: Header
+        if let flat = FlatHeaderCodec.decode(frame) { header = flat } else { header = try decodeWithFoundation(frame) }
+        guard header.v == version else { throw DecodeError(message: "protocol version \(header.v), expected \(version)") }
+        return header
+    }
+
+    /// Any header, through Foundation's decoder (the per-step ones take `FlatHeaderCodec`'s fast
+    /// path first), with errors that name what was wrong; the caller checks the version.
+    static func decodeWithFoundation(_ frame: [UInt8]) throws(DecodeError) -> Header {
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: Data(frame)) } catch {
             if let bad = nonBoolIntervened(frame) { throw DecodeError(message: bad) }
@@ -121,7 +126,6 @@ public enum BridgeProtocol {
                 throw DecodeError(message: "not a bridge header (\(frame.count) bytes: \(preview.debugDescription))")
             }
         }
-        guard header.v == version else { throw DecodeError(message: "protocol version \(header.v), expected \(version)") }
         return header
     }
 

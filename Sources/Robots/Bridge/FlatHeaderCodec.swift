@@ -13,11 +13,11 @@ enum FlatHeaderCodec {
     /// The header's frame when it holds only `v`, `type`, `seq`, `success`, a finite `progress` and
     /// `intervened`; nil otherwise. Keys sorted, as `BridgeProtocol.encode` writes them.
     static func encode(_ h: BridgeProtocol.Header) -> [UInt8]? {
-        guard h.robot == nil, h.observationSize == nil, h.actionSize == nil, h.actionLow == nil, h.actionHigh == nil,
-              h.joints == nil, h.endEffector == nil, h.controlPeriod == nil, h.features == nil, h.task == nil,
-              h.params == nil, h.dynamics == nil, h.seed == nil, h.index == nil, h.demonstration == nil,
-              h.message == nil else { return nil }
-        if let p = h.progress, !p.isFinite { return nil }
+        // Rebuilt from the fields written here, the header must be the same: any other field set
+        // (one added to Header later too) sends it the slow way rather than dropping it. A NaN
+        // progress is unequal to itself and goes the slow way too.
+        guard flat(h.type, h.seq, v: h.v, success: h.success, progress: h.progress, intervened: h.intervened) == h,
+              h.progress?.isFinite ?? true else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(80)
         out.append(UInt8(ascii: "{"))
@@ -47,6 +47,17 @@ enum FlatHeaderCodec {
             var reader = Reader(bytes: bytes)
             return reader.header()
         }
+    }
+
+    /// A header of only the fields this codec handles.
+    private static func flat(_ type: BridgeProtocol.Kind, _ seq: UInt64, v: Int, success: Bool?, progress: Double?,
+                             intervened: Bool?) -> BridgeProtocol.Header {
+        var header = BridgeProtocol.Header(type: type, seq: seq)
+        header.v = v
+        header.success = success
+        header.progress = progress
+        header.intervened = intervened
+        return header
     }
 
     private struct Reader {
@@ -86,12 +97,7 @@ enum FlatHeaderCodec {
             }
             skipSpace()
             guard i == bytes.count, let v, let type, let seq else { return nil }
-            var header = BridgeProtocol.Header(type: type, seq: seq)
-            header.v = v
-            header.success = success
-            header.progress = progress
-            header.intervened = intervened
-            return header
+            return flat(type, seq, v: v, success: success, progress: progress, intervened: intervened)
         }
 
         mutating func skipSpace() {
