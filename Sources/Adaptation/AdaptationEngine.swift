@@ -306,6 +306,13 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
                                          advantages: advantages, demonstrations: demonstrations, replay: decision.replay, events: events)
             }
         }
+        // The state value learns from every group that ran to its end, trained on or not.
+        if AdaptationStep.fitsValueBaseline(results.map(\.report), adapt: plan.adapt, cancelled: cancelled, settings: lineage.profile.settings) {
+            lineage.training.withLock {
+                if lineage.valueBaseline == nil { lineage.valueBaseline = StateValueBaseline(for: lineage.policy) }
+                lineage.valueBaseline!.fit(group: results.map(\.trajectory))
+            }
+        }
         observer.updateFinished(plan, update)
         for event in events { observer.checkpointEvent(event, taskId: plan.id) }
         return TaskOutcome(checkpoint: checkpoint, attempts: reports, update: update, cancelled: cancelled)
@@ -412,7 +419,9 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         let successRate = Double(reports.filter(\.success).count) / Double(reports.count)
         let fitNormaliser = withLock { lineage.liveIsFreshInitialisation && lineage.liveStep == parentStep && parentStep == 0 }
         let (report, written, learningRate) = lineage.training.withLock { () -> (UpdateReport, Result<String, any Error>?, Double) in
-            let report = AdaptationStep.update(trainer, cloner: cloner, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
+            let shaped = AdaptationStep.withValueBaseline(trajectories, reports: reports, baseline: lineage.valueBaseline,
+                                                          settings: lineage.profile.settings)
+            let report = AdaptationStep.update(trainer, cloner: cloner, plan: plan, trajectories: shaped, chosen: chosen, advantages: advantages,
                                                demonstrations: demonstrations, replay: replay, fitNormaliser: fitNormaliser)
             guard report.accepted else { return (report, nil, trainer.learningRate) }
             let written = Result { try lineage.writeCandidate(parent: parent, parentStep: parentStep, metrics: [

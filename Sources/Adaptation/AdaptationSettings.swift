@@ -89,6 +89,14 @@ public struct AdaptationSettings: Sendable, Equatable {
     /// The least spread of progress (best minus worst attempt) that counts as a signal; below
     /// it, normalising would blow measurement noise up to full-size advantages. Default 0.05.
     public var zeroSuccessProgressSpread = 0.05
+    /// A per-step baseline from a learned state value (`StateValueBaseline`, opt-in): in a group
+    /// that mixes successes and failures, step t of an attempt takes the advantage
+    /// (R - b_t) / divisor with b_t = mean_j R_j + weight x (V(s_t) - V(s_0)) instead of the
+    /// attempt's (R - mean_j R_j) / divisor, so credit and blame land on the steps where the
+    /// attempt's expected reward moved (`GroupAdvantage.valueBaselineOffsets`). V is fitted after
+    /// every task on the recent groups' rewards, and shapes nothing before it has seen 4 of them.
+    /// 0 turns it off (every step takes its attempt's advantage, GRPO's). Default 0; 0 to 1.
+    public var valueBaselineWeight = 0.0
     /// Multi-objective reward (beyond the seed): weights of the progress, smoothness and
     /// safety-margin terms added to the task reward (`MultiObjectiveReward`). Default all 0.
     public var rewardWeights = RewardWeights()
@@ -123,7 +131,7 @@ public struct AdaptationSettings: Sendable, Equatable {
         case trainTopK = "train_top_k", informativeGroupsOnly = "informative_groups_only"
         case rewardWeights = "reward_weights", advantageNormalization = "advantage_normalization"
         case advantageStdFloor = "advantage_std_floor", successSpeedWeight = "success_speed_weight"
-        case failureProgressWeight = "failure_progress_weight"
+        case failureProgressWeight = "failure_progress_weight", valueBaselineWeight = "value_baseline_weight"
         case zeroSuccessProgressWeight = "zero_success_progress_weight", zeroSuccessProgressSpread = "zero_success_progress_spread"
         case successJudgedBy = "success_judged_by", labelDeadlineSeconds = "label_deadline_seconds"
     }
@@ -162,6 +170,7 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .advantageStdFloor: advantageStdFloor = try v.double(in: 0...Double.infinity)
             case .successSpeedWeight: successSpeedWeight = try v.double(in: 0...Double.infinity)
             case .failureProgressWeight: failureProgressWeight = try v.double(in: 0...Double.infinity)
+            case .valueBaselineWeight: valueBaselineWeight = try v.double(in: 0...1)
             case .zeroSuccessProgressWeight: zeroSuccessProgressWeight = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressSpread: zeroSuccessProgressSpread = try v.double(in: 0...1)
             case .successJudgedBy: successJudgedBy = try v.choice(SuccessJudge.allCases.map { ($0.rawValue, $0) })

@@ -193,6 +193,35 @@ struct AdaptationStep {
         return report
     }
 
+    /// The attempts with the state-value baseline's per-step advantages set
+    /// (`value_baseline_weight`), or unchanged when it is off, V is not warm yet, or the group
+    /// does not mix successes and failures (an all-success group's speed ranking and an all-failed
+    /// group's progress ranking are left as they are). The divisor is the group's own, as
+    /// `trainingChoice` took it.
+    static func withValueBaseline(_ trajectories: [Trajectory], reports: [AttemptReport], baseline: StateValueBaseline?,
+                                  settings: AdaptationSettings) -> [Trajectory] {
+        guard settings.valueBaselineWeight > 0, let baseline, baseline.isWarm, trajectories.count == reports.count,
+              reports.contains(where: \.success), !reports.allSatisfy(\.success) else { return trajectories }
+        let divisor = GroupAdvantage.divisor(rewards: reports.map(\.reward), normalization: settings.advantageNormalization,
+                                             stdFloor: settings.advantageStdFloor)
+        return trajectories.map { t in
+            var t = t
+            let values = baseline.values(observations: t.observations, count: t.steps)
+            t.advantageOffsets = GroupAdvantage.valueBaselineOffsets(values: values, divisor: divisor, weight: settings.valueBaselineWeight)
+            // A person's step is cloned, not ratio-weighted: it takes no advantage at all.
+            for i in t.advantageOffsets.indices where t.isIntervened(i) { t.advantageOffsets[i] = 0 }
+            return t
+        }
+    }
+
+    /// Whether a task's attempts join the state value's fit: the baseline is on, the task adapts,
+    /// ran to its end, and no attempt was ended by a hardware fault or an e-stop (their rewards
+    /// say nothing about the states).
+    static func fitsValueBaseline(_ reports: [AttemptReport], adapt: Bool, cancelled: Bool, settings: AdaptationSettings) -> Bool {
+        settings.valueBaselineWeight > 0 && adapt && !cancelled && reports.count >= 2
+            && !reports.contains(where: { $0.isHardwareFault || $0.interruption == .aborted(.estop) })
+    }
+
     /// The least standard deviation a normaliser fitted to demonstrations divides by (observation
     /// units): a value the person's episodes never varied must not be blown up by 1/0.
     static let normaliserStdFloor: Float = 0.01

@@ -75,6 +75,8 @@ public final class OfflineAdaptation {
         public private(set) var temperatureShift = 0.0
         /// Earlier accepted updates' groups (`replay_groups`), as the daemon keeps them per robot.
         var reusable = ReusableGroups()
+        /// The learned state value (`value_baseline_weight` > 0), as the daemon keeps one per robot.
+        var valueBaseline: StateValueBaseline?
         public var policy: Policy { trainer.policy }
 
         init(profile: RobotProfile, trainer: PPOTrainer) {
@@ -107,7 +109,8 @@ public final class OfflineAdaptation {
             case .skip(let why), .rollback(let why):
                 update = .skipped(reason: why)
             case .train(let chosen, let advantages):
-                let trajectories = results.map(\.trajectory)
+                let trajectories = AdaptationStep.withValueBaseline(results.map(\.trajectory), reports: reports, baseline: valueBaseline,
+                                                                    settings: profile.settings)
                 let report = AdaptationStep.update(trainer, plan: plan, trajectories: trajectories, chosen: chosen, advantages: advantages,
                                                    replay: reusable.recent(profile.learning.replayGroups))
                 if report.accepted {
@@ -115,6 +118,10 @@ public final class OfflineAdaptation {
                                       limit: profile.learning.replayGroups)
                 }
                 update = .ran(report: report, parent: nil, candidate: nil)
+            }
+            if AdaptationStep.fitsValueBaseline(reports, adapt: plan.adapt, cancelled: false, settings: profile.settings) {
+                if valueBaseline == nil { valueBaseline = StateValueBaseline(for: trainer.policy) }
+                valueBaseline!.fit(group: results.map(\.trajectory))
             }
             return TaskOutcome(checkpoint: nil, attempts: reports, update: update, cancelled: false)
         }

@@ -36,6 +36,10 @@ final class PolicyLineage {
     /// The groups of the last accepted updates, for the next ones to reuse (`replay_groups`);
     /// forgotten whenever another checkpoint is installed (a rollback, an import).
     var reusable = ReusableGroups()
+    /// The learned state value (`value_baseline_weight` > 0): made at the first task that fits it,
+    /// kept across rollbacks (it estimates the recent policy's values; it never acts). Read and
+    /// fitted under `training` only.
+    var valueBaseline: StateValueBaseline?
 
     /// What start-up did when `LAST_GOOD` did not lead to a checkpoint that verifies.
     struct StartupFallback {

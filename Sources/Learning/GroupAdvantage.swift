@@ -29,14 +29,29 @@ public enum GroupAdvantage {
         let mean = rewards.reduce(0, +) / n
         // Rewards equal up to rounding: (R - mean) would be noise divided by epsilon.
         guard let lo = rewards.min(), let hi = rewards.max(), hi - lo > 1e-12 else { return nil }
-        switch normalization {
-        case .mean:
-            return rewards.map { $0 - mean }
-        case .std:
-            let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
-            let std = variance.squareRoot()
-            return rewards.map { ($0 - mean) / (max(std, stdFloor) + epsilon) }
-        }
+        let d = divisor(rewards: rewards, normalization: normalization, stdFloor: stdFloor, epsilon: epsilon)
+        return rewards.map { ($0 - mean) / d }
+    }
+
+    /// What `advantages` divides a group's centred rewards by: max(std, stdFloor) + epsilon with
+    /// `std` normalisation, 1 with `mean`.
+    public static func divisor(rewards: [Double], normalization: Normalization, stdFloor: Double = 0, epsilon: Double = 1e-6) -> Double {
+        guard normalization == .std, rewards.count >= 2 else { return 1 }
+        let n = Double(rewards.count)
+        let mean = rewards.reduce(0, +) / n
+        let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        return max(variance.squareRoot(), stdFloor) + epsilon
+    }
+
+    /// The state-value baseline's per-step part of an attempt's advantage (`StateValueBaseline`,
+    /// `value_baseline_weight`): -weight x (V(s_t) - V(s_0)) / divisor for each step t, from the
+    /// attempt's `values` V(s_t) (values[0] at the task's shared start). Added to the attempt's
+    /// advantage (R - mean_j R_j) / divisor, step t's advantage becomes
+    /// (R - b_t) / divisor with the baseline b_t = mean_j R_j + weight x (V(s_t) - V(s_0)): the
+    /// group's mean at the start, moved with the value of the state the step was taken in.
+    public static func valueBaselineOffsets(values: [Float], divisor: Double, weight: Double) -> [Float] {
+        guard let v0 = values.first, divisor > 0, weight != 0 else { return [Float](repeating: 0, count: values.count) }
+        return values.map { Float(-weight * Double($0 - v0) / divisor) }
     }
 
     /// The speed term of a group that mixes successes and failures: the successes' rewards

@@ -132,7 +132,7 @@ public final class PPOTrainer: @unchecked Sendable {
                 raw += s.raw
                 oldLogProb.append(bc ? 0 : s.logProb)
                 temps.append(bc ? 1 : t.temperature)
-                adv.append(bc ? 0 : Float(a))
+                adv.append(bc ? 0 : Float(a) + t.advantageOffset(i))
                 isBC.append(bc ? (t.demonstration ? PPOLoss.demonstrationMarker : 1) : 0)
                 isReplay.append(t.replayed)
             }

@@ -25,10 +25,13 @@ public struct Trajectory: Sendable {
     /// policy sampled it, so its steps take the truncated importance weight and the ratio to the
     /// policy before this update (`PPOTrainer`), and its intervened steps are not cloned again.
     public var replayed: Bool
+    /// Per step, a part of the advantage added to the attempt's own (the state-value baseline's,
+    /// `GroupAdvantage.valueBaselineOffsets`); empty when none (every step takes the attempt's).
+    public var advantageOffsets: [Float] = []
 
     /// A trajectory.
     public init(observations: [Float], samples: [ActionSample], temperature: Float, reward: Double, intervened: [Bool] = [],
-                demonstration: Bool = false, replayed: Bool = false) {
+                demonstration: Bool = false, replayed: Bool = false, advantageOffsets: [Float] = []) {
         self.observations = observations
         self.samples = samples
         self.temperature = temperature
@@ -36,6 +39,7 @@ public struct Trajectory: Sendable {
         self.intervened = intervened
         self.demonstration = demonstration
         self.replayed = replayed
+        self.advantageOffsets = advantageOffsets
     }
 
     /// Stored demonstration steps as one trajectory to clone: `observations` (`steps *
@@ -62,8 +66,11 @@ public struct Trajectory: Sendable {
         return Trajectory(observations: indices.flatMap { observations[($0 * size)..<(($0 + 1) * size)] },
                           samples: indices.map { samples[$0] }, temperature: temperature, reward: reward,
                           intervened: intervened.isEmpty ? [] : indices.map { isIntervened($0) }, demonstration: demonstration,
-                          replayed: replayed)
+                          replayed: replayed, advantageOffsets: advantageOffsets.isEmpty ? [] : indices.map { advantageOffset($0) })
     }
+
+    /// The per-step part of step `i`'s advantage (0 when none was set).
+    public func advantageOffset(_ i: Int) -> Float { i < advantageOffsets.count ? advantageOffsets[i] : 0 }
 
     /// Whether step `i` was intervened.
     public func isIntervened(_ i: Int) -> Bool { i < intervened.count && intervened[i] }

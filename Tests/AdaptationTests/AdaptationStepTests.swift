@@ -12,12 +12,13 @@ import Testing
     /// has no checkpoint for) separates the two paths.
     static let adaptation = "  adaptive_temperature: true\n  temperature_step: 0.1\n  train_top_k: 4\n  informative_groups_only: true\n  gate_min_attempts: 100000\n"
 
-    /// Without and with the reuse of earlier groups (`replay_groups`), which each path keeps itself.
-    @Test(arguments: ["  hard_kl: 10\n", "  hard_kl: 10\n  replay_groups: 2\n"])
-    func theEngineAndAnOfflineSessionMakeTheSameUpdatesWithTheDaemonsFiltersOn(learning: String) throws {
+    /// Without and with the reuse of earlier groups (`replay_groups`) and the state-value baseline
+    /// (`value_baseline_weight`), which each path keeps itself.
+    @Test(arguments: [("  hard_kl: 10\n", ""), ("  hard_kl: 10\n  replay_groups: 2\n", ""), ("  hard_kl: 10\n", "  value_baseline_weight: 1\n")])
+    func theEngineAndAnOfflineSessionMakeTheSameUpdatesWithTheDaemonsFiltersOn(learning: String, adaptation: String) throws {
         // A step deadline no loaded machine misses: a late step is a hardware fault on one path and
         // not the other, which is not what this test compares.
-        let dir = try AdaptationEngineTests.robotFolder(adaptation: Self.adaptation, learning: learning,
+        let dir = try AdaptationEngineTests.robotFolder(adaptation: Self.adaptation + adaptation, learning: learning,
                                                         edits: [("step_deadline_ms: 100", "step_deadline_ms: 60000")])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Both start from the shipped pretrained policy, which the engine picks up from its folder.
@@ -55,6 +56,41 @@ import Testing
         #expect(trained > 0, "some update ran (on the top 4 attempts)")
         #expect(shifted, "the adaptive temperature shift moved the schedule")
         #expect((reused > 0) == learning.contains("replay_groups"), "earlier groups were reused exactly when asked: \(reused) steps")
+        #expect((session.valueBaseline?.isWarm ?? false) == adaptation.contains("value_baseline"),
+                "the state value was fitted (and warm) exactly when asked")
+    }
+
+    /// The state-value baseline shapes a mixed group's steps once V is warm, and nothing else: not
+    /// an all-success group, not before warm-up, not with the weight 0; a person's step takes no offset.
+    @Test func theValueBaselineShapesAMixedGroupsStepsOnceWarm() {
+        let policy = Policy(config: PolicyConfig(observationSize: 2, actionSize: 1, hiddenSizes: [8], bins: 4), seed: 1)
+        var rng = PolicyRNG(seed: 2)
+        func attempt(_ x: Float, reward: Double) -> Trajectory {
+            let obs: [Float] = (0..<6).flatMap { (t: Int) -> [Float] in [x * Float(t) / 5, 0.3] }
+            return Trajectory(observations: obs, samples: policy.sample(observations: obs, temperatures: [Float](repeating: 1, count: 6), rng: &rng),
+                              temperature: 1, reward: reward)
+        }
+        let value = StateValueBaseline(for: policy)
+        var settings = AdaptationSettings()
+        settings.valueBaselineWeight = 1
+        var group = [attempt(1, reward: 0.8), attempt(-1, reward: 0), attempt(1, reward: 0.8), attempt(-1, reward: 0)]
+        group[1].recordIntervention(executed: [0.5], policy: policy.config)
+        let mixed = Self.group(steps: [25, nil, 25, nil])
+        let allSuccess = Self.group(steps: [25, 30, 25, 30])
+        #expect(AdaptationStep.withValueBaseline(group, reports: mixed, baseline: value, settings: settings).allSatisfy { $0.advantageOffsets.isEmpty },
+                "cold: no offsets")
+        for _ in 0..<value.config.warmupGroups + 4 { value.fit(group: group) }
+        let shaped = AdaptationStep.withValueBaseline(group, reports: mixed, baseline: value, settings: settings)
+        #expect(shaped.allSatisfy { $0.advantageOffsets.count == 6 && $0.advantageOffsets[0] == 0 })
+        // V rises along the successes' path and falls along the failures': the successes' late
+        // steps earn less (negative offsets), the failures' late steps are blamed less (positive).
+        #expect(shaped[0].advantageOffsets[5] < -0.1 && shaped[2].advantageOffsets[5] < -0.1, "\(shaped[0].advantageOffsets)")
+        #expect(shaped[3].advantageOffsets[5] > 0.1, "\(shaped[3].advantageOffsets)")
+        #expect(shaped[1].advantageOffsets[5] == 0, "the person's step takes no offset")
+        #expect(AdaptationStep.withValueBaseline(group, reports: allSuccess, baseline: value, settings: settings)
+                    .allSatisfy { $0.advantageOffsets.isEmpty }, "an all-success group keeps its speed ranking")
+        settings.valueBaselineWeight = 0
+        #expect(AdaptationStep.withValueBaseline(group, reports: mixed, baseline: value, settings: settings).allSatisfy { $0.advantageOffsets.isEmpty })
     }
 
     @Test func topKTrainsOnTheAttemptsWithTheLargestAdvantagesAndTheRestAreLeftOut() {
