@@ -114,6 +114,28 @@ def test_speed_room_is_the_fastest_success_against_the_groups_mean_success():
     assert r["cv"] == pytest.approx((10 / 50 + 5 / 85) / 2)
 
 
+def test_ceiling_counts_the_tasks_the_start_lost_and_the_expert_still_solves(tmp_path):
+    import ceiling
+    # start: task 0 solved both ways, 1 and 2 lost to the shift, 3 gained under it, 4 never solved
+    start = {"eval_unshifted": {"steps_per_task": [10, 20, 30, None, None]},
+             "eval_shifted": {"steps_per_task": [12, None, None, 40, None]}}
+    path = tmp_path / "suite.json"
+    path.write_text(json.dumps({"benchmarks": {"reacher-damping": {"runs": [{"arms": {"start": start}}]}}}))
+    lost = ceiling.lost_to_the_shift(str(path), "reacher-damping", [True, True, False, True, True])
+    assert lost == {"tasks": 5, "lost": 2, "gained": 1, "lost_expert_solves_shifted": 1}
+
+
+def test_ceiling_runs_the_expert_with_its_gain_under_the_shift():
+    import ceiling
+    bench = BENCHMARKS["reacher-damping"]
+    seeds = [ceiling.EVAL_SEED_BASE + i for i in range(3)]
+    solved = ceiling.expert_success(bench, seeds, {}, 1.0)
+    assert solved["success"] == 1.0 and solved["per_task"] == [True, True, True]
+    # A gain of 0 sends no action: the fingertip never reaches a target 5 cm away.
+    still = ceiling.expert_success(bench, seeds, bench.shift, 0.0)
+    assert still["success"] == 0.0 and still["mean_steps_to_success"] is None and len(still["per_task"]) == 3
+
+
 # -- the benchmarks themselves (cheap: no daemon, a few episodes each) ---------------------------
 
 from ttad.bridge import Transition  # noqa: E402
