@@ -6,9 +6,8 @@ cut to 0.3 with actions already at their limits), it may not be. This runs the b
 scripted expert (the controller its starting policy was cloned from, ``expert.py``) greedily on
 the suite's evaluation tasks, unshifted and shifted, and under the shift with its actions scaled
 by a gain g before the action limits clip them (g = 1/gear undoes a gear cut wherever the
-actuator is not saturated). The best g under the shift is a ceiling of sorts for a policy of
-the expert's making: a policy that adapts can at most do what the expert does once its gains are
-retuned.
+actuator is not saturated). The best g under the shift is a reference for what a good controller
+still does under the shift (not a bound: a policy may find another strategy than the expert's).
 
 With ``--suite`` (a suite JSON of the benchmark, for its starting policy's greedy evaluation per
 task) it also counts the tasks the start lost to the shift (solved unshifted, failed shifted) and
