@@ -107,20 +107,10 @@ public final class BehaviourCloner: @unchecked Sendable {
             }
             gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             var loss = 0.0
-            mbObs.withUnsafeBufferPointer { o in
-                mbRaw.withUnsafeBufferPointer { a in
-                    temperatures.withUnsafeBufferPointer { t in
-                        policy.evaluate(observations: o.baseAddress!, raw: a.baseAddress!, temperatures: t.baseAddress!,
-                                        count: batch, workspace: ws)
-                        for i in 0..<batch { loss -= Double(ws.logProbs[i]) }
-                        gradient.withUnsafeMutableBufferPointer { g in
-                            policy.backward(observations: o.baseAddress!, raw: a.baseAddress!, temperatures: t.baseAddress!,
-                                            count: batch, dLogProb: dLogProb, dEntropy: dEntropy, workspace: ws,
-                                            gradient: g.baseAddress!)
-                        }
-                    }
-                }
-            }
+            policy.evaluate(observations: mbObs, raw: mbRaw, temperatures: temperatures, count: batch, workspace: ws)
+            for i in 0..<batch { loss -= Double(ws.logProbs[i]) }
+            policy.backward(observations: mbObs, raw: mbRaw, temperatures: temperatures, count: batch, dLogProb: dLogProb,
+                            dEntropy: dEntropy, workspace: ws, gradient: &gradient)
             loss /= Double(batch)
             guard loss.isFinite else { return refuse("non-finite clone loss") }
             if step == 0 { report.firstLoss = loss }

@@ -241,17 +241,8 @@ public final class PPOTrainer: @unchecked Sendable {
                     break epochs
                 }
                 gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-                gradient.withUnsafeMutableBufferPointer { g in
-                    mbObs.withUnsafeBufferPointer { o in
-                        mbRaw.withUnsafeBufferPointer { a in
-                            mbTemp.withUnsafeBufferPointer { t in
-                                policy.backward(observations: o.baseAddress!, raw: a.baseAddress!, temperatures: t.baseAddress!,
-                                                count: m, dLogProb: dLogProb, dEntropy: dEntropy, workspace: ws,
-                                                gradient: g.baseAddress!)
-                            }
-                        }
-                    }
-                }
+                policy.backward(observations: mbObs, raw: mbRaw, temperatures: mbTemp, count: m, dLogProb: dLogProb, dEntropy: dEntropy,
+                                workspace: ws, gradient: &gradient)
                 guard let norm = adam.maskedClippedStep(gradient: &gradient, mask: trainableMask, maxGradNorm: config.maxGradNorm,
                                                         policy: policy, learningRate: lr, beta1: config.adamBeta1,
                                                         beta2: config.adamBeta2, eps: config.adamEps) else {

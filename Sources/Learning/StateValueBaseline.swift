@@ -121,14 +121,7 @@ public final class StateValueBaseline: @unchecked Sendable {
                     for j in 0..<size { mbObs[r * size + j] = allObservations[idx * size + j] }
                     mbTarget[r] = allRewards[idx]
                 }
-                mbObs.withUnsafeBufferPointer { o in
-                    mbTarget.withUnsafeBufferPointer { y in
-                        ones.withUnsafeBufferPointer { t in
-                            network.evaluate(observations: o.baseAddress!, raw: y.baseAddress!, temperatures: t.baseAddress!,
-                                             count: m, workspace: ws)
-                        }
-                    }
-                }
+                network.evaluate(observations: mbObs, raw: mbTarget, temperatures: ones, count: m, workspace: ws)
                 // log N(R; V, 1) = -(R - V)^2 / 2 - const: maximising its mean is least squares.
                 for r in 0..<m {
                     let logProb = Double(ws.logProbs[r]) + 0.5 * log(2 * Double.pi)
@@ -136,16 +129,8 @@ public final class StateValueBaseline: @unchecked Sendable {
                     dLogProb[r] = -1 / Float(m)
                 }
                 gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-                gradient.withUnsafeMutableBufferPointer { g in
-                    mbObs.withUnsafeBufferPointer { o in
-                        mbTarget.withUnsafeBufferPointer { y in
-                            ones.withUnsafeBufferPointer { t in
-                                network.backward(observations: o.baseAddress!, raw: y.baseAddress!, temperatures: t.baseAddress!,
-                                                 count: m, dLogProb: dLogProb, dEntropy: zeros, workspace: ws, gradient: g.baseAddress!)
-                            }
-                        }
-                    }
-                }
+                network.backward(observations: mbObs, raw: mbTarget, temperatures: ones, count: m, dLogProb: dLogProb, dEntropy: zeros,
+                                 workspace: ws, gradient: &gradient)
                 let snapshot = network.parameterSnapshot()
                 guard adam.maskedClippedStep(gradient: &gradient, mask: mask, maxGradNorm: config.maxGradNorm, policy: network,
                                              learningRate: config.learningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8) != nil,

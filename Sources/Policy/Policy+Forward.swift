@@ -258,3 +258,38 @@ extension Policy {
         min(max(Int(raw.rounded()), 0), bins - 1)
     }
 }
+
+/// The learner's passes on arrays (a minibatch's first `count` rows), for callers that hold their
+/// minibatch in Swift arrays.
+extension Policy {
+    /// `evaluate` on the first `count` rows of `observations`, `raw` and `temperatures`.
+    public func evaluate(observations: [Float], raw: [Float], temperatures: [Float], count: Int, workspace: PolicyWorkspace) {
+        precondition(observations.count >= count * config.observationSize && raw.count >= count * config.actionSize
+                     && temperatures.count >= count, "evaluate: fewer than \(count) rows")
+        observations.withUnsafeBufferPointer { o in
+            raw.withUnsafeBufferPointer { a in
+                temperatures.withUnsafeBufferPointer { t in
+                    evaluate(observations: o.baseAddress!, raw: a.baseAddress!, temperatures: t.baseAddress!, count: count, workspace: workspace)
+                }
+            }
+        }
+    }
+
+    /// `backward` for the rows of the last `evaluate`, adding into `gradient`.
+    public func backward(observations: [Float], raw: [Float], temperatures: [Float], count: Int, dLogProb: [Float],
+                         dEntropy: [Float], workspace: PolicyWorkspace, gradient: inout [Float]) {
+        precondition(observations.count >= count * config.observationSize && raw.count >= count * config.actionSize
+                     && temperatures.count >= count && dLogProb.count >= count && dEntropy.count >= count
+                     && gradient.count == parameterCount, "backward: fewer than \(count) rows, or a gradient of the wrong size")
+        observations.withUnsafeBufferPointer { o in
+            raw.withUnsafeBufferPointer { a in
+                temperatures.withUnsafeBufferPointer { t in
+                    gradient.withUnsafeMutableBufferPointer { g in
+                        backward(observations: o.baseAddress!, raw: a.baseAddress!, temperatures: t.baseAddress!, count: count,
+                                 dLogProb: dLogProb, dEntropy: dEntropy, workspace: workspace, gradient: g.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+}
