@@ -89,6 +89,11 @@ public struct AdaptationSettings: Sendable, Equatable {
     /// The least spread of progress (best minus worst attempt) that counts as a signal; below
     /// it, normalising would blow measurement noise up to full-size advantages. Default 0.05.
     public var zeroSuccessProgressSpread = 0.05
+    /// The least divisor of an all-failed group's progress advantages:
+    /// w_0 x (P - mean) / max(std(P), floor), as `advantage_std_floor` is for rewards, so a group
+    /// whose attempts stopped a little apart pushes by as much as they differ instead of full
+    /// size. 0 divides by the plain std. Default 0; 0 to 1.
+    public var zeroSuccessProgressStdFloor = 0.0
     /// A per-step baseline from a learned state value (`StateValueBaseline`, opt-in): in a group
     /// that mixes successes and failures, step t of an attempt takes the advantage
     /// (R - b_t) / divisor with b_t = mean_j R_j + weight x (V(s_t) - V(s_0)) instead of the
@@ -133,6 +138,7 @@ public struct AdaptationSettings: Sendable, Equatable {
         case advantageStdFloor = "advantage_std_floor", successSpeedWeight = "success_speed_weight"
         case failureProgressWeight = "failure_progress_weight", valueBaselineWeight = "value_baseline_weight"
         case zeroSuccessProgressWeight = "zero_success_progress_weight", zeroSuccessProgressSpread = "zero_success_progress_spread"
+        case zeroSuccessProgressStdFloor = "zero_success_progress_std_floor"
         case successJudgedBy = "success_judged_by", labelDeadlineSeconds = "label_deadline_seconds"
     }
 
@@ -173,6 +179,7 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .valueBaselineWeight: valueBaselineWeight = try v.double(in: 0...1)
             case .zeroSuccessProgressWeight: zeroSuccessProgressWeight = try v.double(in: 0...Double.infinity)
             case .zeroSuccessProgressSpread: zeroSuccessProgressSpread = try v.double(in: 0...1)
+            case .zeroSuccessProgressStdFloor: zeroSuccessProgressStdFloor = try v.double(in: 0...1)
             case .successJudgedBy: successJudgedBy = try v.choice(SuccessJudge.allCases.map { ($0.rawValue, $0) })
             case .labelDeadlineSeconds: labelDeadlineSeconds = try v.double(in: 1...86_400)
             }

@@ -131,7 +131,8 @@ struct AdaptationStep {
     }
 
     /// No dead end at zero success: the advantages of a group where every attempt failed, from
-    /// how close each came (`zero_success_progress_weight` x the group-normalised progress), or
+    /// how close each came (`zero_success_progress_weight` x the group-normalised progress, its
+    /// std floored at `zero_success_progress_std_floor`), or
     /// nil when the robot reported no progress for some attempt, the spread is below
     /// `zero_success_progress_spread`, or the weight is 0.
     func progressAdvantages(_ reports: [AttemptReport]) -> [Double]? {
@@ -139,7 +140,8 @@ struct AdaptationStep {
         let progress = reports.compactMap(\.progress)
         guard progress.count == reports.count, let lo = progress.min(), let hi = progress.max(),
               hi - lo >= max(settings.zeroSuccessProgressSpread, 1e-9) else { return nil }
-        return GroupAdvantage.advantages(rewards: progress, normalization: settings.advantageNormalization)?
+        return GroupAdvantage.advantages(rewards: progress, normalization: settings.advantageNormalization,
+                                         stdFloor: settings.zeroSuccessProgressStdFloor)?
             .map { $0 * settings.zeroSuccessProgressWeight }
     }
 

@@ -135,6 +135,39 @@ import Testing
         #expect(abs(mean) < 1e-9 && abs(std - AdaptationSettings().zeroSuccessProgressWeight) < 1e-4)
     }
 
+    /// With `zero_success_progress_std_floor`, attempts that stopped a little apart push by as much
+    /// as they differ (divided by the floor) instead of full size; a wide spread is untouched.
+    @Test func aFloorOnTheProgressStdMakesASmallSpreadPushGently() throws {
+        var settings = AdaptationSettings()
+        settings.zeroSuccessProgressSpread = 0.01
+        let close = [0.50, 0.52, 0.51, 0.515]
+        var shift = 0.0, gate: CheckpointGate? = nil
+        func advantages(_ progress: [Double]) throws -> [Double] {
+            let next = AdaptationStep(settings: settings).decide(Self.failures(progress: progress), context: .init(adapt: true),
+                                                                 temperatureShift: &shift, gate: &gate).next
+            guard case .train(_, let a) = next else { throw TestFailure("expected to train, got \(next)") }
+            return a
+        }
+        let full = try advantages(close)
+        settings.zeroSuccessProgressStdFloor = 0.02
+        let gentle = try advantages(close)
+        let mean = close.reduce(0, +) / 4
+        for (a, p) in zip(gentle, close) {
+            #expect(abs(a - settings.zeroSuccessProgressWeight * (p - mean) / 0.02) < 1e-4, "floored: \(gentle)")
+        }
+        #expect(abs(gentle[1]) < abs(full[1]) / 2, "the floor (0.02) is above this group's std (0.0085): \(full) vs \(gentle)")
+        let wide = [0.2, 0.6, 0.3, 0.9]
+        settings.zeroSuccessProgressStdFloor = 0
+        let plain = try advantages(wide)
+        settings.zeroSuccessProgressStdFloor = 0.02
+        #expect(try advantages(wide) == plain, "a spread far above the floor pushes as before")
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
     @Test func anAllFailedGroupWithoutUsableProgressIsSkipped() {
         var off = AdaptationSettings()
         off.zeroSuccessProgressWeight = 0

@@ -50,6 +50,9 @@ import Testing
         ("adaptation", "advantage_normalization: median", "adaptation.advantage_normalization: expected one of std, mean, found \"median\""),
         ("adaptation", "success_speed_weight: -0.5", "adaptation.success_speed_weight: expected a number >= 0, found \"-0.5\""),
         ("adaptation", "failure_progress_weight: x", "adaptation.failure_progress_weight: expected a number >= 0, found \"x\""),
+        ("adaptation", "value_baseline_weight: 2", "adaptation.value_baseline_weight: expected a number from 0 to 1, found \"2\""),
+        ("adaptation", "zero_success_progress_std_floor: -0.1",
+         "adaptation.zero_success_progress_std_floor: expected a number from 0 to 1, found \"-0.1\""),
         ("adaptation", "success_judged_by: nobody", "adaptation.success_judged_by: expected one of robot, operator, found \"nobody\""),
         ("adaptation", "label_deadline_seconds: 0", "adaptation.label_deadline_seconds: expected a number from 1 to 86400, found \"0\""),
         ("policy", "bins: 1", "policy.bins: expected an integer from 2 to 4096, found \"1\""),
@@ -71,6 +74,8 @@ import Testing
     func knownKeysAccepted() throws {
         #expect(try load(section: "learning", line: "max_grad_norm: 0.5") == "accepted")
         #expect(try load(section: "adaptation", line: "keep_recent: 4") == "accepted")
+        #expect(try load(section: "adaptation", line: "value_baseline_weight: 0.5") == "accepted")
+        #expect(try load(section: "adaptation", line: "zero_success_progress_std_floor: 0.02") == "accepted")
     }
 
     @Test("a section left out takes the defaults written on its properties")
