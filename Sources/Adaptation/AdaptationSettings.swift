@@ -86,14 +86,16 @@ public struct AdaptationSettings: Sendable, Equatable {
     /// this weight, so a near miss pushes at most this hard relative to a success. 0 turns it
     /// off (such groups are skipped). Default 0.5.
     public var zeroSuccessProgressWeight = 0.5
-    /// The least spread of progress (best minus worst attempt) that counts as a signal; below
-    /// it, normalising would blow measurement noise up to full-size advantages. Default 0.05.
-    public var zeroSuccessProgressSpread = 0.05
+    /// The least spread of progress (best minus worst attempt) that counts as a signal. Default
+    /// 0.01 (0.05 before 1 December: with the std floor below, a small spread no longer blows
+    /// measurement noise up to full-size advantages, and at 0.05 five of six all-failed groups on
+    /// PointMaze UMaze did not train; docs/experiment.md).
+    public var zeroSuccessProgressSpread = 0.01
     /// The least divisor of an all-failed group's progress advantages:
     /// w_0 x (P - mean) / max(std(P), floor), as `advantage_std_floor` is for rewards, so a group
     /// whose attempts stopped a little apart pushes by as much as they differ instead of full
-    /// size. 0 divides by the plain std. Default 0; 0 to 1.
-    public var zeroSuccessProgressStdFloor = 0.0
+    /// size. 0 divides by the plain std. Default 0.02 (0 before 1 December); 0 to 1.
+    public var zeroSuccessProgressStdFloor = 0.02
     /// A per-step baseline from a learned state value (`StateValueBaseline`, opt-in): in a group
     /// that mixes successes and failures, step t of an attempt takes the advantage
     /// (R - b_t) / divisor with b_t = mean_j R_j + weight x (V(s_t) - V(s_0)) instead of the

@@ -139,7 +139,8 @@ import Testing
     /// as they differ (divided by the floor) instead of full size; a wide spread is untouched.
     @Test func aFloorOnTheProgressStdMakesASmallSpreadPushGently() throws {
         var settings = AdaptationSettings()
-        settings.zeroSuccessProgressSpread = 0.01
+        #expect(settings.zeroSuccessProgressSpread == 0.01 && settings.zeroSuccessProgressStdFloor == 0.02, "the defaults since 1 December")
+        settings.zeroSuccessProgressStdFloor = 0
         let close = [0.50, 0.52, 0.51, 0.515]
         var shift = 0.0, gate: CheckpointGate? = nil
         func advantages(_ progress: [Double]) throws -> [Double] {
@@ -173,7 +174,7 @@ import Testing
         off.zeroSuccessProgressWeight = 0
         for (settings, progress, why) in [
             (AdaptationSettings(), [0.2, nil, 0.3, 0.9], "one attempt reported no progress"),
-            (AdaptationSettings(), [0.50, 0.52, 0.51, 0.53], "a spread under zero_success_progress_spread is noise"),
+            (AdaptationSettings(), [0.500, 0.503, 0.501, 0.505], "a spread under zero_success_progress_spread is noise"),
             (off, [0.2, 0.6, 0.3, 0.9], "the weight 0 turns it off"),
         ] as [(AdaptationSettings, [Double?], String)] {
             var shift = 0.0, gate: CheckpointGate? = nil
