@@ -110,6 +110,9 @@ public final class StateValueBaseline: @unchecked Sendable {
         var gradient = [Float](repeating: 0, count: network.parameterCount)
         var order = Array(0..<total)
         var lastError: Double?
+        // Anything non-finite puts V and Adam back as they were before this fit.
+        let saved = network.parameterSnapshot()
+        let savedM = adam.m, savedV = adam.v, savedStep = adam.step
         for _ in 0..<config.epochs {
             for i in stride(from: total - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             var squared = 0.0
@@ -131,12 +134,11 @@ public final class StateValueBaseline: @unchecked Sendable {
                 gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
                 network.backward(observations: mbObs, raw: mbTarget, temperatures: ones, count: m, dLogProb: dLogProb, dEntropy: zeros,
                                  workspace: ws, gradient: &gradient)
-                let snapshot = network.parameterSnapshot()
                 guard adam.maskedClippedStep(gradient: &gradient, mask: mask, maxGradNorm: config.maxGradNorm, policy: network,
                                              learningRate: config.learningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8) != nil,
                       network.isFinite else {
-                    // A non-finite step is undone; V stays what it was.
-                    network.restoreParameters(snapshot)
+                    network.restoreParameters(saved)
+                    adam.m = savedM; adam.v = savedV; adam.step = savedStep
                     return nil
                 }
                 lo += m

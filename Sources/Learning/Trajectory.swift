@@ -27,7 +27,7 @@ public struct Trajectory: Sendable {
     public var replayed: Bool
     /// Per step, a part of the advantage added to the attempt's own (the state-value baseline's,
     /// `GroupAdvantage.valueBaselineOffsets`); empty when none (every step takes the attempt's).
-    public var advantageOffsets: [Float] = []
+    public var advantageOffsets: [Float]
 
     /// A trajectory.
     public init(observations: [Float], samples: [ActionSample], temperature: Float, reward: Double, intervened: [Bool] = [],
