@@ -204,6 +204,7 @@ public final class AdaptationEngine: RobotCatalog, TaskRunner, PolicyLineageCont
         let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: lineage.profile.settings.rewardWeights)
         var rng = PolicyRNG(seed: plan.seed)
         var runner = AttemptRunner(robot: lineage.profile.robot, policy: policy, reward: reward, checkpoint: checkpoint)
+        runner.noiseExponent = lineage.profile.settings.explorationNoiseExponent
         // An evaluation is judged by the robot (it measures the policy, it teaches nothing); so is
         // a demonstration (the person drove it; nothing waits for their label).
         let settings = lineage.profile.settings

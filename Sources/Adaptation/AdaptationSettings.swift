@@ -34,6 +34,12 @@ public struct AdaptationSettings: Sendable, Equatable {
     public var keepRecent = 8
     /// Seed of a freshly initialised policy (no checkpoint yet). Default 1.
     public var initSeed: UInt64 = 1
+    /// Colored exploration noise (`ColoredNoise`, opt-in): the exponent beta of the spectrum,
+    /// 1/f^beta, of each sampled attempt's noise over its `max_steps`. 0 draws every step's noise
+    /// independently (white, the seed's); 0.5 is what Hollenstein et al. (2024) found best for
+    /// PPO, 1 is pink. A step's action distribution, and the PPO ratio, are the same either way;
+    /// only how the noise of one step relates to the next changes. Default 0; 0 to 2.
+    public var explorationNoiseExponent = 0.0
     /// Adaptive temperature (beyond the seed): after a group where every attempt succeeded with the
     /// same reward, shift the schedule up by `temperature_step` (explore more); after a group where
     /// none succeeded, shift it down (toward greedy). Default false.
@@ -128,6 +134,7 @@ public struct AdaptationSettings: Sendable, Equatable {
     enum Key: String, CaseIterable {
         case attempts, reward, adapt
         case temperatureBase = "temperature_base", temperatureRange = "temperature_range"
+        case explorationNoiseExponent = "exploration_noise_exponent"
         case gateMinAttempts = "gate_min_attempts", gateMargin = "gate_margin", gateWindow = "gate_window"
         case gateProbeTasks = "gate_probe_tasks"
         case safetyAbortMargin = "safety_abort_margin", hardwareFaultLimit = "hardware_fault_limit"
@@ -155,6 +162,7 @@ public struct AdaptationSettings: Sendable, Equatable {
             case .attempts: attempts = try v.int(in: 1...64)
             case .temperatureBase: temperatureBase = try v.double(in: 0...Double.infinity)
             case .temperatureRange: temperatureRange = try v.double(in: 0...Double.infinity)
+            case .explorationNoiseExponent: explorationNoiseExponent = try v.double(in: 0...2)
             case .reward: reward = try v.choice(RewardMode.allCases.map { ($0.rawValue, $0) })
             case .adapt: adapt = try v.bool()
             case .gateMinAttempts: gateMinAttempts = try v.int(in: 1...Int.max)

@@ -14,6 +14,9 @@ struct AttemptRunner {
     /// With `success_judged_by: operator`: where attempts that need a label are posted, and how
     /// long their labels count (nil: the robot judges, as ever).
     var labels: (board: LabelBoard, task: String, deadlineSeconds: Double)?
+    /// `exploration_noise_exponent`: above 0, each sampled attempt draws its exploration noise as
+    /// one `ColoredNoise` sequence of `max_steps` steps (0: independent draws every step).
+    var noiseExponent = 0.0
 
     /// What one attempt produced: the report for people and the trajectory for learning.
     struct Result {
@@ -74,6 +77,12 @@ struct AttemptRunner {
         var trajectories = indices.map { Trajectory(observations: [], samples: [], temperature: Float(temperatures[$0]), reward: 0) }
         var batch = [Float](repeating: 0, count: indices.count * obsSize)
         var batchTemperatures = [Float](repeating: 0, count: indices.count)
+        // Colored noise: one sequence per sampled attempt, drawn before its first step.
+        var noise: [ColoredNoise?] = indices.map { index in
+            guard noiseExponent > 0, temperatures[index] > 0 else { return nil }
+            return ColoredNoise(exponent: noiseExponent, length: config.maxSteps, dimensions: policy.config.actionSize, rng: &rng)
+        }
+        var batchNoise: [Float] = []
 
         while finished.contains(where: { $0 == nil }) {
             observer.heartbeat()
@@ -106,11 +115,15 @@ struct AttemptRunner {
             // One policy call for every attempt still running.
             batch.removeAll(keepingCapacity: true)
             batchTemperatures.removeAll(keepingCapacity: true)
+            batchNoise.removeAll(keepingCapacity: true)
             for slot in live {
                 batch += observations[slot]
                 batchTemperatures.append(Float(temperatures[indices[slot]]))
+                // A greedy row ignores its noise; zeros keep the batch's rows aligned.
+                if noiseExponent > 0 { batchNoise += noise[slot]?.next() ?? ArraySlice(repeating: 0, count: policy.config.actionSize) }
             }
-            let samples = policy.sample(observations: batch, temperatures: batchTemperatures, rng: &rng)
+            let samples = policy.sample(observations: batch, temperatures: batchTemperatures,
+                                        noise: noiseExponent > 0 ? batchNoise : nil, rng: &rng)
             for (k, slot) in live.enumerated() {
                 trajectories[slot].observations += observations[slot]
                 trajectories[slot].samples.append(samples[k])

@@ -97,7 +97,8 @@ public final class OfflineAdaptation {
         public func run(_ plan: TaskPlan) throws -> TaskOutcome {
             let reward = MultiObjectiveReward.make(mode: plan.rewardMode, weights: profile.settings.rewardWeights)
             var rng = PolicyRNG(seed: plan.seed)
-            let runner = AttemptRunner(robot: profile.robot, policy: trainer.policy, reward: reward, checkpoint: nil)
+            var runner = AttemptRunner(robot: profile.robot, policy: trainer.policy, reward: reward, checkpoint: nil)
+            runner.noiseExponent = profile.settings.explorationNoiseExponent
             let temperatures = AdaptationStep.temperatures(for: plan, shift: temperatureShift)
             let results = try runner.run(plan, temperatures: temperatures, observer: NullObserver(), cancellation: Cancellation(), rng: &rng)
             let reports = results.map(\.report)

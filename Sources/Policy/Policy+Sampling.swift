@@ -13,10 +13,17 @@ extension Policy {
     /// T == 0 is greedy: the argmax bin or the mean, with `logProb` 0.
     /// One gemm per layer for a batch, the gemv path for one row; the same `rng` state gives the
     /// same actions.
-    public func sample(observations: [Float], temperatures: [Float], rng: inout PolicyRNG) -> [ActionSample] {
+    ///
+    /// `noise` (optional, `count * actionSize` standard normal deviates, e.g. `ColoredNoise`)
+    /// replaces the draws from `rng`: the gaussian head's N(0, 1), and the binned head's uniform
+    /// as Phi(noise), the standard normal CDF. Either way the per-step distribution is the same.
+    public func sample(observations: [Float], temperatures: [Float], noise: [Float]? = nil,
+                       rng: inout PolicyRNG) -> [ActionSample] {
         let n = temperatures.count
         precondition(observations.count == n * config.observationSize,
                      "sample: \(observations.count) observation values for \(n) rows of \(config.observationSize)")
+        precondition(noise == nil || noise!.count == n * config.actionSize,
+                     "sample: \(noise?.count ?? 0) noise values for \(n) rows of \(config.actionSize)")
         precondition(temperatures.allSatisfy { $0 >= 0 && $0.isFinite }, "sample: temperatures must be finite and >= 0")
         guard n > 0 else { return [] }
         return withSamplingWorkspace(rows: n) { ws in
@@ -25,8 +32,8 @@ extension Policy {
             out.reserveCapacity(n)
             for i in 0..<n {
                 out.append(config.head == .binned
-                    ? sampleBinned(row: i, temperature: temperatures[i], workspace: ws, rng: &rng)
-                    : sampleGaussian(row: i, temperature: temperatures[i], workspace: ws, rng: &rng))
+                    ? sampleBinned(row: i, temperature: temperatures[i], noise: noise, workspace: ws, rng: &rng)
+                    : sampleGaussian(row: i, temperature: temperatures[i], noise: noise, workspace: ws, rng: &rng))
             }
             return out
         }
@@ -37,7 +44,8 @@ extension Policy {
         sample(observations: observation, temperatures: [temperature], rng: &rng)[0]
     }
 
-    private func sampleBinned(row i: Int, temperature t: Float, workspace ws: PolicyWorkspace, rng: inout PolicyRNG) -> ActionSample {
+    private func sampleBinned(row i: Int, temperature t: Float, noise: [Float]?, workspace ws: PolicyWorkspace,
+                              rng: inout PolicyRNG) -> ActionSample {
         let dims = config.actionSize, k = config.bins
         var action = [Float](repeating: 0, count: dims)
         var raw = [Float](repeating: 0, count: dims)
@@ -53,7 +61,7 @@ extension Policy {
                 let e = ws.probs + (i * dims + d) * k
                 VectorMath.shiftedExp(z, shift: m, scale: invT, into: e, count: k)
                 let sum = VectorMath.sum(e, count: k)
-                let u = rng.nextUnitFloat() * sum
+                let u = (noise.map { Self.normalCDF($0[i * dims + d]) } ?? rng.nextUnitFloat()) * sum
                 var acc: Float = 0
                 bin = k - 1   // float round-off can leave u just above the final sum: take the last bin
                 for j in 0..<k {
@@ -69,7 +77,8 @@ extension Policy {
         return ActionSample(action: action, raw: raw, logProb: logProb)
     }
 
-    private func sampleGaussian(row i: Int, temperature t: Float, workspace ws: PolicyWorkspace, rng: inout PolicyRNG) -> ActionSample {
+    private func sampleGaussian(row i: Int, temperature t: Float, noise: [Float]?, workspace ws: PolicyWorkspace,
+                                rng: inout PolicyRNG) -> ActionSample {
         let dims = config.actionSize
         var action = [Float](repeating: 0, count: dims)
         var raw = [Float](repeating: 0, count: dims)
@@ -80,7 +89,7 @@ extension Policy {
             var x = mean
             if t > 0 {
                 let logStd = parameters[logStdOffset + d] + logf(t)
-                let eps = rng.nextGaussian()
+                let eps = noise?[i * dims + d] ?? rng.nextGaussian()
                 x = mean + expf(logStd) * eps
                 logProb += -0.5 * eps * eps - logStd - halfLog2Pi
             }
@@ -88,6 +97,11 @@ extension Policy {
             action[d] = min(max(x, config.actionLow[d]), config.actionHigh[d])
         }
         return ActionSample(action: action, raw: raw, logProb: logProb)
+    }
+
+    /// Phi(x), the standard normal CDF, in [0, 1): a deviate's quantile, for inverse-CDF sampling.
+    static func normalCDF(_ x: Float) -> Float {
+        min(Float(0.5 * erfc(-Double(x) / 2.0.squareRoot())), 1 - Float.ulpOfOne / 2)
     }
 
     /// The bin centres of action dimension `dimension` (binned head), low to high.

@@ -53,6 +53,8 @@ import Testing
         ("adaptation", "value_baseline_weight: 2", "adaptation.value_baseline_weight: expected a number from 0 to 1, found \"2\""),
         ("adaptation", "zero_success_progress_std_floor: -0.1",
          "adaptation.zero_success_progress_std_floor: expected a number from 0 to 1, found \"-0.1\""),
+        ("adaptation", "exploration_noise_exponent: 3",
+         "adaptation.exploration_noise_exponent: expected a number from 0 to 2, found \"3\""),
         ("adaptation", "success_judged_by: nobody", "adaptation.success_judged_by: expected one of robot, operator, found \"nobody\""),
         ("adaptation", "label_deadline_seconds: 0", "adaptation.label_deadline_seconds: expected a number from 1 to 86400, found \"0\""),
         ("policy", "bins: 1", "policy.bins: expected an integer from 2 to 4096, found \"1\""),
@@ -76,6 +78,7 @@ import Testing
         #expect(try load(section: "adaptation", line: "keep_recent: 4") == "accepted")
         #expect(try load(section: "adaptation", line: "value_baseline_weight: 0.5") == "accepted")
         #expect(try load(section: "adaptation", line: "zero_success_progress_std_floor: 0.02") == "accepted")
+        #expect(try load(section: "adaptation", line: "exploration_noise_exponent: 1") == "accepted")
     }
 
     @Test("a section left out takes the defaults written on its properties")
