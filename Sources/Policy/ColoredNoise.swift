@@ -79,12 +79,16 @@ public struct ColoredNoise: Sendable {
         im[0] = 0; re[0] *= 2.0.squareRoot()
         if n % 2 == 0 { im[half] = 0; re[half] *= 2.0.squareRoot() }
         // Inverse real DFT: x_t = (1/n) sum over all n frequencies, the upper half the conjugates.
+        // O(n^2 / 2) multiply-adds with the n angles 2 pi m / n tabled (about a millisecond for
+        // 1000 steps; an attempt draws its sequences once, before its first step).
+        let cosine = (0..<n).map { cos(2 * Double.pi * Double($0) / Double(n)) }
+        let sine = (0..<n).map { sin(2 * Double.pi * Double($0) / Double(n)) }
         var out = [Double](repeating: 0, count: n)
         for t in 0..<n {
             var x = re[0]
             for k in 1...half {
-                let angle = 2 * Double.pi * Double(k * t % n) / Double(n)
-                let term = re[k] * cos(angle) - im[k] * sin(angle)
+                let m = k * t % n
+                let term = re[k] * cosine[m] - im[k] * sine[m]
                 x += (k == half && n % 2 == 0) ? term : 2 * term
             }
             out[t] = x / Double(n) / sigma
