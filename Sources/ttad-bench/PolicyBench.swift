@@ -72,6 +72,12 @@ struct PolicyBench: ParsableCommand {
             print(String(format: "swift  batch 8: p50 %7.1f us  p99 %7.1f us", b8.p50, b8.p99))
             print(String(format: "swift  update 8 x 200 steps, 4 epochs: %.1f ms, %.1f GFLOP/s (gemm flops), %.0f%% of sgemm peak",
                          updateSeconds * 1000, gflops, 100 * gflops / peak))
+            // `exploration_noise_exponent` > 0: each attempt draws its noise once, before its first step.
+            for steps in [200, 1000] {
+                let noise = coloredNoiseTime(dimensions: size.actions, steps: steps)
+                print(String(format: "swift  colored noise for one attempt of %d steps x %d dims: %.2f ms (%.1f us per step)",
+                             steps, size.actions, noise * 1000, noise * 1e6 / Double(steps)))
+            }
 
             guard let python else { continue }
             let torch = try runTorch(python: python, size: size)
@@ -105,6 +111,22 @@ struct PolicyBench: ParsableCommand {
         if sink.isNaN { print("") }   // keeps the work observable
         times.sort()
         return (times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)])
+    }
+
+    /// Median wall time of drawing one attempt's `ColoredNoise` (pink, exponent 1).
+    func coloredNoiseTime(dimensions: Int, steps: Int) -> Double {
+        var rng = PolicyRNG(seed: 4)
+        var times: [Double] = []
+        var sink: Float = 0
+        for _ in 0...max(reps, 5) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var noise = ColoredNoise(exponent: 1, length: steps, dimensions: dimensions, rng: &rng)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            sink += noise.next().first!
+        }
+        if sink.isNaN { print("") }   // keeps the work observable
+        times.sort()
+        return times[times.count / 2]
     }
 
     /// Median wall time of one update of 8 attempts x 200 steps, 4 epochs x 4 minibatches, and the
