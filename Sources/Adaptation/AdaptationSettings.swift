@@ -34,12 +34,15 @@ public struct AdaptationSettings: Sendable, Equatable {
     public var keepRecent = 8
     /// Seed of a freshly initialised policy (no checkpoint yet). Default 1.
     public var initSeed: UInt64 = 1
-    /// Colored exploration noise (`ColoredNoise`, opt-in): the exponent beta of the spectrum,
-    /// 1/f^beta, of each sampled attempt's noise over its `max_steps`. 0 draws every step's noise
-    /// independently (white, the seed's); 0.5 is what Hollenstein et al. (2024) found best for
-    /// PPO, 1 is pink. A step's action distribution, and the PPO ratio, are the same either way;
-    /// only how the noise of one step relates to the next changes. Default 0; 0 to 2.
-    public var explorationNoiseExponent = 0.0
+    /// Colored exploration noise (`ColoredNoise`): the exponent beta of the spectrum, 1/f^beta,
+    /// of each sampled attempt's noise over its `max_steps`. 0 draws every step's noise
+    /// independently (white, the seed's); 1 is pink. A step's action distribution, and the PPO
+    /// ratio, are the same either way; only how the noise of one step relates to the next
+    /// changes, so a group's attempts differ as wholes (a route, a pace) rather than step by step.
+    /// Default 1 (0 before 1 December: pink recovered more of the long tasks' drops and kept every
+    /// suite seed at or above its start; on some robots fewer training attempts succeed,
+    /// docs/experiment.md); 0 to 2.
+    public var explorationNoiseExponent = 1.0
     /// Adaptive temperature (beyond the seed): after a group where every attempt succeeded with the
     /// same reward, shift the schedule up by `temperature_step` (explore more); after a group where
     /// none succeeded, shift it down (toward greedy). Default false.

@@ -20,7 +20,9 @@ struct InterventionRecordingTests {
         for attempt in outcome.attempts {
             #expect(attempt.abortReason == nil, "\(String(describing: attempt.abortReason))")
             #expect(attempt.steps >= 5 && attempt.intervenedSteps == 3 && attempt.wasIntervened, "\(attempt)")
-            #expect(attempt.interventionsPastLimits == 0)
+            // Only the takeover's first step can be past the rate limit (a jump from wherever the
+            // policy's last sampled action was); steps 4-5 repeat the same action.
+            #expect(attempt.interventionsPastLimits <= 1)
         }
         if let report = outcome.update.report {
             #expect(report.interventionSamples == 6, "both attempts' intervened steps are cloned: \(report)")
