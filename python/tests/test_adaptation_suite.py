@@ -11,7 +11,9 @@ Skips (with the reason) without torch, gymnasium's MuJoCo envs or gymnasium-robo
 from __future__ import annotations
 
 import json
+import math
 import os
+import statistics
 import sys
 
 import numpy as np
@@ -112,6 +114,30 @@ def test_speed_room_is_the_fastest_success_against_the_groups_mean_success():
     assert r["tasks"] == 4 and r["unknown"] == 1 and r["groups"] == 2
     assert r["room"] == pytest.approx((0.2 + 5 / 85) / 2)
     assert r["cv"] == pytest.approx((10 / 50 + 5 / 85) / 2)
+
+
+def test_paired_compares_the_same_seeds_and_pools_the_share_of_each_drop(tmp_path):
+    import paired
+
+    def run(seed, success, successes):
+        tasks = [{"steps": [10, 20], "successes": k} for k in successes]
+        return {"seed": seed, "arms": {"ttad": {"eval_shifted": {"success": success}, "tasks": tasks}}}
+
+    def write(name, runs):
+        summary = {"start_unshifted": 0.6, "start_shifted": 0.4}
+        (tmp_path / name).write_text(json.dumps({"benchmarks": {"b": {"summary": summary, "runs": runs}}}))
+
+    write("base-b-1.json", [run(1, 0.40, [1, 1]), run(2, 0.38, [0, 0]), run(3, 0.5, [2, 2])])
+    # seed 3 has no candidate run: left out of every pair
+    write("cand-b-1.json", [run(1, 0.46, [2, 1]), run(2, 0.42, [1, 1])])
+    r = paired.compare(paired.load(str(tmp_path / "base-*.json"), "ttad"), paired.load(str(tmp_path / "cand-*.json"), "ttad"))
+    b = r["benchmarks"]["b"]
+    assert b["seeds"] == 2 and r["pairs"] == 2
+    m, h = b["diff"]
+    assert m == pytest.approx(5.0) and h == pytest.approx(12.71 * statistics.stdev([6.0, 4.0]) / math.sqrt(2))
+    assert b["training_diff"][0] == pytest.approx((25.0 + 50.0) / 2)   # 2/4 -> 3/4 and 0/4 -> 2/4
+    assert b["below_start"] == (1, 0)                                # seed 2 of the base ended at 0.38 < 0.40
+    assert r["pooled_share"][0] == pytest.approx((0.06 / 0.2 + 0.04 / 0.2) / 2 * 100)
 
 
 def test_ceiling_counts_the_tasks_the_start_lost_and_the_expert_still_solves(tmp_path):
