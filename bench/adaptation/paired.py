@@ -4,8 +4,9 @@ Each ``suite.py --out`` JSON holds, per benchmark and seed, an arm's greedy succ
 shifted evaluation set and its training tasks. Run on the same machine, two runs of one seed
 share their tasks exactly, so the difference per seed is a paired one. Per benchmark this prints
 the mean difference in greedy success (points, with a 95% t-interval over seeds), the difference
-in training success (the share of the run's training attempts that succeeded), and the seeds that
-ended below the benchmark's shifted start; then the pooled difference in share of the drop
+in training success (the share of the run's training attempts that succeeded), the greedy steps
+the candidate saves on the evaluation tasks both solved (``--base-arm ttad-binary`` against
+``ttad``: issue 16's efficiency goal), and the seeds that ended below the benchmark's shifted start; then the pooled difference in share of the drop
 recovered ((adapted - shifted) / (unshifted - shifted)) over every pair.
 
     python3 bench/adaptation/paired.py \\
@@ -58,6 +59,15 @@ def training_success(run: Run) -> Optional[float]:
     return sum(t["successes"] for t in tasks) / attempts if attempts else None
 
 
+def steps_both_solve(base: Run, cand: Run) -> Optional[Tuple[float, float]]:
+    """Mean greedy steps of base and candidate over the evaluation tasks both solved (None if none)."""
+    both = [(x, y) for x, y in zip(base["eval_shifted"]["steps_per_task"], cand["eval_shifted"]["steps_per_task"])
+            if x is not None and y is not None]
+    if not both:
+        return None
+    return statistics.fmean(x for x, _ in both), statistics.fmean(y for _, y in both)
+
+
 def compare(base: Dict[str, Dict[int, Tuple[Run, Dict[str, Any]]]],
             cand: Dict[str, Dict[int, Tuple[Run, Dict[str, Any]]]]) -> Dict[str, Any]:
     """Per benchmark the paired differences, and the pooled share difference over every pair."""
@@ -75,12 +85,16 @@ def compare(base: Dict[str, Dict[int, Tuple[Run, Dict[str, Any]]]],
         pooled += [(y - x) / (start - shifted) for x, y in zip(b, c)]
         trained = [(training_success(base[name][s][0]), training_success(cand[name][s][0])) for s in seeds]
         train_diff = [100 * (y - x) for x, y in trained if x is not None and y is not None]
+        steps = [p for p in (steps_both_solve(base[name][s][0], cand[name][s][0]) for s in seeds) if p]
+        base_steps = statistics.fmean(x for x, _ in steps) if steps else None
         rows[name] = {
             "seeds": len(seeds),
             "base": 100 * statistics.fmean(b), "cand": 100 * statistics.fmean(c),
             "diff": mean_ci(diff),
             "training_diff": mean_ci(train_diff) if train_diff else None,
             "below_start": (sum(x < shifted for x in b), sum(y < shifted for y in c)),
+            # Issue 16's goal 4: how many fewer greedy steps the candidate takes on the tasks both solve.
+            "steps_saved": 100 * (base_steps - statistics.fmean(y for _, y in steps)) / base_steps if base_steps else None,
             "share": ((statistics.fmean(b) - shifted) / (start - shifted), (statistics.fmean(c) - shifted) / (start - shifted)),
         }
     return {"benchmarks": rows, "pooled_share": mean_ci([100 * p for p in pooled]) if pooled else None, "pairs": len(pooled)}
@@ -98,6 +112,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         m, h = r["diff"]
         line = (f"{name:22s} n={r['seeds']:2d}  greedy {r['base']:5.1f} -> {r['cand']:5.1f}  diff {m:+5.1f} ({m - h:+.1f}..{m + h:+.1f})"
                 f"  share {100 * r['share'][0]:3.0f}% -> {100 * r['share'][1]:3.0f}%  below start {r['below_start'][0]} -> {r['below_start'][1]}")
+        if r["steps_saved"] is not None:
+            line += f"  steps saved {r['steps_saved']:.1f}%"
         if r["training_diff"]:
             tm, th = r["training_diff"]
             line += f"  training success {tm:+.1f} ({tm - th:+.1f}..{tm + th:+.1f})"

@@ -119,9 +119,9 @@ def test_speed_room_is_the_fastest_success_against_the_groups_mean_success():
 def test_paired_compares_the_same_seeds_and_pools_the_share_of_each_drop(tmp_path):
     import paired
 
-    def run(seed, success, successes):
+    def run(seed, success, successes, steps=(None, 50, 40)):
         tasks = [{"steps": [10, 20], "successes": k} for k in successes]
-        return {"seed": seed, "arms": {"ttad": {"eval_shifted": {"success": success}, "tasks": tasks}}}
+        return {"seed": seed, "arms": {"ttad": {"eval_shifted": {"success": success, "steps_per_task": list(steps)}, "tasks": tasks}}}
 
     def write(name, runs):
         summary = {"start_unshifted": 0.6, "start_shifted": 0.4}
@@ -129,13 +129,15 @@ def test_paired_compares_the_same_seeds_and_pools_the_share_of_each_drop(tmp_pat
 
     write("base-b-1.json", [run(1, 0.40, [1, 1]), run(2, 0.38, [0, 0]), run(3, 0.5, [2, 2])])
     # seed 3 has no candidate run: left out of every pair
-    write("cand-b-1.json", [run(1, 0.46, [2, 1]), run(2, 0.42, [1, 1])])
+    write("cand-b-1.json", [run(1, 0.46, [2, 1], steps=(30, 40, None)), run(2, 0.42, [1, 1], steps=(30, 45, 30))])
     r = paired.compare(paired.load(str(tmp_path / "base-*.json"), "ttad"), paired.load(str(tmp_path / "cand-*.json"), "ttad"))
     b = r["benchmarks"]["b"]
     assert b["seeds"] == 2 and r["pairs"] == 2
     m, h = b["diff"]
     assert m == pytest.approx(5.0) and h == pytest.approx(12.71 * statistics.stdev([6.0, 4.0]) / math.sqrt(2))
     assert b["training_diff"][0] == pytest.approx((25.0 + 50.0) / 2)   # 2/4 -> 3/4 and 0/4 -> 2/4
+    # steps on the tasks both solved: seed 1 task 1 (50 -> 40), seed 2 tasks 1-2 (45 -> 37.5)
+    assert b["steps_saved"] == pytest.approx(100 * (47.5 - 38.75) / 47.5)
     assert b["below_start"] == (1, 0)                                # seed 2 of the base ended at 0.38 < 0.40
     assert r["pooled_share"][0] == pytest.approx((0.06 / 0.2 + 0.04 / 0.2) / 2 * 100)
 
