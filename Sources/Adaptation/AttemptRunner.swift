@@ -57,6 +57,13 @@ struct AttemptRunner {
         var observations: [[Float]] = []
         var finished: [StepOutcome?] = Array(repeating: nil, count: indices.count)
         var cancelled = Array(repeating: false, count: indices.count)
+        // Colored noise: one sequence per sampled attempt, drawn before any reset so that a real
+        // robot never waits between its reset and its first step.
+        var noise: [ColoredNoise?] = indices.map { index in
+            guard noiseExponent > 0, temperatures[index] > 0 else { return nil }
+            return ColoredNoise(exponent: noiseExponent, length: min(config.maxSteps, ColoredNoise.longestSequence),
+                                dimensions: policy.config.actionSize, rng: &rng)
+        }
         for (slot, index) in indices.enumerated() {
             observer.attemptStarted(plan, index: index, temperature: temperatures[index])
             // An evaluation's attempt k runs evaluation task k; a task's attempts share its seed.
@@ -77,11 +84,6 @@ struct AttemptRunner {
         var trajectories = indices.map { Trajectory(observations: [], samples: [], temperature: Float(temperatures[$0]), reward: 0) }
         var batch = [Float](repeating: 0, count: indices.count * obsSize)
         var batchTemperatures = [Float](repeating: 0, count: indices.count)
-        // Colored noise: one sequence per sampled attempt, drawn before its first step.
-        var noise: [ColoredNoise?] = indices.map { index in
-            guard noiseExponent > 0, temperatures[index] > 0 else { return nil }
-            return ColoredNoise(exponent: noiseExponent, length: config.maxSteps, dimensions: policy.config.actionSize, rng: &rng)
-        }
         var batchNoise: [Float] = []
 
         while finished.contains(where: { $0 == nil }) {

@@ -73,7 +73,7 @@ struct PolicyBench: ParsableCommand {
             print(String(format: "swift  update 8 x 200 steps, 4 epochs: %.1f ms, %.1f GFLOP/s (gemm flops), %.0f%% of sgemm peak",
                          updateSeconds * 1000, gflops, 100 * gflops / peak))
             // `exploration_noise_exponent` > 0: each attempt draws its noise once, before its first step.
-            for steps in [200, 1000] {
+            for steps in [200, ColoredNoise.longestSequence] {
                 let noise = coloredNoiseTime(dimensions: size.actions, steps: steps)
                 print(String(format: "swift  colored noise for one attempt of %d steps x %d dims: %.2f ms (%.1f us per step)",
                              steps, size.actions, noise * 1000, noise * 1e6 / Double(steps)))
