@@ -15,7 +15,8 @@ struct AttemptRunner {
     /// long their labels count (nil: the robot judges, as ever).
     var labels: (board: LabelBoard, task: String, deadlineSeconds: Double)?
     /// `exploration_noise_exponent`: above 0, each sampled attempt draws its exploration noise as
-    /// one `ColoredNoise` sequence of `max_steps` steps (0: independent draws every step).
+    /// one `ColoredNoise` sequence of `max_steps` steps (at most `ColoredNoise.longestSequence`,
+    /// repeated past it); 0 draws independently at every step.
     var noiseExponent = 0.0
 
     /// What one attempt produced: the report for people and the trajectory for learning.
