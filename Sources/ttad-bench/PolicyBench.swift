@@ -72,7 +72,7 @@ struct PolicyBench: ParsableCommand {
             print(String(format: "swift  batch 8: p50 %7.1f us  p99 %7.1f us", b8.p50, b8.p99))
             print(String(format: "swift  update 8 x 200 steps, 4 epochs: %.1f ms, %.1f GFLOP/s (gemm flops), %.0f%% of sgemm peak",
                          updateSeconds * 1000, gflops, 100 * gflops / peak))
-            // `exploration_noise_exponent` > 0: each attempt draws its noise once, before its first step.
+            // `exploration_noise_exponent` > 0: each attempt draws its noise once, before its reset.
             for steps in [200, ColoredNoise.longestSequence] {
                 let noise = coloredNoiseTime(dimensions: size.actions, steps: steps)
                 print(String(format: "swift  colored noise for one attempt of %d steps x %d dims: %.2f ms (%.1f us per step)",

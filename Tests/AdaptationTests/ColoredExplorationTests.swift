@@ -8,7 +8,7 @@ import Testing
 /// noise an attempt's actions carry is correlated from step to step when asked, and not otherwise.
 @Suite struct ColoredExplorationTests {
     /// Lag-1 correlation of the noise in the actions (sample minus the policy's mean on the same
-    /// observation), pooled over attempts, steps and dimensions, each dimension scaled by its std.
+    /// observation), pooled over attempts, steps and dimensions, each series over its mean square.
     static func actionNoiseCorrelation(exponent: Double) throws -> (correlation: Double, results: [AttemptRunner.Result]) {
         let robot = try MuJoCoRobot(config: try RobotConfig.load(path: AttemptSafetyTests.reacher2))
         let profile = try RobotProfile(config: robot.config)
