@@ -20,13 +20,13 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import math
+import os
 import statistics
+import sys
 from typing import Any, Dict, List, Optional, Tuple
 
-# Two-sided 95% t quantiles by degrees of freedom (1.96 beyond).
-T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26, 10: 2.23,
-       11: 2.20, 12: 2.18, 13: 2.16, 14: 2.14, 15: 2.13, 16: 2.12, 17: 2.11, 18: 2.10, 19: 2.09}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from suite import steps_on_shared_successes, t_interval  # noqa: E402
 
 Run = Dict[str, Any]
 
@@ -44,28 +44,11 @@ def load(pattern: str, arm: str) -> Dict[str, Dict[int, Tuple[Run, Dict[str, Any
     return out
 
 
-def mean_ci(xs: List[float]) -> Tuple[float, float]:
-    """Mean and half-width of its 95% t-interval (nan for fewer than two values)."""
-    m = statistics.fmean(xs)
-    if len(xs) < 2:
-        return m, float("nan")
-    return m, T95.get(len(xs) - 1, 1.96) * statistics.stdev(xs) / math.sqrt(len(xs))
-
-
 def training_success(run: Run) -> Optional[float]:
     """Successful training attempts over all of them (None when the arm trained on nothing)."""
     tasks = run.get("tasks") or []
     attempts = sum(len(t["steps"]) for t in tasks)
     return sum(t["successes"] for t in tasks) / attempts if attempts else None
-
-
-def steps_both_solve(base: Run, cand: Run) -> Optional[Tuple[float, float]]:
-    """Mean greedy steps of base and candidate over the evaluation tasks both solved (None if none)."""
-    both = [(x, y) for x, y in zip(base["eval_shifted"]["steps_per_task"], cand["eval_shifted"]["steps_per_task"])
-            if x is not None and y is not None]
-    if not both:
-        return None
-    return statistics.fmean(x for x, _ in both), statistics.fmean(y for _, y in both)
 
 
 def compare(base: Dict[str, Dict[int, Tuple[Run, Dict[str, Any]]]],
@@ -81,23 +64,29 @@ def compare(base: Dict[str, Dict[int, Tuple[Run, Dict[str, Any]]]],
         start, shifted = summary["start_unshifted"], summary["start_shifted"]
         b = [base[name][s][0]["eval_shifted"]["success"] for s in seeds]
         c = [cand[name][s][0]["eval_shifted"]["success"] for s in seeds]
-        diff = [100 * (y - x) for x, y in zip(b, c)]
         pooled += [(y - x) / (start - shifted) for x, y in zip(b, c)]
         trained = [(training_success(base[name][s][0]), training_success(cand[name][s][0])) for s in seeds]
         train_diff = [100 * (y - x) for x, y in trained if x is not None and y is not None]
-        steps = [p for p in (steps_both_solve(base[name][s][0], cand[name][s][0]) for s in seeds) if p]
-        base_steps = statistics.fmean(x for x, _ in steps) if steps else None
+        # Issue 16's goal 4: how many fewer greedy steps the candidate takes on the tasks both solve.
+        steps = steps_on_shared_successes([{"arms": {"cand": cand[name][s][0], "base": base[name][s][0]}} for s in seeds],
+                                          "cand", "base")
         rows[name] = {
             "seeds": len(seeds),
             "base": 100 * statistics.fmean(b), "cand": 100 * statistics.fmean(c),
-            "diff": mean_ci(diff),
-            "training_diff": mean_ci(train_diff) if train_diff else None,
+            "diff": t_interval([100 * (y - x) for x, y in zip(b, c)]),
+            "training_diff": t_interval(train_diff) if train_diff else None,
             "below_start": (sum(x < shifted for x in b), sum(y < shifted for y in c)),
-            # Issue 16's goal 4: how many fewer greedy steps the candidate takes on the tasks both solve.
-            "steps_saved": 100 * (base_steps - statistics.fmean(y for _, y in steps)) / base_steps if base_steps else None,
+            "steps_saved": 100 * steps["saving"] if steps and steps["saving"] is not None else None,
             "share": ((statistics.fmean(b) - shifted) / (start - shifted), (statistics.fmean(c) - shifted) / (start - shifted)),
         }
-    return {"benchmarks": rows, "pooled_share": mean_ci([100 * p for p in pooled]) if pooled else None, "pairs": len(pooled)}
+    return {"benchmarks": rows, "pooled_share": t_interval([100 * p for p in pooled]) if pooled else None, "pairs": len(pooled)}
+
+
+def interval(c: Dict[str, Any]) -> str:
+    """``+m (low..high)`` of a ``suite.t_interval`` (without bounds for one pair)."""
+    if c["low"] is None:
+        return f"{c['mean']:+.1f}"
+    return f"{c['mean']:+.1f} ({c['low']:+.1f}..{c['high']:+.1f})"
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -109,18 +98,15 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     result = compare(load(args.base, args.base_arm), load(args.cand, args.arm))
     for name, r in result["benchmarks"].items():
-        m, h = r["diff"]
-        line = (f"{name:22s} n={r['seeds']:2d}  greedy {r['base']:5.1f} -> {r['cand']:5.1f}  diff {m:+5.1f} ({m - h:+.1f}..{m + h:+.1f})"
+        line = (f"{name:22s} n={r['seeds']:2d}  greedy {r['base']:5.1f} -> {r['cand']:5.1f}  diff {interval(r['diff'])}"
                 f"  share {100 * r['share'][0]:3.0f}% -> {100 * r['share'][1]:3.0f}%  below start {r['below_start'][0]} -> {r['below_start'][1]}")
         if r["steps_saved"] is not None:
             line += f"  steps saved {r['steps_saved']:.1f}%"
         if r["training_diff"]:
-            tm, th = r["training_diff"]
-            line += f"  training success {tm:+.1f} ({tm - th:+.1f}..{tm + th:+.1f})"
+            line += f"  training success {interval(r['training_diff'])}"
         print(line)
     if result["pooled_share"]:
-        m, h = result["pooled_share"]
-        print(f"pooled share of the drop: {m:+.1f} ({m - h:+.1f}..{m + h:+.1f}) points over {result['pairs']} pairs")
+        print(f"pooled share of the drop: {interval(result['pooled_share'])} points over {result['pairs']} pairs")
 
 
 if __name__ == "__main__":

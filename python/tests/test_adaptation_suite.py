@@ -133,13 +133,13 @@ def test_paired_compares_the_same_seeds_and_pools_the_share_of_each_drop(tmp_pat
     r = paired.compare(paired.load(str(tmp_path / "base-*.json"), "ttad"), paired.load(str(tmp_path / "cand-*.json"), "ttad"))
     b = r["benchmarks"]["b"]
     assert b["seeds"] == 2 and r["pairs"] == 2
-    m, h = b["diff"]
-    assert m == pytest.approx(5.0) and h == pytest.approx(12.71 * statistics.stdev([6.0, 4.0]) / math.sqrt(2))
-    assert b["training_diff"][0] == pytest.approx((25.0 + 50.0) / 2)   # 2/4 -> 3/4 and 0/4 -> 2/4
+    half = suite.t_quantile_975(1) * statistics.stdev([6.0, 4.0]) / math.sqrt(2)
+    assert b["diff"]["mean"] == pytest.approx(5.0) and b["diff"]["high"] == pytest.approx(5.0 + half)
+    assert b["training_diff"]["mean"] == pytest.approx((25.0 + 50.0) / 2)   # 2/4 -> 3/4 and 0/4 -> 2/4
     # steps on the tasks both solved: seed 1 task 1 (50 -> 40), seed 2 tasks 1-2 (45 -> 37.5)
     assert b["steps_saved"] == pytest.approx(100 * (47.5 - 38.75) / 47.5)
     assert b["below_start"] == (1, 0)                                # seed 2 of the base ended at 0.38 < 0.40
-    assert r["pooled_share"][0] == pytest.approx((0.06 / 0.2 + 0.04 / 0.2) / 2 * 100)
+    assert r["pooled_share"]["mean"] == pytest.approx((0.06 / 0.2 + 0.04 / 0.2) / 2 * 100)
 
 
 def test_ceiling_counts_the_tasks_the_start_lost_and_the_expert_still_solves(tmp_path):
