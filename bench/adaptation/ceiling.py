@@ -12,7 +12,9 @@ still does under the shift (not a bound: a policy may find another strategy than
 With ``--suite`` (a suite JSON of the benchmark, for its starting policy's greedy evaluation per
 task) it also counts the tasks the start lost to the shift (solved unshifted, failed shifted) and
 how many of those the expert still solves under the shift at its best gain: the part of the drop
-that is there to win back.
+that is there to win back, and how many fewer steps than the start the expert takes on the
+tasks both solve under the shift (per gain and at each task's fastest gain), next to what the
+suite's adapted arms saved against the start: the speed there is to win (issue 16's goal 4).
 
     python3 bench/adaptation/ceiling.py --benchmarks pointmaze-gear --eval-tasks 500 --out ceiling.json \
         --suite bench/adaptation/results/mixed-groups/seeds10-19/def-pointmaze-gear-10.json
@@ -44,11 +46,13 @@ def expert_success(bench: Benchmark, seeds: Sequence[int], factors: Mapping[str,
     env = bench.make_env()
     wins: list[int] = []
     per_task: list[bool] = []
+    steps_per_task: list[int | None] = []
     for seed in seeds:
         bench.apply_dynamics(env, dict(factors))
         raw, _ = env.reset(seed=int(seed))
         obs = flatten_observation(env.observation_space, raw)
         solved = False
+        steps: int | None = None
         for step in range(1, bench.max_steps + 1):
             action = np.clip(gain * np.asarray(bench.expert(obs), dtype=np.float64), -1.0, 1.0).astype(np.float32)
             raw, reward, terminated, truncated, info = env.step(action)
@@ -56,13 +60,20 @@ def expert_success(bench: Benchmark, seeds: Sequence[int], factors: Mapping[str,
             if bench.success(Transition(env, obs, float(reward), bool(terminated), bool(truncated), dict(info), raw)):
                 wins.append(step)
                 solved = True
+                steps = step
                 break
             if terminated or truncated:
                 break
         per_task.append(solved)
+        steps_per_task.append(steps)
     env.close()
     return {"success": len(wins) / max(1, len(seeds)), "mean_steps_to_success": float(np.mean(wins)) if wins else None,
-            "per_task": per_task}
+            "per_task": per_task, "steps_per_task": steps_per_task}
+
+
+def fmt_saving(x: Any) -> str:
+    """A relative saving as a signed percentage ('-' when there were no shared tasks)."""
+    return "-" if x is None else f"{100 * x:+.1f}%"
 
 
 def lost_to_the_shift(suite_json: str, name: str, expert_shifted: Sequence[bool]) -> Dict[str, int]:
@@ -76,6 +87,36 @@ def lost_to_the_shift(suite_json: str, name: str, expert_shifted: Sequence[bool]
     lost = [i for i in range(n) if unshifted[i] and not shifted[i]]
     gained = [i for i in range(n) if shifted[i] and not unshifted[i]]
     return {"tasks": n, "lost": len(lost), "gained": len(gained), "lost_expert_solves_shifted": sum(expert_shifted[i] for i in lost)}
+
+
+def speed_reference(suite_json: str, name: str, shifted_by_gain: Mapping[float, Mapping[str, Any]]) -> Dict[str, Any]:
+    """How much faster than the start the expert is under the shift, on the tasks both solve:
+    per gain, and with each task's fastest gain (an optimistic reference for issue 16's goal of
+    10% fewer steps). Also what the suite's adapted arms saved against the start on the tasks
+    they share with it, averaged over the run's seeds."""
+    with open(suite_json) as f:
+        runs = json.load(f)["benchmarks"][name]["runs"]
+    start = runs[0]["arms"]["start"]["eval_shifted"]["steps_per_task"]
+
+    def saving(fast: Sequence[Any]) -> Dict[str, Any]:
+        both = [(s, e) for s, e in zip(start, fast) if s is not None and e is not None]
+        if not both:
+            return {"shared_tasks": 0, "saving": None}
+        mean_start, mean_fast = float(np.mean([s for s, _ in both])), float(np.mean([e for _, e in both]))
+        return {"shared_tasks": len(both), "start_steps": mean_start, "steps": mean_fast,
+                "saving": (mean_start - mean_fast) / mean_start}
+
+    by_gain = {str(g): saving(r["steps_per_task"]) for g, r in shifted_by_gain.items()}
+    fastest = [min((s for s in steps if s is not None), default=None)
+               for steps in zip(*(r["steps_per_task"] for r in shifted_by_gain.values()))]
+    arms: Dict[str, Any] = {}
+    for arm in ("ttad", "ttad-binary", "plain"):
+        savings = [saving(run["arms"][arm]["eval_shifted"]["steps_per_task"])["saving"]
+                   for run in runs if arm in run["arms"]]
+        savings = [x for x in savings if x is not None]
+        if savings:
+            arms[arm] = float(np.mean(savings))
+    return {"by_gain": by_gain, "fastest_gain_per_task": saving(fastest), "adapted_arms": arms}
 
 
 def main() -> None:
@@ -111,6 +152,13 @@ def main() -> None:
             print(f"{'':22s} the start lost {lost['lost']} of {lost['tasks']} tasks to the shift (gained {lost['gained']}); "
                   f"the expert solves {lost['lost_expert_solves_shifted']} of those under it "
                   f"({100 * lost['lost_expert_solves_shifted'] / max(1, lost['lost']):.0f}%)", flush=True)
+            speed = speed_reference(path, name, shifted)
+            out[name].setdefault("speed_against_the_start", {})[os.path.basename(path)] = speed
+            gains = ", ".join(f"{g}: {fmt_saving(r['saving'])}" for g, r in speed["by_gain"].items())
+            arms = ", ".join(f"{a} {fmt_saving(x)}" for a, x in speed["adapted_arms"].items())
+            print(f"{'':22s} steps the expert saves against the start on tasks both solve: "
+                  f"{fmt_saving(speed['fastest_gain_per_task']['saving'])} at each task's fastest gain (by gain: {gains}); "
+                  f"the adapted arms saved {arms}", flush=True)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(out, f, indent=1)

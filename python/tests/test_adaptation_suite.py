@@ -153,6 +153,26 @@ def test_ceiling_counts_the_tasks_the_start_lost_and_the_expert_still_solves(tmp
     assert lost == {"tasks": 5, "lost": 2, "gained": 1, "lost_expert_solves_shifted": 1}
 
 
+def test_ceiling_speed_reference_compares_steps_on_the_tasks_both_solve(tmp_path):
+    import ceiling
+    start = {"eval_shifted": {"steps_per_task": [20, 40, None, 30]}}
+    runs = [{"arms": {"start": start, "ttad": {"eval_shifted": {"steps_per_task": [18, 36, 10, None]}}}},
+            {"arms": {"start": start, "ttad": {"eval_shifted": {"steps_per_task": [20, 40, None, 24]}}}}]
+    path = tmp_path / "suite.json"
+    path.write_text(json.dumps({"benchmarks": {"reacher-damping": {"runs": runs}}}))
+    by_gain = {1.0: {"steps_per_task": [16, None, 5, 27]}, 2.0: {"steps_per_task": [18, 30, 5, 21]}}
+    speed = ceiling.speed_reference(str(path), "reacher-damping", by_gain)
+    # gain 1 shares tasks 0 and 3 with the start: (25 - 21.5) / 25; gain 2 tasks 0, 1 and 3
+    assert speed["by_gain"]["1.0"]["saving"] == pytest.approx((25 - 21.5) / 25)
+    assert speed["by_gain"]["2.0"]["shared_tasks"] == 3
+    assert speed["by_gain"]["2.0"]["saving"] == pytest.approx((30 - 23) / 30)
+    # each task's fastest gain: 16, 30, 5, 21 -> on tasks 0, 1, 3: (30 - 67 / 3) / 30
+    assert speed["fastest_gain_per_task"]["saving"] == pytest.approx((30 - 67 / 3) / 30)
+    # ttad: seed 1 saves (30 - 27) / 30 on tasks 0-1, seed 2 (30 - 28) / 30 on tasks 0, 1, 3
+    assert speed["adapted_arms"]["ttad"] == pytest.approx(((30 - 27) / 30 + (30 - 28) / 30) / 2)
+    assert "plain" not in speed["adapted_arms"]
+
+
 def test_ceiling_runs_the_expert_with_its_gain_under_the_shift():
     import ceiling
     bench = BENCHMARKS["reacher-damping"]
