@@ -38,6 +38,7 @@ extension PPOConfig {
             case .cloneLearningRate: cloneLearningRate = try value.double()
             case .cloneTrainable: cloneTrainable = try value.strings()
             case .replayGroups: replayGroups = try value.int()
+            case .lossAggregation: lossAggregation = try value.choice(LossAggregation.allCases.map { ($0.rawValue, $0) })
             }
         }
         if node.isNull(Key.targetKL.rawValue) { targetKL = nil }

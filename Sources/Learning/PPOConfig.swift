@@ -92,6 +92,21 @@ public struct PPOConfig: Sendable, Equatable {
     /// (decoupled PPO), so an update sees K + 1 groups' steps at one group's KL. Forgotten on a
     /// rollback or restart. Default 0 (off); 0 to 16.
     public var replayGroups: Int = 0
+    /// How the policy loss weighs an attempt's steps (beyond the seed, which takes GRPO's
+    /// token-mean). `step_mean` (default): every step alike, so an attempt counts in proportion to
+    /// its length and a slow success pushes the policy more than a fast one. `attempt_mean`: each
+    /// attempt's steps weighted by (the group's mean attempt length) / (its own length), so every
+    /// attempt counts alike whatever its length (GRPO's per-sequence mean, the length bias Dr.
+    /// GRPO removes for language, kept here on purpose: among successes it favours the fast).
+    public var lossAggregation: LossAggregation = .stepMean
+
+    /// How the policy loss weighs an attempt's steps (`loss_aggregation`).
+    public enum LossAggregation: String, CaseIterable, Sendable {
+        /// Every own step alike (GRPO's token-mean).
+        case stepMean = "step_mean"
+        /// Every attempt alike: its steps weighted by mean length / its length.
+        case attemptMean = "attempt_mean"
+    }
 
     /// The defaults.
     public init() {}
@@ -116,7 +131,7 @@ public struct PPOConfig: Sendable, Equatable {
         case demonstrationWeight = "demonstration_weight", demonstrationSteps = "demonstration_steps"
         case cloneSteps = "clone_steps", cloneBatchSize = "clone_batch_size", cloneLearningRate = "clone_learning_rate"
         case cloneTrainable = "clone_trainable"
-        case replayGroups = "replay_groups"
+        case replayGroups = "replay_groups", lossAggregation = "loss_aggregation"
     }
 
     /// The first hyperparameter outside its range, as (key, what is expected), or nil when every

@@ -95,6 +95,20 @@ public final class PPOTrainer: @unchecked Sendable {
         return report
     }
 
+    /// Each attempt's weight on its own steps' advantages (`loss_aggregation`): 1 under
+    /// `step_mean`; under `attempt_mean` the group's mean own-step count over the attempt's own
+    /// (attempts with no own step take 1, and do not count in the mean), so every attempt's steps
+    /// sum to one mean attempt's. Scaling an advantage by w > 0 scales its step's clipped PPO term
+    /// by w (the term is positively homogeneous in A), so this is the per-attempt mean of the loss.
+    func attemptWeights(_ group: [Trajectory]) -> [Float] {
+        guard config.lossAggregation == .attemptMean else { return Array(repeating: 1, count: group.count) }
+        let own = group.map { t in t.temperature > 0 ? (0..<t.samples.count).filter { !t.isIntervened($0) }.count : 0 }
+        let counted = own.filter { $0 > 0 }
+        guard !counted.isEmpty else { return Array(repeating: 1, count: group.count) }
+        let mean = Float(counted.reduce(0, +)) / Float(counted.count)
+        return own.map { $0 > 0 ? mean / Float($0) : 1 }
+    }
+
     private func step(group: [Trajectory], advantages: [Double], rng: inout PolicyRNG) -> UpdateReport {
         let start = ContinuousClock.now
         let cfg = policy.config
@@ -122,7 +136,8 @@ public final class PPOTrainer: @unchecked Sendable {
         // cloning, the intervened ones (at T = 1; `isBC` 1).
         var obs: [Float] = [], raw: [Float] = [], temps: [Float] = [], oldLogProb: [Float] = [], adv: [Float] = []
         var isBC: [Float] = [], isReplay: [Bool] = []
-        for (t, a) in zip(group, advantages) {
+        let lengthWeights = attemptWeights(group)
+        for ((t, a), w) in zip(zip(group, advantages), lengthWeights) {
             for (i, s) in t.samples.enumerated() {
                 let bc = t.isIntervened(i)
                 if bc, t.replayed { continue }  // a person's step of an earlier group: cloned by that update
@@ -132,7 +147,7 @@ public final class PPOTrainer: @unchecked Sendable {
                 raw += s.raw
                 oldLogProb.append(bc ? 0 : s.logProb)
                 temps.append(bc ? 1 : t.temperature)
-                adv.append(bc ? 0 : Float(a) + t.advantageOffset(i))
+                adv.append(bc ? 0 : w * (Float(a) + t.advantageOffset(i)))
                 isBC.append(bc ? (t.demonstration ? PPOLoss.demonstrationMarker : 1) : 0)
                 isReplay.append(t.replayed)
             }

@@ -15,7 +15,7 @@ import Testing
         .adaptiveLearningRate: "false", .desiredKL: "0.02", .learningRateMin: "0.00002", .learningRateMax: "0.05", .interventionWeight: "0.5",
         .demonstrationWeight: "0.5", .demonstrationSteps: "64", .klRefusalRetries: "2",
         .cloneSteps: "10", .cloneBatchSize: "32", .cloneLearningRate: "0.0005", .cloneTrainable: "[head]",
-        .replayGroups: "2",
+        .replayGroups: "2", .lossAggregation: "attempt_mean",
     ]
 
     @Test("every learning key reaches its hyperparameter", arguments: PPOConfig.Key.allCases)
@@ -24,5 +24,14 @@ import Testing
         let node = try ConfigNode(section: "\(key.rawValue): \(value)\n", file: "arm.yaml", key: "learning")
         let config = try PPOConfig(section: node)
         #expect(config != PPOConfig(), "learning.\(key.rawValue): \(value) left every hyperparameter at its default")
+    }
+
+    /// A word that is not one of the aggregations is an error naming the file and the key.
+    @Test func anUnknownLossAggregationIsAnErrorNamingTheKey() throws {
+        let node = try ConfigNode(section: "loss_aggregation: per_step\n", file: "arm.yaml", key: "learning")
+        #expect(throws: RobotConfigError.self) { try PPOConfig(section: node) }
+        do { _ = try PPOConfig(section: node) } catch {
+            #expect("\(error)".contains("arm.yaml") && "\(error)".contains("learning.loss_aggregation"), "\(error)")
+        }
     }
 }
