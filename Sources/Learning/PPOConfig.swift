@@ -96,8 +96,10 @@ public struct PPOConfig: Sendable, Equatable {
     /// token-mean). `step_mean` (default): every step alike, so an attempt counts in proportion to
     /// its length and a slow success pushes the policy more than a fast one. `attempt_mean`: each
     /// attempt's steps weighted by (the group's mean attempt length) / (its own length), so every
-    /// attempt counts alike whatever its length (GRPO's per-sequence mean, the length bias Dr.
-    /// GRPO removes for language, kept here on purpose: among successes it favours the fast).
+    /// attempt counts alike whatever its length (GRPO's per-sequence mean, whose length bias Dr.
+    /// GRPO removes for language; among a robot's successes it favours the fast ones). Measured
+    /// on the adaptation suite: the binary reward's policy got faster, the efficiency reward's
+    /// hardly (docs/experiment.md, "Three more levers for speed").
     public var lossAggregation: LossAggregation = .stepMean
 
     /// How the policy loss weighs an attempt's steps (`loss_aggregation`).
