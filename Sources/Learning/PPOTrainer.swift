@@ -102,7 +102,7 @@ public final class PPOTrainer: @unchecked Sendable {
     /// by w (the term is positively homogeneous in A), so this is the per-attempt mean of the loss.
     func attemptWeights(_ group: [Trajectory]) -> [Float] {
         guard config.lossAggregation == .attemptMean else { return Array(repeating: 1, count: group.count) }
-        let own = group.map { t in t.temperature > 0 ? (0..<t.samples.count).filter { !t.isIntervened($0) }.count : 0 }
+        let own = group.map { $0.temperature > 0 ? $0.steps - $0.intervenedSteps : 0 }
         let counted = own.filter { $0 > 0 }
         guard !counted.isEmpty else { return Array(repeating: 1, count: group.count) }
         let mean = Float(counted.reduce(0, +)) / Float(counted.count)

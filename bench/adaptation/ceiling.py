@@ -25,7 +25,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Dict, Mapping, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 from benchmarks import BENCHMARKS, Benchmark  # noqa: E402
+from suite import steps_on_shared_successes  # noqa: E402
 from ttad.bridge import Transition  # noqa: E402
 from ttad.bridge.gymnasium_env import flatten_observation  # noqa: E402
 
@@ -93,29 +94,24 @@ def speed_reference(suite_json: str, name: str, shifted_by_gain: Mapping[float, 
     """How much faster than the start the expert is under the shift, on the tasks both solve:
     per gain, and with each task's fastest gain (an optimistic reference for issue 16's goal of
     10% fewer steps). Also what the suite's adapted arms saved against the start on the tasks
-    they share with it, averaged over the run's seeds."""
+    they share with it (``suite.steps_on_shared_successes`` over the run's seeds)."""
     with open(suite_json) as f:
         runs = json.load(f)["benchmarks"][name]["runs"]
-    start = runs[0]["arms"]["start"]["eval_shifted"]["steps_per_task"]
+    start = runs[0]["arms"]["start"]
 
-    def saving(fast: Sequence[Any]) -> Dict[str, Any]:
-        both = [(s, e) for s, e in zip(start, fast) if s is not None and e is not None]
-        if not both:
-            return {"shared_tasks": 0, "saving": None}
-        mean_start, mean_fast = float(np.mean([s for s, _ in both])), float(np.mean([e for _, e in both]))
-        return {"shared_tasks": len(both), "start_steps": mean_start, "steps": mean_fast,
-                "saving": (mean_start - mean_fast) / mean_start}
+    def saving(fast: Sequence[Any]) -> Optional[Dict[str, Any]]:
+        return steps_on_shared_successes([{"arms": {"fast": {"eval_shifted": {"steps_per_task": list(fast)}}, "start": start}}],
+                                         "fast", "start")
 
     by_gain = {str(g): saving(r["steps_per_task"]) for g, r in shifted_by_gain.items()}
     fastest = [min((s for s in steps if s is not None), default=None)
                for steps in zip(*(r["steps_per_task"] for r in shifted_by_gain.values()))]
     arms: Dict[str, Any] = {}
     for arm in ("ttad", "ttad-binary", "plain"):
-        savings = [saving(run["arms"][arm]["eval_shifted"]["steps_per_task"])["saving"]
-                   for run in runs if arm in run["arms"]]
-        savings = [x for x in savings if x is not None]
-        if savings:
-            arms[arm] = float(np.mean(savings))
+        adapted = steps_on_shared_successes([{"arms": {arm: run["arms"][arm], "start": start}} for run in runs if arm in run["arms"]],
+                                            arm, "start")
+        if adapted and adapted["saving"] is not None:
+            arms[arm] = adapted["saving"]
     return {"by_gain": by_gain, "fastest_gain_per_task": saving(fastest), "adapted_arms": arms}
 
 
@@ -154,10 +150,10 @@ def main() -> None:
                   f"({100 * lost['lost_expert_solves_shifted'] / max(1, lost['lost']):.0f}%)", flush=True)
             speed = speed_reference(path, name, shifted)
             out[name].setdefault("speed_against_the_start", {})[os.path.basename(path)] = speed
-            gains = ", ".join(f"{g}: {fmt_saving(r['saving'])}" for g, r in speed["by_gain"].items())
+            gains = ", ".join(f"{g}: {fmt_saving(r and r['saving'])}" for g, r in speed["by_gain"].items())
             arms = ", ".join(f"{a} {fmt_saving(x)}" for a, x in speed["adapted_arms"].items())
             print(f"{'':22s} steps the expert saves against the start on tasks both solve: "
-                  f"{fmt_saving(speed['fastest_gain_per_task']['saving'])} at each task's fastest gain (by gain: {gains}); "
+                  f"{fmt_saving(speed['fastest_gain_per_task'] and speed['fastest_gain_per_task']['saving'])} at each task's fastest gain (by gain: {gains}); "
                   f"the adapted arms saved {arms}", flush=True)
     if args.out:
         with open(args.out, "w") as f:
